@@ -1,0 +1,1 @@
+"""Activities: one module per capability. Each is idempotent, keyed by order and step."""

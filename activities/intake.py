@@ -1,0 +1,98 @@
+"""Accepting an order: price, tax, reserve stock and write the order, all in one
+transaction, so a rejected order leaves nothing behind and a retry changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import insert
+from temporalio import activity
+
+from activities.failures import business_rules
+from activities.pricing import price_order
+from db import order_log, order_views, stock
+from db.engine import Database
+from db.models import Order, OrderLine
+from domain.allocation import allocate
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import AcceptedOrder, PlaceOrder
+from domain.status import OrderStatus
+from settings import Settings
+
+log = structlog.get_logger()
+ALLOCATION_ATTEMPTS = 5
+
+
+class AcceptOrderInput(BaseModel):
+    request: PlaceOrder
+    at: datetime
+
+
+class IntakeActivities:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+
+    @activity.defn
+    @business_rules
+    def accept_order(self, inp: AcceptOrderInput) -> AcceptedOrder:
+        req = inp.request
+        channel = self._settings.channels.get(req.channel)
+        if channel is None:
+            raise OrdinoError(
+                ErrorCode.UNKNOWN_CHANNEL, f"Unknown sales channel {req.channel!r}", {"channel": req.channel}
+            )
+        with self._db.transaction() as s:
+            existing = order_views.accepted_order(s, req.order_id)
+            if existing is not None:
+                return existing
+            quote = price_order(s, req, channel.prices_include_tax, self._settings.shipping_fee)
+            demand = {line.sku: line.quantity for line in req.lines}
+            for _ in range(ALLOCATION_ATTEMPTS):
+                try:
+                    with s.begin_nested():
+                        available, warehouses = stock.availability(s, list(demand))
+                        plan = allocate(demand, available, warehouses)
+                        stock.reserve(s, req.order_id, plan)
+                    break
+                except stock.StockRaceLost:
+                    continue  # someone took the units first: look again
+            else:
+                raise OrdinoError(ErrorCode.INSUFFICIENT_STOCK, "Stock ran out while reserving")
+
+            s.execute(
+                insert(Order).values(
+                    id=req.order_id,
+                    channel=req.channel,
+                    external_id=req.external_id,
+                    customer_id=req.customer.id,
+                    customer_email=req.customer.email,
+                    customer_name=req.customer.name,
+                    shipping_address=req.shipping_address.model_dump(mode="json"),
+                    currency=req.currency,
+                    status=OrderStatus.ACCEPTED.value,
+                    net_total=quote.net_total,
+                    tax_total=quote.tax_total,
+                    grand_total=quote.grand_total,
+                    quote=quote.model_dump(mode="json"),
+                    request_fingerprint=req.fingerprint(),
+                    created_at=inp.at,
+                    updated_at=inp.at,
+                )
+            )
+            s.execute(
+                insert(OrderLine),
+                [{"order_id": req.order_id, **line.model_dump(exclude={"sku"}), "sku": line.sku}
+                 for line in quote.lines],
+            )  # fmt: skip
+            order_log.append_event(
+                s, req.order_id, "accepted", "order_accepted", OrderStatus.ACCEPTED, inp.at,
+                actor=f"channel:{req.channel}",
+                data={"grand_total": str(quote.grand_total), "reservations": [p.model_dump() for p in plan]},
+            )  # fmt: skip
+            log.info("order accepted", order_id=req.order_id, total=str(quote.grand_total))
+            accepted = order_views.accepted_order(s, req.order_id)
+            assert accepted is not None
+            return accepted

@@ -1,0 +1,27 @@
+"""Giving stock back: the compensation for a reservation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from db import stock
+from db.engine import Database
+
+
+class ReleaseStockInput(BaseModel):
+    order_id: str
+    reason: str
+    at: datetime
+
+
+class InventoryActivities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @activity.defn
+    def release_stock(self, inp: ReleaseStockInput) -> None:
+        with self._db.transaction() as s:
+            stock.release(s, inp.order_id, inp.reason)

@@ -1,0 +1,36 @@
+"""Status changes that are not a side effect of another step: completion, cancellation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from db import order_log
+from db.engine import Database
+from domain.status import OrderStatus
+
+
+class RecordEventInput(BaseModel):
+    order_id: str
+    key: str
+    type: str
+    status: OrderStatus
+    at: datetime
+    actor: str = order_log.SYSTEM
+    reason: str | None = None
+    data: dict[str, Any] = {}
+
+
+class OrderLogActivities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @activity.defn
+    def record_event(self, inp: RecordEventInput) -> None:
+        with self._db.transaction() as s:
+            order_log.append_event(
+                s, inp.order_id, inp.key, inp.type, inp.status, inp.at, inp.actor, inp.reason, inp.data
+            )

@@ -1,0 +1,115 @@
+"""Authorize, capture and void through the gateway. The idempotency key is the order and
+the step, so a retried activity gets the gateway's first answer instead of a second charge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from db import order_log
+from db.engine import Database
+from db.models import Payment
+from domain.orders import PaymentOutcome
+from domain.status import OrderStatus
+from providers.payment_gateway import GatewayResult, PaymentGateway
+
+log = structlog.get_logger()
+
+
+class AuthorizeInput(BaseModel):
+    order_id: str
+    token: str
+    amount: Decimal
+    currency: str
+    at: datetime
+
+
+class CaptureInput(BaseModel):
+    order_id: str
+    authorization: str
+    amount: Decimal
+    step: str = "capture"
+    at: datetime
+
+
+class VoidInput(BaseModel):
+    order_id: str
+    authorization: str
+    reason: str
+    at: datetime
+
+
+def payment_key(order_id: str, step: str) -> str:
+    return f"{order_id}:{step}"
+
+
+class PaymentActivities:
+    def __init__(self, db: Database, gateway: PaymentGateway) -> None:
+        self._db = db
+        self._gateway = gateway
+
+    def _book(
+        self, order_id: str, key: str, operation: str, result: GatewayResult, at: datetime,
+        event: str, status: OrderStatus | None, reason: str | None = None,
+    ) -> PaymentOutcome:  # fmt: skip
+        """Keep our copy of the gateway's answer and log the step, once."""
+        with self._db.transaction() as s:
+            s.execute(
+                insert(Payment)
+                .values(
+                    order_id=order_id,
+                    idempotency_key=key,
+                    operation=operation,
+                    status=result.status.value,
+                    amount=result.amount,
+                    currency=result.currency,
+                    gateway_reference=result.reference,
+                    decline_code=result.decline_code,
+                    at=at,
+                )
+                .on_conflict_do_nothing(index_elements=[Payment.idempotency_key])
+            )
+            order_log.append_event(
+                s, order_id, key, event, status, at, reason=reason,
+                data={"amount": str(result.amount), "reference": result.reference,
+                      "decline_code": result.decline_code},
+            )  # fmt: skip
+        log.info(event, order_id=order_id, amount=str(result.amount), reference=result.reference)
+        return PaymentOutcome(
+            approved=result.approved,
+            reference=result.reference,
+            amount=result.amount,
+            decline_code=result.decline_code,
+        )
+
+    @activity.defn
+    def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
+        key = payment_key(inp.order_id, "authorize")
+        result = self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
+        if result.approved:
+            return self._book(inp.order_id, key, "authorize", result, inp.at,
+                              "payment_authorized", OrderStatus.AUTHORIZED)  # fmt: skip
+        return self._book(inp.order_id, key, "authorize", result, inp.at, "payment_declined",
+                          OrderStatus.ACCEPTED, reason=f"payment declined: {result.decline_code}")  # fmt: skip
+
+    @activity.defn
+    def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
+        key = payment_key(inp.order_id, inp.step)
+        result = self._gateway.capture(key, inp.authorization, inp.amount)
+        if result.approved:
+            return self._book(inp.order_id, key, "capture", result, inp.at,
+                              "payment_captured", OrderStatus.CAPTURED)  # fmt: skip
+        return self._book(inp.order_id, key, "capture", result, inp.at, "capture_failed",
+                          OrderStatus.AUTHORIZED, reason=f"capture failed: {result.decline_code}")  # fmt: skip
+
+    @activity.defn
+    def void_payment(self, inp: VoidInput) -> PaymentOutcome:
+        key = payment_key(inp.order_id, "void")
+        result = self._gateway.void(key, inp.authorization)
+        return self._book(inp.order_id, key, "void", result, inp.at, "payment_voided", None,
+                          reason=inp.reason)  # fmt: skip

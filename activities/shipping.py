@@ -1,0 +1,105 @@
+"""Booking parcels with the carrier (one per warehouse the order ships from) and recording
+the tracking events the carrier sends back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from db import order_log, stock
+from db.engine import Database
+from db.models import Order, Product, Shipment, StockReservation
+from domain.orders import Address, ShipmentBooked
+from domain.status import OrderStatus
+from domain.tracking import TrackingEvent, TrackingStatus
+from providers.carrier import Carrier
+
+log = structlog.get_logger()
+
+
+class BookShipmentsInput(BaseModel):
+    order_id: str
+    at: datetime
+
+
+class RecordTrackingInput(BaseModel):
+    order_id: str
+    event: TrackingEvent
+    order_status: OrderStatus
+    at: datetime
+
+
+class ShippingActivities:
+    def __init__(self, db: Database, carrier: Carrier) -> None:
+        self._db = db
+        self._carrier = carrier
+
+    def _parcels(self, order_id: str) -> tuple[Address, dict[str, int]]:
+        """The recipient, and the parcel weight per warehouse from product data."""
+        with self._db.reader() as s:
+            order = s.get(Order, order_id)
+            assert order is not None, f"order {order_id} has no row"
+            weights = s.execute(
+                select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
+                .join(Product, Product.sku == StockReservation.sku)
+                .where(StockReservation.order_id == order_id, StockReservation.state != "released")
+                .group_by(StockReservation.warehouse)
+                .order_by(StockReservation.warehouse)
+            ).all()
+            return Address.model_validate(order.shipping_address), {wh: int(g) for wh, g in weights}
+
+    @activity.defn
+    def book_shipments(self, inp: BookShipmentsInput) -> list[ShipmentBooked]:
+        recipient, parcels = self._parcels(inp.order_id)
+        booked: list[ShipmentBooked] = []
+        for warehouse, grams in parcels.items():
+            shipment_id = f"{inp.order_id}:ship:{warehouse}"
+            booking = self._carrier.book(shipment_id, recipient, grams)
+            with self._db.transaction() as s:
+                s.execute(
+                    insert(Shipment)
+                    .values(
+                        id=shipment_id,
+                        order_id=inp.order_id,
+                        warehouse=warehouse,
+                        carrier=booking.carrier,
+                        tracking_number=booking.tracking_number,
+                        status=TrackingStatus.BOOKED.value,
+                        booked_at=inp.at,
+                        updated_at=inp.at,
+                    )
+                    .on_conflict_do_nothing(index_elements=[Shipment.id])
+                )
+                stock.ship(s, inp.order_id, warehouse)
+                order_log.append_event(
+                    s, inp.order_id, f"booked:{warehouse}", "parcel_booked", OrderStatus.SHIPPED, inp.at,
+                    data={"warehouse": warehouse, "carrier": booking.carrier,
+                          "tracking_number": booking.tracking_number, "weight_grams": grams},
+                )  # fmt: skip
+            log.info("parcel booked", order_id=inp.order_id, tracking=booking.tracking_number)
+            booked.append(
+                ShipmentBooked(
+                    shipment_id=shipment_id, carrier=booking.carrier, tracking_number=booking.tracking_number
+                )
+            )
+        return booked
+
+    @activity.defn
+    def record_tracking(self, inp: RecordTrackingInput) -> None:
+        ev = inp.event
+        with self._db.transaction() as s:
+            values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
+            if ev.status is TrackingStatus.DELIVERED:
+                values["delivered_at"] = ev.occurred_at
+            s.execute(update(Shipment).where(Shipment.tracking_number == ev.tracking_number).values(**values))
+            order_log.append_event(
+                s, inp.order_id, f"tracking:{ev.event_id}", f"parcel_{ev.status.value}", inp.order_status,
+                inp.at, actor="carrier",
+                data={"tracking_number": ev.tracking_number, "occurred_at": ev.occurred_at.isoformat(),
+                      "location": ev.location},
+            )  # fmt: skip

@@ -1,0 +1,1 @@
+"""PostgreSQL: tables, sessions, migrations and the embedded server for development."""

@@ -1,0 +1,13 @@
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from db.engine import sqlalchemy_url
+from db.models import Base
+
+url = sqlalchemy_url(context.config.get_main_option("sqlalchemy.url"))
+connectable = create_engine(url, poolclass=pool.NullPool)
+with connectable.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+connectable.dispose()

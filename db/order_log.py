@@ -1,0 +1,54 @@
+"""The one way an order's state changes in PostgreSQL: the orders row and an order_events
+row, in the caller's transaction. Each event has a key, so a retried activity appends once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db.models import Order, OrderEvent
+from domain.status import OrderStatus
+
+SYSTEM = "ordino"
+
+
+def append_event(
+    session: Session,
+    order_id: str,
+    key: str,
+    type: str,
+    status: OrderStatus | None,
+    at: datetime,
+    actor: str = SYSTEM,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Record that something happened to the order; False if it was recorded before.
+    A status of None records the event and leaves the order's status as it is."""
+    if status is None:
+        status = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id)))
+    added = session.execute(
+        insert(OrderEvent)
+        .values(
+            order_id=order_id,
+            key=key,
+            type=type,
+            status=status.value,
+            at=at,
+            actor=actor,
+            reason=reason,
+            data=data or {},
+        )
+        .on_conflict_do_nothing(constraint="order_events_once")
+        .returning(OrderEvent.id)
+    ).scalar_one_or_none()
+    if added is not None:
+        values: dict[str, Any] = {"status": status.value, "updated_at": at}
+        if reason is not None:
+            values["status_reason"] = reason
+        session.execute(update(Order).where(Order.id == order_id).values(**values))
+    return added is not None

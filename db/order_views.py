@@ -1,0 +1,189 @@
+"""The read side: orders as the API, the CLI and the console show them, straight from
+PostgreSQL (never from Temporal visibility)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, StockReservation
+from domain.orders import AcceptedOrder, Reservation
+from domain.quote import Quote
+from domain.status import OrderStatus
+
+
+class PaymentView(BaseModel):
+    operation: str
+    status: str
+    amount: Decimal
+    currency: str
+    gateway_reference: str | None
+    decline_code: str | None
+    at: datetime
+
+
+class InvoiceView(BaseModel):
+    number: str
+    issued_at: datetime
+    grand_total: Decimal
+    currency: str
+
+
+class ShipmentView(BaseModel):
+    id: str
+    warehouse: str
+    carrier: str
+    tracking_number: str
+    status: str
+    booked_at: datetime
+    delivered_at: datetime | None
+
+
+class EventView(BaseModel):
+    at: datetime
+    type: str
+    status: str
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class LineView(BaseModel):
+    line_no: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    net: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+class OrderSummary(BaseModel):
+    id: str
+    channel: str
+    external_id: str
+    customer_id: str
+    status: str
+    currency: str
+    grand_total: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderDetail(OrderSummary):
+    customer_email: str
+    customer_name: str
+    status_reason: str | None
+    shipping_address: dict[str, Any]
+    lines: list[LineView]
+    net_total: Decimal
+    tax_total: Decimal
+    quote: Quote
+    reservations: list[Reservation]
+    payments: list[PaymentView]
+    invoices: list[InvoiceView]
+    shipments: list[ShipmentView]
+    timeline: list[EventView]
+
+
+class OrderPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[OrderSummary]
+
+
+def _summary(o: Order) -> dict[str, Any]:
+    return {f: getattr(o, f) for f in OrderSummary.model_fields}
+
+
+def reservations(session: Session, order_id: str) -> list[Reservation]:
+    rows = session.scalars(
+        select(StockReservation)
+        .where(StockReservation.order_id == order_id)
+        .order_by(StockReservation.sku, StockReservation.warehouse)
+    )
+    return [Reservation(sku=r.sku, warehouse=r.warehouse, quantity=r.quantity) for r in rows]
+
+
+def accepted_order(session: Session, order_id: str) -> AcceptedOrder | None:
+    """The order as it was accepted, with its current status; None if never accepted."""
+    o = session.get(Order, order_id)
+    if o is None:
+        return None
+    return AcceptedOrder(
+        order_id=o.id,
+        channel=o.channel,
+        external_id=o.external_id,
+        customer_id=o.customer_id,
+        status=OrderStatus(o.status),
+        quote=Quote.model_validate(o.quote),
+        reservations=reservations(session, o.id),
+        request_fingerprint=o.request_fingerprint,
+        accepted_at=o.created_at,
+    )
+
+
+def order_detail(session: Session, order_id: str) -> OrderDetail | None:
+    o = session.get(Order, order_id)
+    if o is None:
+        return None
+
+    def rows(model: Any, *order_by: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.order_id == order_id).order_by(*order_by)))
+
+    def views(view: type[BaseModel], items: list[Any]) -> list[Any]:
+        return [view.model_validate(i, from_attributes=True) for i in items]
+
+    return OrderDetail(
+        **_summary(o),
+        customer_email=o.customer_email,
+        customer_name=o.customer_name,
+        status_reason=o.status_reason,
+        shipping_address=o.shipping_address,
+        lines=views(LineView, rows(OrderLine, OrderLine.line_no)),
+        net_total=o.net_total,
+        tax_total=o.tax_total,
+        quote=Quote.model_validate(o.quote),
+        reservations=reservations(session, o.id),
+        payments=views(PaymentView, rows(Payment, Payment.id)),
+        invoices=views(InvoiceView, rows(Invoice, Invoice.sequence)),
+        shipments=views(ShipmentView, rows(Shipment, Shipment.id)),
+        timeline=views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id)),
+    )
+
+
+def list_orders(
+    session: Session,
+    status: str | None = None,
+    channel: str | None = None,
+    customer_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> OrderPage:
+    query = select(Order)
+    if status:
+        query = query.where(Order.status == status)
+    if channel:
+        query = query.where(Order.channel == channel)
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(query.order_by(Order.created_at.desc(), Order.id).limit(limit).offset(offset))
+    return OrderPage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=[OrderSummary(**_summary(o)) for o in page],
+    )
+
+
+def order_id_for_tracking(session: Session, tracking_number: str) -> str | None:
+    return session.scalar(select(Shipment.order_id).where(Shipment.tracking_number == tracking_number))

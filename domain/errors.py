@@ -1,0 +1,48 @@
+"""Business errors. Each carries a machine-readable code the API returns as is."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_BODY = "invalid_body"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_SKU = "unknown_sku"
+    PRICE_MISSING = "price_missing"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"
+    UNSUPPORTED_DESTINATION = "unsupported_destination"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    ORDER_NOT_FOUND = "order_not_found"
+    UNKNOWN_TRACKING_NUMBER = "unknown_tracking_number"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    PAYMENT_DECLINED = "payment_declined"
+
+
+# HTTP status per code: 404 for missing resources, 409 for a conflict with the
+# current state of things, 422 for a request that can never succeed as written.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_BODY: 422,
+    ErrorCode.UNKNOWN_CHANNEL: 422,
+    ErrorCode.UNKNOWN_SKU: 422,
+    ErrorCode.PRICE_MISSING: 422,
+    ErrorCode.UNSUPPORTED_CURRENCY: 422,
+    ErrorCode.UNSUPPORTED_DESTINATION: 422,
+    ErrorCode.INSUFFICIENT_STOCK: 409,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.ORDER_NOT_FOUND: 404,
+    ErrorCode.UNKNOWN_TRACKING_NUMBER: 404,
+    ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.PAYMENT_DECLINED: 402,
+}
+
+
+class OrdinoError(Exception):
+    """A business rule said no. Never retried."""
+
+    def __init__(self, code: ErrorCode, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}

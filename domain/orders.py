@@ -1,0 +1,149 @@
+"""Order contracts: what a channel sends, what Ordino answers, what the workflow carries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.quote import Quote
+from domain.status import OrderStatus
+
+ChannelCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(Contract):
+    name: NonBlank
+    line1: NonBlank
+    line2: str | None = Field(default=None, max_length=200)
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=12)]
+    city: NonBlank
+    region: str | None = Field(default=None, max_length=64)
+    country: CountryCode
+
+
+class Customer(Contract):
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@+-]{1,64}$")]
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    name: NonBlank
+
+
+class OrderLineRequest(Contract):
+    sku: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
+    quantity: int = Field(gt=0, le=1000)
+
+
+class PlaceOrder(Contract):
+    """The body of POST /orders."""
+
+    channel: ChannelCode
+    external_id: ExternalId
+    customer: Customer
+    shipping_address: Address
+    lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
+    currency: CurrencyCode
+    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+    @field_validator("lines")
+    @classmethod
+    def _one_line_per_sku(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
+        skus = [line.sku for line in lines]
+        if len(skus) != len(set(skus)):
+            raise ValueError("each SKU may appear on one line only")
+        return lines
+
+    @property
+    def order_id(self) -> str:
+        return order_id_for(self.channel, self.external_id)
+
+    def fingerprint(self) -> str:
+        """Identifies the request's content, so a reused external id with a new body is caught."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def order_id_for(channel: str, external_id: str) -> str:
+    # Channel codes cannot contain '-', so the id is unambiguous and readable.
+    return f"{channel}-{external_id}"
+
+
+def workflow_id_for(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+class Reservation(Contract):
+    sku: str
+    warehouse: str
+    quantity: int
+
+
+class AcceptedOrder(Contract):
+    """What the channel gets back once the order is priced, taxed and its stock reserved."""
+
+    order_id: str
+    channel: str
+    external_id: str
+    customer_id: str
+    status: OrderStatus
+    quote: Quote
+    reservations: list[Reservation]
+    request_fingerprint: str
+    accepted_at: datetime
+
+
+class OrderStart(Contract):
+    """The order workflow's input: identity and the deadlines in force when the order came
+    in; the order's content arrives with the accept update."""
+
+    order_id: str
+    channel: str
+    external_id: str
+    customer_id: str
+    acceptance_timeout: timedelta
+    return_window: timedelta
+
+
+class OrderOutcome(Contract):
+    order_id: str
+    status: OrderStatus
+    reason: str | None = None
+
+
+class OrderProgress(Contract):
+    """What the workflow knows right now (the order's query)."""
+
+    order_id: str
+    status: OrderStatus
+    parcels: dict[str, str]
+    invoice_number: str | None
+
+
+class PaymentOutcome(Contract):
+    approved: bool
+    reference: str | None = None
+    amount: Decimal
+    decline_code: str | None = None
+    message: str | None = None
+
+
+class InvoiceIssued(Contract):
+    number: str
+    total: Decimal
+
+
+class ShipmentBooked(Contract):
+    shipment_id: str
+    carrier: str
+    tracking_number: str

@@ -1,0 +1,43 @@
+"""What Ordino needs from a payment gateway. Every call carries an idempotency key: the
+gateway answers a replayed key with its first answer and never moves money twice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class GatewayStatus(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class GatewayResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: GatewayStatus
+    reference: str
+    amount: Decimal
+    currency: str
+    decline_code: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.status is GatewayStatus.APPROVED
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used before for a different operation or amount: a bug, never retried."""
+
+
+class PaymentGateway(Protocol):
+    def authorize(self, key: str, token: str, amount: Decimal, currency: str) -> GatewayResult: ...
+
+    def capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult: ...
+
+    def void(self, key: str, authorization: str) -> GatewayResult: ...
+
+    def lookup(self, key: str) -> GatewayResult | None: ...

@@ -1,0 +1,123 @@
+"""A sandbox payment gateway with its own ledger in PostgreSQL.
+
+Test tokens decide the outcome, as with real gateways' test cards:
+  tok_declined            -> declined, card_declined
+  tok_insufficient_funds  -> declined, insufficient_funds
+  any other tok_...       -> approved
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import SandboxGatewayTransaction as Txn
+from providers.payment_gateway import GatewayResult, GatewayStatus, IdempotencyKeyReused
+
+DECLINING_TOKENS = {"tok_declined": "card_declined", "tok_insufficient_funds": "insufficient_funds"}
+
+
+def _reference(key: str) -> str:
+    return "pay_" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _result(txn: Txn) -> GatewayResult:
+    return GatewayResult(
+        status=GatewayStatus(txn.status),
+        reference=txn.reference,
+        amount=txn.amount,
+        currency=txn.currency,
+        decline_code=txn.decline_code,
+    )
+
+
+class SandboxGateway:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def _record(
+        s: Session,
+        key: str,
+        operation: str,
+        amount: Decimal,
+        currency: str,
+        status: GatewayStatus,
+        token: str | None = None,
+        parent: str | None = None,
+        decline_code: str | None = None,
+    ) -> GatewayResult:
+        """Insert the transaction once; a replayed key returns the stored first answer."""
+        s.execute(
+            insert(Txn)
+            .values(
+                reference=_reference(key),
+                idempotency_key=key,
+                operation=operation,
+                parent_reference=parent,
+                token=token,
+                amount=amount,
+                currency=currency,
+                status=status.value,
+                decline_code=decline_code,
+            )
+            .on_conflict_do_nothing(index_elements=[Txn.idempotency_key])
+        )
+        txn = s.scalars(select(Txn).where(Txn.idempotency_key == key)).one()
+        if (txn.operation, txn.amount, txn.parent_reference) != (operation, amount, parent):
+            raise IdempotencyKeyReused(f"key {key!r} was used for {txn.operation} {txn.amount}")
+        return _result(txn)
+
+    def authorize(self, key: str, token: str, amount: Decimal, currency: str) -> GatewayResult:
+        decline = DECLINING_TOKENS.get(token)
+        if decline is None and not token.startswith("tok_"):
+            decline = "invalid_token"
+        status = GatewayStatus.DECLINED if decline else GatewayStatus.APPROVED
+        with self._db.transaction() as s:
+            return self._record(
+                s, key, "authorize", amount, currency, status, token=token, decline_code=decline
+            )
+
+    def capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult:
+        with self._db.transaction() as s:
+            auth = s.scalars(
+                select(Txn).where(Txn.reference == authorization).with_for_update()
+            ).one_or_none()
+            captured = s.scalar(
+                select(func.coalesce(func.sum(Txn.amount), 0)).where(
+                    Txn.parent_reference == authorization,
+                    Txn.operation == "capture",
+                    Txn.status == "approved",
+                    Txn.idempotency_key != key,
+                )
+            )
+            voided = s.scalar(
+                select(func.count()).where(Txn.parent_reference == authorization, Txn.operation == "void")
+            )
+            if auth is None or auth.status != "approved" or voided:
+                status, code = GatewayStatus.DECLINED, "authorization_invalid"
+            elif captured + amount > auth.amount:
+                status, code = GatewayStatus.DECLINED, "amount_exceeds_authorization"
+            else:
+                status, code = GatewayStatus.APPROVED, None
+            currency = auth.currency if auth else "XXX"
+            return self._record(
+                s, key, "capture", amount, currency, status, parent=authorization, decline_code=code
+            )
+
+    def void(self, key: str, authorization: str) -> GatewayResult:
+        with self._db.transaction() as s:
+            auth = s.scalars(select(Txn).where(Txn.reference == authorization)).one()
+            return self._record(
+                s, key, "void", auth.amount, auth.currency, GatewayStatus.APPROVED, parent=authorization
+            )
+
+    def lookup(self, key: str) -> GatewayResult | None:
+        with self._db.reader() as s:
+            txn = s.scalars(select(Txn).where(Txn.idempotency_key == key)).one_or_none()
+            return _result(txn) if txn else None

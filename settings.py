@@ -1,0 +1,77 @@
+"""The one settings object. Every value can be set by an ORDINO_* environment variable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChannelConfig(BaseModel):
+    """How a sales channel prices: EU consumer shops show tax-inclusive prices."""
+
+    prices_include_tax: bool = True
+
+
+def _default_channels() -> dict[str, ChannelConfig]:
+    return {
+        "webshop": ChannelConfig(prices_include_tax=True),
+        "marketplace": ChannelConfig(prices_include_tax=True),
+        "phone": ChannelConfig(prices_include_tax=True),
+        "b2b": ChannelConfig(prices_include_tax=False),
+    }
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDINO_", env_nested_delimiter="__")
+
+    # Where things run. No database URL means: start the embedded PostgreSQL.
+    database_url: str | None = None
+    data_dir: Path = Path(".data")
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "orders"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_ui_port: int = 8233
+    api_base_url: str = "http://127.0.0.1:8000"
+
+    # Logs: console for people, JSON for machines.
+    log_format: str = "console"
+    log_level: str = "INFO"
+
+    # Business rules.
+    channels: dict[str, ChannelConfig] = _default_channels()
+    shipping_fee: dict[str, Decimal] = {
+        "EUR": Decimal("4.90"),
+        "USD": Decimal("5.90"),
+        "GBP": Decimal("4.50"),
+        "JPY": Decimal("800"),
+    }
+    invoice_series: str = "INV"
+    seller_name: str = "Ordino Demo Store S.r.l."
+    seller_vat_id: str = "IT01234567890"
+
+    # Every deadline is a setting.
+    return_window: timedelta = timedelta(days=30)
+    acceptance_timeout: timedelta = timedelta(minutes=5)
+
+    # Sandbox carrier: how long each hop of a parcel takes in the dev stack.
+    carrier_step_delay: timedelta = timedelta(seconds=5)
+    carrier_poll_interval: timedelta = timedelta(seconds=1)
+
+    # Worker tuning.
+    max_concurrent_activities: int = 32
+
+    @property
+    def carrier_webhook_url(self) -> str:
+        return f"{self.api_base_url}/webhooks/carrier"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Everything that starts, updates, signals or queries workflows: API, webhooks, CLI."""

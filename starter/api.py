@@ -1,0 +1,149 @@
+"""The HTTP API: channels place orders, carriers post tracking events, people read orders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
+
+from db import order_views
+from db.engine import Database
+from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
+from domain.orders import AcceptedOrder, PlaceOrder, workflow_id_for
+from domain.status import OrderStatus
+from domain.tracking import TrackingEvent
+from settings import Settings
+from starter import intake
+from workflows.order import OrderWorkflow
+
+log = structlog.get_logger()
+
+
+class Services:
+    """What the routes need; built once per process by the lifespan, or handed in by tests."""
+
+    def __init__(self, settings: Settings, client: Client, db: Database) -> None:
+        self.settings = settings
+        self.client = client
+        self.db = db
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def create_app(settings: Settings, svc: Services | None = None, database_url: str | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if svc is not None:
+            app.state.services = svc
+            yield
+            return
+        from starter.temporal_client import connect
+
+        url = database_url or settings.database_url
+        assert url, "a database URL is required"
+        db = Database(url)
+        app.state.services = Services(settings, await connect(settings), db)
+        try:
+            yield
+        finally:
+            db.dispose()
+
+    app = FastAPI(
+        title="Ordino",
+        summary="Order management where every order is a durable Temporal workflow",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    if svc is not None:
+        app.state.services = svc
+
+    @app.exception_handler(OrdinoError)
+    async def _business_error(_: Request, err: OrdinoError) -> JSONResponse:
+        return JSONResponse(
+            {"code": err.code.value, "message": err.message, "details": err.details},
+            status_code=HTTP_STATUS[err.code],
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_body(_: Request, err: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in err.errors()
+        ]
+        return JSONResponse(
+            {"code": ErrorCode.INVALID_BODY.value, "message": "The request is not valid", "errors": errors},
+            status_code=422,
+        )
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/orders", status_code=201, response_model=AcceptedOrder)
+    async def place_order(body: PlaceOrder, svc: Svc, response: Response) -> AcceptedOrder:
+        """Place an order. The same (channel, external_id) always answers with the same order."""
+        log.info("order received", order_id=body.order_id, lines=len(body.lines))
+        accepted, created = await intake.place_order(svc.client, svc.db, svc.settings, body)
+        if not created:
+            response.status_code = 200
+        return accepted
+
+    @app.get("/orders", response_model=order_views.OrderPage)
+    async def list_orders(
+        svc: Svc,
+        status: OrderStatus | None = None,
+        channel: str | None = None,
+        customer: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> order_views.OrderPage:
+        def read() -> order_views.OrderPage:
+            with svc.db.reader() as s:
+                return order_views.list_orders(
+                    s, status.value if status else None, channel, customer, limit, offset
+                )
+
+        return await run_in_threadpool(read)
+
+    @app.get("/orders/{order_id}", response_model=order_views.OrderDetail)
+    async def get_order(order_id: str, svc: Svc) -> order_views.OrderDetail:
+        def read() -> order_views.OrderDetail | None:
+            with svc.db.reader() as s:
+                return order_views.order_detail(s, order_id)
+
+        detail = await run_in_threadpool(read)
+        if detail is None:
+            raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+        return detail
+
+    @app.post("/webhooks/carrier", status_code=202)
+    async def carrier_webhook(event: TrackingEvent, svc: Svc) -> dict[str, str]:
+        """A carrier's tracking event; it reaches the order's workflow as a signal."""
+
+        def find() -> str | None:
+            with svc.db.reader() as s:
+                return order_views.order_id_for_tracking(s, event.tracking_number)
+
+        order_id = await run_in_threadpool(find)
+        if order_id is None:
+            raise OrdinoError(
+                ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
+            )
+        handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
+        await handle.signal(OrderWorkflow.carrier_event, event)
+        log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
+        return {"order_id": order_id, "status": "accepted"}
+
+    return app

@@ -1,0 +1,88 @@
+"""Placing an order: update-with-start on the order's workflow id, so a channel that
+retries, even concurrently, gets the same order back and never a second one."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+
+from db import order_views
+from db.engine import Database
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
+from settings import Settings
+from workflows.order import OrderWorkflow
+from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
+
+ACCEPT_UPDATE_ID = "accept"
+
+
+def _stored(db: Database, order_id: str) -> AcceptedOrder | None:
+    with db.reader() as s:
+        return order_views.accepted_order(s, order_id)
+
+
+def _same_request(accepted: AcceptedOrder, request: PlaceOrder) -> AcceptedOrder:
+    if accepted.request_fingerprint != request.fingerprint():
+        raise OrdinoError(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            f"Order {request.external_id} of channel {request.channel} was placed before "
+            "with different content",
+            {"order_id": accepted.order_id},
+        )
+    return accepted
+
+
+async def place_order(
+    client: Client, db: Database, settings: Settings, request: PlaceOrder
+) -> tuple[AcceptedOrder, bool]:
+    """Return the accepted order and whether this call created it."""
+    # An order that was accepted before is answered from PostgreSQL; that also covers
+    # orders whose workflow has long completed.
+    stored = await run_in_threadpool(_stored, db, request.order_id)
+    if stored is not None:
+        return _same_request(stored, request), False
+
+    start = WithStartWorkflowOperation(
+        OrderWorkflow.run,
+        OrderStart(
+            order_id=request.order_id,
+            channel=request.channel,
+            external_id=request.external_id,
+            customer_id=request.customer.id,
+            acceptance_timeout=settings.acceptance_timeout,
+            return_window=settings.return_window,
+        ),
+        id=workflow_id_for(request.order_id),
+        task_queue=settings.task_queue,
+        # A running order absorbs duplicates; a rejected (closed, never stored) order may be
+        # placed again.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(ORDER_STATUS, "received"),
+            SearchAttributePair(ORDER_CHANNEL, request.channel),
+            SearchAttributePair(CUSTOMER_ID, request.customer.id),
+        ]),
+        static_summary=(
+            f"{request.channel} order {request.external_id} for {request.customer.id}: "
+            f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
+        ),
+    )
+    try:
+        accepted = await client.execute_update_with_start_workflow(
+            OrderWorkflow.accept, request, start_workflow_operation=start, id=ACCEPT_UPDATE_ID
+        )
+    except WorkflowUpdateFailedError as err:
+        raise _rejection(err) from err
+    return _same_request(accepted, request), True
+
+
+def _rejection(err: WorkflowUpdateFailedError) -> Exception:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in ErrorCode.__members__.values():
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        return OrdinoError(ErrorCode(cause.type), cause.message, details)
+    return err

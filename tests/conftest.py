@@ -1,0 +1,117 @@
+"""Shared fixtures: a fresh PostgreSQL database per run, the Temporal servers from their
+PyPI wheels, and helpers to make catalog data that belongs to one test only."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.dialects.postgresql import insert
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from db import stock
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import Product, ProductPrice
+from db.seed import seed_demo_catalog
+from settings import Settings
+from starter.binaries import temporal_cli, temporal_test_server
+from starter.temporal_client import dev_server_flags, ensure_search_attributes
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _server_admin_url() -> Iterator[str]:
+    """ORDINO_TEST_ADMIN_URL, else the local server on 5432, else an embedded pgserver."""
+    url = os.environ.get("ORDINO_TEST_ADMIN_URL")
+    if url:
+        yield url
+        return
+    try:
+        psycopg.connect(DEFAULT_ADMIN_URL, connect_timeout=3).close()
+        yield DEFAULT_ADMIN_URL
+        return
+    except psycopg.OperationalError:
+        pass
+    import pgserver
+
+    with tempfile.TemporaryDirectory(prefix="ordino-pg-") as tmp:
+        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
+        yield server.get_uri("postgres")
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A database of this run's own, migrated and seeded, dropped at the end."""
+    for admin_url in _server_admin_url():
+        name = f"ordino_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base, _, query = admin_url.partition("?")
+        url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+        upgrade(url)
+        try:
+            yield url
+        finally:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url, pool_size=20)
+    seed_demo_catalog(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, max_concurrent_activities=16)
+
+
+@pytest.fixture
+def catalog(db: Database):
+    """Make products that only this test uses, so tests never compete for stock."""
+
+    def make(stock_by_warehouse: dict[str, int], price: str = "10.00", tax_class: str = "standard",
+             weight_grams: int = 500) -> str:  # fmt: skip
+        sku = f"T-{uuid.uuid4().hex[:10].upper()}"
+        with db.transaction() as s:
+            s.execute(insert(Product).values(sku=sku, name=f"Test product {sku}", tax_class=tax_class,
+                                             weight_grams=weight_grams))  # fmt: skip
+            s.execute(insert(ProductPrice).values(sku=sku, currency="EUR", amount=Decimal(price)))
+            for warehouse, qty in stock_by_warehouse.items():
+                stock.receive(s, sku, warehouse, qty, reference=f"test-{sku}")
+        return sku
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+    )
+    await ensure_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=dev_server_flags(),
+        data_converter=pydantic_data_converter,
+    )
+    yield env
+    await env.shutdown()

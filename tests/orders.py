@@ -1,0 +1,26 @@
+"""Order bodies for tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+
+def order_body(lines: list[tuple[str, int]], **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "webshop",
+        "external_id": f"WS-{uuid.uuid4().hex[:10]}",
+        "customer": {"id": "cust-42", "email": "ada@example.com", "name": "Ada Lovelace"},
+        "shipping_address": {
+            "name": "Ada Lovelace",
+            "line1": "Via Roma 1",
+            "postal_code": "20121",
+            "city": "Milano",
+            "country": "IT",
+        },
+        "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines],
+        "currency": "EUR",
+        "payment_token": "tok_visa",
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,170 @@
+"""The order workflow on the time-skipping test server: the 30-day return window passes in
+no real time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Invoice, OrderEvent, Payment, Shipment, StockLevel
+from domain.orders import OrderStart, PlaceOrder, workflow_id_for
+from domain.status import OrderStatus
+from domain.tracking import TrackingEvent, TrackingStatus
+from settings import Settings
+from tests.orders import order_body
+from worker import build_worker
+from workflows.order import OrderWorkflow
+from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
+
+
+@pytest.fixture
+async def env(time_skipping_env: WorkflowEnvironment, db, settings: Settings):
+    task_queue = f"orders-{uuid.uuid4().hex[:6]}"
+    async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
+        yield time_skipping_env, task_queue
+
+
+async def start_order(env, request: PlaceOrder, return_window=timedelta(days=30)) -> WorkflowHandle:
+    client, task_queue = env[0].client, env[1]
+    return await client.start_workflow(
+        OrderWorkflow.run,
+        OrderStart(
+            order_id=request.order_id, channel=request.channel, external_id=request.external_id,
+            customer_id=request.customer.id, acceptance_timeout=timedelta(minutes=5),
+            return_window=return_window,
+        ),
+        id=workflow_id_for(request.order_id),
+        task_queue=task_queue,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(ORDER_STATUS, "received"), SearchAttributePair(ORDER_CHANNEL, request.channel),
+            SearchAttributePair(CUSTOMER_ID, request.customer.id),
+        ]),
+    )  # fmt: skip
+
+
+async def wait_for_parcels(handle: WorkflowHandle) -> list[str]:
+    # Booking happens right after acceptance without any timer; poll the live state.
+    for _ in range(200):
+        progress = await handle.query(OrderWorkflow.progress)
+        if progress.parcels:
+            return sorted(progress.parcels)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no parcel was booked")
+
+
+def tracking(tn: str, n: int, status: TrackingStatus) -> TrackingEvent:
+    from datetime import UTC, datetime
+
+    return TrackingEvent(event_id=f"{tn}-{n}", tracking_number=tn, status=status,
+                         occurred_at=datetime(2026, 11, 27, 8 + n, tzinfo=UTC))  # fmt: skip
+
+
+def stock_of(db, sku: str) -> dict[str, tuple[int, int]]:
+    with db.reader() as s:
+        rows = s.execute(select(StockLevel.warehouse, StockLevel.on_hand, StockLevel.reserved)
+                         .where(StockLevel.sku == sku)).all()  # fmt: skip
+    return {wh: (on_hand, reserved) for wh, on_hand, reserved in rows}
+
+
+async def test_order_travels_the_whole_lifecycle(env, db, catalog):
+    sku = catalog({"MIL": 5}, price="12.20")
+    request = PlaceOrder.model_validate(order_body([(sku, 2)]))
+    handle = await start_order(env, request)
+
+    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    # 2 x 12.20 incl. 22% IT VAT, plus 4.90 shipping incl. VAT.
+    assert accepted.quote.grand_total == Decimal("29.30")
+    assert accepted.quote.lines[0].tax == Decimal("4.40")
+    assert accepted.quote.tax_total == accepted.quote.lines[0].tax + accepted.quote.shipping.tax
+    assert [(r.warehouse, r.quantity) for r in accepted.reservations] == [("MIL", 2)]
+    on_hand, reserved = stock_of(db, sku)["MIL"]
+    assert on_hand - reserved == 3  # reserved now, or already shipped: either way not for sale
+
+    [tn] = await wait_for_parcels(handle)
+    # Events arrive twice and out of order; neither may move the parcel backwards.
+    for n, status in [(0, TrackingStatus.PICKED_UP), (1, TrackingStatus.IN_TRANSIT),
+                      (1, TrackingStatus.IN_TRANSIT), (2, TrackingStatus.OUT_FOR_DELIVERY)]:
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, n, status))  # fmt: skip
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 9, TrackingStatus.PICKED_UP))
+    before = await env[0].get_current_time()
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+
+    outcome = await handle.result()
+    assert outcome.status is OrderStatus.COMPLETED
+    assert await env[0].get_current_time() - before >= timedelta(days=30)
+
+    with db.reader() as s:
+        events = [e.type for e in s.scalars(select(OrderEvent).where(OrderEvent.order_id == request.order_id)
+                                            .order_by(OrderEvent.id))]  # fmt: skip
+        payments = s.execute(select(Payment.operation, Payment.status, Payment.amount)
+                             .where(Payment.order_id == request.order_id).order_by(Payment.id)).all()  # fmt: skip
+        invoice = s.scalars(select(Invoice).where(Invoice.order_id == request.order_id)).one()
+        shipment = s.scalars(select(Shipment).where(Shipment.order_id == request.order_id)).one()
+    assert events == [
+        "order_accepted", "payment_authorized", "payment_captured", "invoice_issued", "parcel_booked",
+        "parcel_picked_up", "parcel_in_transit", "parcel_out_for_delivery", "parcel_delivered",
+        "order_completed",
+    ]  # fmt: skip
+    assert payments == [("authorize", "approved", Decimal("29.30")), ("capture", "approved", Decimal("29.30"))]
+    assert invoice.grand_total == Decimal("29.30") and invoice.number.startswith("INV-")
+    assert shipment.status == "delivered" and shipment.tracking_number == tn
+    assert stock_of(db, sku) == {"MIL": (3, 0)}  # shipped: out of stock on hand, no longer reserved
+
+    desc = await handle.describe()
+    assert desc.typed_search_attributes.get(ORDER_STATUS) == "completed"
+
+
+async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalog):
+    sku = catalog({"MIL": 3})
+    request = PlaceOrder.model_validate(order_body([(sku, 3)], payment_token="tok_declined"))
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+
+    outcome = await handle.result()
+    assert outcome.status is OrderStatus.CANCELLED
+    assert outcome.reason == "payment declined: card_declined"
+    assert stock_of(db, sku) == {"MIL": (3, 0)}
+    with db.reader() as s:
+        events = [e.type for e in s.scalars(select(OrderEvent).where(OrderEvent.order_id == request.order_id)
+                                            .order_by(OrderEvent.id))]  # fmt: skip
+    assert events == ["order_accepted", "payment_declined", "order_cancelled"]
+
+
+async def test_unknown_sku_is_rejected_and_nothing_is_written(env, db, catalog):
+    sku = catalog({"MIL": 3})
+    request = PlaceOrder.model_validate(order_body([(sku, 1), ("NO-SUCH-SKU", 1)]))
+    handle = await start_order(env, request)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    assert err.value.cause.type == "unknown_sku"
+    assert (await handle.result()).status is OrderStatus.REJECTED
+    assert stock_of(db, sku) == {"MIL": (3, 0)}
+    with db.reader() as s:
+        assert s.scalars(select(OrderEvent).where(OrderEvent.order_id == request.order_id)).first() is None
+
+
+async def test_split_order_ships_one_parcel_per_warehouse(env, db, catalog):
+    only_milan, only_berlin = catalog({"MIL": 4}), catalog({"BER": 4})
+    request = PlaceOrder.model_validate(order_body([(only_milan, 1), (only_berlin, 2)]))
+    handle = await start_order(env, request, return_window=timedelta(0))
+    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    assert sorted((r.warehouse, r.quantity) for r in accepted.reservations) == [("BER", 2), ("MIL", 1)]
+
+    parcels = await wait_for_parcels(handle)
+    assert len(parcels) == 2
+    await handle.signal(OrderWorkflow.carrier_event, tracking(parcels[0], 3, TrackingStatus.DELIVERED))
+    for _ in range(100):
+        if (await handle.query(OrderWorkflow.progress)).status is OrderStatus.IN_TRANSIT:
+            break
+        await asyncio.sleep(0.05)
+    assert (await handle.query(OrderWorkflow.progress)).status is OrderStatus.IN_TRANSIT
+    await handle.signal(OrderWorkflow.carrier_event, tracking(parcels[1], 3, TrackingStatus.DELIVERED))
+    assert (await handle.result()).status is OrderStatus.COMPLETED

@@ -1,0 +1,87 @@
+"""The worker process: runs order workflows and their activities."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.intake import IntakeActivities
+from activities.inventory import InventoryActivities
+from activities.invoicing import InvoicingActivities
+from activities.order_log import OrderLogActivities
+from activities.payments import PaymentActivities
+from activities.shipping import ShippingActivities
+from db.engine import Database
+from providers.sandbox_carrier import SandboxCarrier
+from providers.sandbox_gateway import SandboxGateway
+from settings import Settings
+from workflows.order import OrderWorkflow
+
+log = structlog.get_logger()
+
+WORKFLOWS = [OrderWorkflow]
+
+
+def activities_for(db: Database, settings: Settings) -> list[object]:
+    """Every activity, bound to its adapters. The sandbox providers stand in for real ones."""
+    gateway = SandboxGateway(db)
+    carrier = SandboxCarrier(db, settings.carrier_step_delay, clock=lambda: datetime.now(UTC))
+    bound = [
+        IntakeActivities(db, settings).accept_order,
+        InventoryActivities(db).release_stock,
+        PaymentActivities(db, gateway).authorize_payment,
+        PaymentActivities(db, gateway).capture_payment,
+        PaymentActivities(db, gateway).void_payment,
+        InvoicingActivities(db, settings).issue_invoice,
+        ShippingActivities(db, carrier).book_shipments,
+        ShippingActivities(db, carrier).record_tracking,
+        OrderLogActivities(db).record_event,
+    ]
+    return bound
+
+
+def build_worker(client: Client, db: Database, settings: Settings, task_queue: str | None = None) -> Worker:
+    # Domain code and pydantic are deterministic and safe to share with the sandbox.
+    runner = SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic")
+    )
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(db, settings),
+        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_local_activities=settings.max_concurrent_activities,
+        workflow_runner=runner,
+    )
+
+
+async def run_worker(settings: Settings, database_url: str) -> None:
+    from starter.temporal_client import connect
+
+    client = await connect(settings)
+    db = Database(database_url, pool_size=settings.max_concurrent_activities)
+    worker = build_worker(client, db, settings)
+    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    try:
+        await worker.run()
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    from logs import configure_logging
+    from settings import get_settings
+
+    s = get_settings()
+    configure_logging(s.log_format, s.log_level)
+    if not s.database_url:
+        raise SystemExit("ORDINO_DATABASE_URL is not set (the dev stack sets it for you)")
+    asyncio.run(run_worker(s, s.database_url))

@@ -1,0 +1,1 @@
+"""Orchestration only, deterministic: business rules live in domain/, effects in activities/."""

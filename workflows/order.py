@@ -1,0 +1,232 @@
+"""The order workflow: one per customer order, from acceptance to the end of the return
+window. Each step is a local activity (a short database transaction or gateway call), so
+an order costs few round trips to the Temporal server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.intake import AcceptOrderInput, IntakeActivities
+    from activities.inventory import InventoryActivities, ReleaseStockInput
+    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from activities.order_log import OrderLogActivities, RecordEventInput
+    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
+    from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
+    from domain.orders import (
+        AcceptedOrder,
+        OrderOutcome,
+        OrderProgress,
+        OrderStart,
+        PaymentOutcome,
+        PlaceOrder,
+    )
+    from domain.status import OrderStatus
+    from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
+    from workflows.search_attributes import ORDER_STATUS
+
+STEP_TIMEOUT = timedelta(seconds=30)
+STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+
+Undo = Callable[[str], Awaitable[None]]
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.init
+    def __init__(self, start: OrderStart) -> None:
+        self._start = start
+        self._status = OrderStatus.RECEIVED
+        self._request: PlaceOrder | None = None
+        self._accepted: AcceptedOrder | None = None
+        self._rejected: ApplicationError | None = None
+        self._accepting = asyncio.Lock()
+        self._undo: list[tuple[str, Undo]] = []
+        self._inbox: list[TrackingEvent] = []
+        self._seen_events: set[str] = set()
+        self._parcels: dict[str, TrackingStatus] = {}
+        self._invoice_number: str | None = None
+
+    # --- messages -----------------------------------------------------------------
+
+    @workflow.update
+    async def accept(self, request: PlaceOrder) -> AcceptedOrder:
+        """Price, tax and reserve; answers with the accepted order or a coded rejection."""
+        async with self._accepting:
+            if self._accepted is not None:
+                return self._accepted
+            if self._rejected is not None:
+                raise self._rejected
+            try:
+                accepted = await self._step(
+                    IntakeActivities.accept_order, AcceptOrderInput(request=request, at=workflow.now())
+                )
+            except ActivityError as err:
+                if not isinstance(err.cause, ApplicationError) or not err.cause.non_retryable:
+                    raise
+                cause = err.cause
+                self._rejected = ApplicationError(
+                    cause.message, *cause.details, type=cause.type, non_retryable=True
+                )
+                raise self._rejected from None
+            self._request, self._accepted = request, accepted
+            self._undo.append(("release stock", self._release_stock))
+            self._moved(OrderStatus.ACCEPTED)
+            return accepted
+
+    @accept.validator
+    def _validate_accept(self, request: PlaceOrder) -> None:
+        if request.order_id != self._start.order_id:
+            raise ValueError(f"this workflow is order {self._start.order_id}, not {request.order_id}")
+
+    @workflow.signal
+    def carrier_event(self, event: TrackingEvent) -> None:
+        if event.event_id not in self._seen_events:
+            self._seen_events.add(event.event_id)
+            self._inbox.append(event)
+
+    @workflow.query
+    def progress(self) -> OrderProgress:
+        return OrderProgress(
+            order_id=self._start.order_id,
+            status=self._status,
+            parcels={k: v.value for k, v in self._parcels.items()},
+            invoice_number=self._invoice_number,
+        )
+
+    # --- the lifecycle ------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: OrderStart) -> OrderOutcome:
+        try:
+            await workflow.wait_condition(
+                lambda: self._accepted is not None or self._rejected is not None,
+                timeout=start.acceptance_timeout,
+            )
+        except TimeoutError:
+            return self._outcome(OrderStatus.REJECTED, "no order content arrived")
+        if self._accepted is None or self._request is None:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
+        accepted, request = self._accepted, self._request
+        total = accepted.quote.grand_total
+
+        auth = await self._step(
+            PaymentActivities.authorize_payment,
+            AuthorizeInput(
+                order_id=start.order_id, token=request.payment_token, amount=total,
+                currency=accepted.quote.currency, at=workflow.now(),
+            ),
+        )  # fmt: skip
+        if not auth.approved:
+            return await self._cancel(f"payment declined: {auth.decline_code}")
+        self._moved(OrderStatus.AUTHORIZED)
+        self._undo.append(("void authorization", lambda why: self._void(auth, why)))
+
+        capture = await self._step(
+            PaymentActivities.capture_payment,
+            CaptureInput(order_id=start.order_id, authorization=auth.reference or "", amount=total,
+                         at=workflow.now()),
+        )  # fmt: skip
+        if not capture.approved:
+            return await self._cancel(f"capture failed: {capture.decline_code}")
+        self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
+        self._moved(OrderStatus.CAPTURED)
+
+        invoice = await self._step(
+            InvoicingActivities.issue_invoice,
+            IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
+                              at=workflow.now()),
+        )  # fmt: skip
+        self._invoice_number = invoice.number
+        self._moved(OrderStatus.INVOICED)
+
+        shipments = await self._step(
+            ShippingActivities.book_shipments, BookShipmentsInput(order_id=start.order_id, at=workflow.now())
+        )
+        self._parcels = {s.tracking_number: TrackingStatus.BOOKED for s in shipments}
+        self._moved(OrderStatus.SHIPPED)
+
+        await self._follow_parcels()
+
+        if start.return_window > timedelta(0):
+            await workflow.sleep(start.return_window, summary="return window")
+        await self._record("completed", "order_completed", OrderStatus.COMPLETED)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome(OrderStatus.COMPLETED)
+
+    async def _follow_parcels(self) -> None:
+        """Apply carrier events until every parcel is delivered. Repeated and late events
+        never move a parcel backwards."""
+        while any(s is not TrackingStatus.DELIVERED for s in self._parcels.values()):
+            await workflow.wait_condition(lambda: bool(self._inbox))
+            event = self._inbox.pop(0)
+            current = self._parcels.get(event.tracking_number)
+            if current is None or not moves_forward(current, event.status):
+                continue
+            self._parcels[event.tracking_number] = event.status
+            delivered = all(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+            status = OrderStatus.DELIVERED if delivered else OrderStatus.IN_TRANSIT
+            await self._step(
+                ShippingActivities.record_tracking,
+                RecordTrackingInput(
+                    order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
+                ),
+            )
+            self._moved(status)
+
+    # --- compensation ---------------------------------------------------------------
+
+    async def _cancel(self, reason: str) -> OrderOutcome:
+        """Undo every completed step, newest first, then record the cancellation."""
+        while self._undo:
+            _, undo = self._undo.pop()
+            await undo(reason)
+        await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=reason)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome(OrderStatus.CANCELLED, reason)
+
+    async def _release_stock(self, reason: str) -> None:
+        await self._step(
+            InventoryActivities.release_stock,
+            ReleaseStockInput(order_id=self._start.order_id, reason=reason, at=workflow.now()),
+        )
+
+    async def _void(self, auth: PaymentOutcome, reason: str) -> None:
+        await self._step(
+            PaymentActivities.void_payment,
+            VoidInput(order_id=self._start.order_id, authorization=auth.reference or "", reason=reason,
+                      at=workflow.now()),
+        )  # fmt: skip
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _step(self, activity: Callable[..., Any], arg: Any) -> Any:
+        return await workflow.execute_local_activity_method(
+            activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+        )
+
+    async def _record(self, key: str, type: str, status: OrderStatus, reason: str | None = None) -> None:
+        await self._step(
+            OrderLogActivities.record_event,
+            RecordEventInput(order_id=self._start.order_id, key=key, type=type, status=status,
+                             at=workflow.now(), reason=reason),
+        )  # fmt: skip
+        self._moved(status)
+
+    def _moved(self, status: OrderStatus) -> None:
+        self._status = status
+        workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
+        workflow.set_current_details(f"Order {self._start.order_id}: {status.value}")
+
+    def _outcome(self, status: OrderStatus, reason: str | None = None) -> OrderOutcome:
+        if status is not self._status:
+            self._moved(status)
+        return OrderOutcome(order_id=self._start.order_id, status=status, reason=reason)
