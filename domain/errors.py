@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_TRACKING_NUMBER = "unknown_tracking_number"
     ILLEGAL_TRANSITION = "illegal_transition"
     PAYMENT_DECLINED = "payment_declined"
+    ORDER_BUSY = "order_busy"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -35,6 +36,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_TRACKING_NUMBER: 404,
     ErrorCode.ILLEGAL_TRANSITION: 409,
     ErrorCode.PAYMENT_DECLINED: 402,
+    ErrorCode.ORDER_BUSY: 503,
 }
 
 

@@ -3,9 +3,16 @@ retries, even concurrently, gets the same order back and never a second one."""
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError
 
 from db import order_views
@@ -13,10 +20,10 @@ from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
 from settings import Settings
-from workflows.order import OrderWorkflow
+from workflows.order import ORDER_CLOSING, OrderWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
 
-ACCEPT_UPDATE_ID = "accept"
+CLOSING_RETRIES = 40
 
 
 def _stored(db: Database, order_id: str) -> AcceptedOrder | None:
@@ -45,39 +52,51 @@ async def place_order(
     if stored is not None:
         return _same_request(stored, request), False
 
-    start = WithStartWorkflowOperation(
-        OrderWorkflow.run,
-        OrderStart(
-            order_id=request.order_id,
-            channel=request.channel,
-            external_id=request.external_id,
-            customer_id=request.customer.id,
-            acceptance_timeout=settings.acceptance_timeout,
-            return_window=settings.return_window,
-        ),
-        id=workflow_id_for(request.order_id),
-        task_queue=settings.task_queue,
-        # A running order absorbs duplicates; a rejected (closed, never stored) order may be
-        # placed again.
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(ORDER_STATUS, "received"),
-            SearchAttributePair(ORDER_CHANNEL, request.channel),
-            SearchAttributePair(CUSTOMER_ID, request.customer.id),
-        ]),
-        static_summary=(
-            f"{request.channel} order {request.external_id} for {request.customer.id}: "
-            f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
-        ),
-    )
-    try:
-        accepted = await client.execute_update_with_start_workflow(
-            OrderWorkflow.accept, request, start_workflow_operation=start, id=ACCEPT_UPDATE_ID
+    def start() -> WithStartWorkflowOperation:  # an operation can be used once only
+        return WithStartWorkflowOperation(
+            OrderWorkflow.run,
+            OrderStart(
+                order_id=request.order_id,
+                channel=request.channel,
+                external_id=request.external_id,
+                customer_id=request.customer.id,
+                acceptance_timeout=settings.acceptance_timeout,
+                return_window=settings.return_window,
+            ),
+            id=workflow_id_for(request.order_id),
+            task_queue=settings.task_queue,
+            # A running order absorbs duplicates; a rejected (closed, never stored) order may be
+            # placed again.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(ORDER_STATUS, "received"),
+                    SearchAttributePair(ORDER_CHANNEL, request.channel),
+                    SearchAttributePair(CUSTOMER_ID, request.customer.id),
+                ]
+            ),
+            static_summary=(
+                f"{request.channel} order {request.external_id} for {request.customer.id}: "
+                f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
+            ),
         )
-    except WorkflowUpdateFailedError as err:
-        raise _rejection(err) from err
-    return _same_request(accepted, request), True
+
+    # Same content, same update id: Temporal answers duplicates with the first outcome.
+    update_id = f"accept-{request.fingerprint()[:32]}"
+    for _ in range(CLOSING_RETRIES):
+        try:
+            accepted = await client.execute_update_with_start_workflow(
+                OrderWorkflow.accept, request, start_workflow_operation=start(), id=update_id
+            )
+            return _same_request(accepted, request), True
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == ORDER_CLOSING:
+                await asyncio.sleep(0.05)  # a rejected run of this order is closing; then retry
+                continue
+            raise _rejection(err) from err
+    raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
 
 
 def _rejection(err: WorkflowUpdateFailedError) -> Exception:

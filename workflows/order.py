@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
 
+ORDER_CLOSING = "order_closing"
+
 Undo = Callable[[str], Awaitable[None]]
 
 
@@ -85,6 +87,9 @@ class OrderWorkflow:
     def _validate_accept(self, request: PlaceOrder) -> None:
         if request.order_id != self._start.order_id:
             raise ValueError(f"this workflow is order {self._start.order_id}, not {request.order_id}")
+        if self._rejected is not None:
+            # This run is closing; the caller starts a fresh one once it has.
+            raise ApplicationError("the order was rejected and is closing", type=ORDER_CLOSING)
 
     @workflow.signal
     def carrier_event(self, event: TrackingEvent) -> None:

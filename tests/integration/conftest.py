@@ -1,0 +1,29 @@
+"""The real thing: the Temporal dev server, a worker, PostgreSQL and the HTTP API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from settings import Settings
+from starter.api import Services, create_app
+from worker import build_worker
+
+
+@pytest.fixture(scope="module")
+async def stack(dev_env: WorkflowEnvironment, db, settings: Settings):
+    """A worker on its own task queue and an API client that talks to it."""
+    stack_settings = settings.model_copy(
+        update={"task_queue": f"orders-{uuid.uuid4().hex[:6]}", "return_window": timedelta(0),
+                "carrier_step_delay": timedelta(0)}
+    )  # fmt: skip
+    app = create_app(stack_settings, Services(stack_settings, dev_env.client, db))
+    async with (
+        build_worker(dev_env.client, db, stack_settings),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+    ):
+        yield api, dev_env.client, stack_settings

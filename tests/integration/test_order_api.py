@@ -1,0 +1,162 @@
+"""An order from POST /orders to completed, through the carrier webhook, on real servers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from db.models import Order, SandboxGatewayTransaction, StockMovement
+from domain.orders import workflow_id_for
+from domain.tracking import TrackingEvent
+from providers.sandbox_carrier import CarrierSimulator
+from tests.orders import order_body
+from workflows.order import OrderWorkflow
+
+
+async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> dict:
+    for _ in range(tries):
+        order = (await api.get(f"/orders/{order_id}")).json()
+        if order.get("status") == status:
+            return order
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
+
+
+def simulator_posting_to(api, db) -> CarrierSimulator:
+    async def post(event: TrackingEvent) -> bool:
+        response = await api.post("/webhooks/carrier", json=event.model_dump(mode="json"))
+        return response.status_code == 202
+
+    from datetime import timedelta
+
+    return CarrierSimulator(db, timedelta(0), post)
+
+
+async def test_order_goes_from_post_to_completed(stack, db, catalog):
+    api, client, _ = stack
+    sku = catalog({"MIL": 10, "BER": 10}, price="19.99")
+    response = await api.post("/orders", json=order_body([(sku, 3), ("MUG-CLASSIC", 1)]))
+    assert response.status_code == 201, response.text
+    accepted = response.json()
+    order_id = accepted["order_id"]
+    # 3 x 19.99 + 12.90 + 4.90 shipping, VAT included; 22% IT VAT carved out per line.
+    assert accepted["quote"]["grand_total"] == "77.77"
+    assert [line["tax"] for line in accepted["quote"]["lines"]] == ["10.81", "2.33"]
+    assert accepted["status"] == "accepted"
+
+    shipped = await wait_for_status(api, order_id, "shipped")
+    assert shipped["invoices"][0]["number"].startswith("INV-")
+    assert [p["operation"] for p in shipped["payments"]] == ["authorize", "capture"]
+    [parcel] = shipped["shipments"]
+
+    # The sandbox carrier walks the parcel through its journey by calling our webhook.
+    carrier = simulator_posting_to(api, db)
+    for _ in range(4):
+        await carrier.tick(datetime.now(UTC))
+    completed = await wait_for_status(api, order_id, "completed")
+
+    assert completed["shipments"][0]["status"] == "delivered"
+    assert completed["shipments"][0]["tracking_number"] == parcel["tracking_number"]
+    assert [e["type"] for e in completed["timeline"]] == [
+        "order_accepted", "payment_authorized", "payment_captured", "invoice_issued", "parcel_booked",
+        "parcel_picked_up", "parcel_in_transit", "parcel_out_for_delivery", "parcel_delivered",
+        "order_completed",
+    ]  # fmt: skip
+    assert completed["timeline"][0]["actor"] == "channel:webshop"
+
+    # Ops find it in Temporal by its search attributes, and the workflow is done.
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    assert (await handle.result()).status == "completed"
+    desc = await handle.describe()
+    assert "cust-42" in (await desc.static_summary() or "")
+    query = f"OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop'"
+    for _ in range(100):  # visibility is eventually consistent
+        found = [wf.id async for wf in client.list_workflows(query)]
+        if handle.id in found:
+            break
+        await asyncio.sleep(0.05)
+    assert handle.id in found
+
+    listed = (await api.get("/orders", params={"status": "completed", "customer": "cust-42"})).json()
+    assert order_id in [o["id"] for o in listed["items"]]
+
+
+async def test_concurrent_duplicate_posts_make_exactly_one_order(stack, db, catalog):
+    api, _, _ = stack
+    sku = catalog({"MIL": 5})
+    body = order_body([(sku, 2)])
+    responses = await asyncio.gather(*[api.post("/orders", json=body) for _ in range(12)])
+    assert {r.status_code for r in responses} <= {200, 201}
+    order_ids = {r.json()["order_id"] for r in responses}
+    assert len(order_ids) == 1
+    [order_id] = order_ids
+
+    await wait_for_status(api, order_id, "shipped")
+    again = await api.post("/orders", json=body)
+    assert again.status_code == 200 and again.json()["order_id"] == order_id
+
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Order).where(Order.id == order_id)) == 1
+        reservations = s.scalar(select(func.count()).where(
+            StockMovement.reference == order_id, StockMovement.kind == "reservation"))  # fmt: skip
+        authorizations = s.scalar(select(func.count()).where(
+            SandboxGatewayTransaction.idempotency_key.startswith(order_id + ":"),
+            SandboxGatewayTransaction.operation == "authorize"))  # fmt: skip
+    assert reservations == 1
+    assert authorizations == 1
+
+
+async def test_same_external_id_with_other_content_is_a_conflict(stack, catalog):
+    api, _, _ = stack
+    sku = catalog({"MIL": 5})
+    body = order_body([(sku, 1)])
+    assert (await api.post("/orders", json=body)).status_code == 201
+    changed = {**body, "lines": [{"sku": sku, "quantity": 2}]}
+    response = await api.post("/orders", json=changed)
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_conflict"
+
+
+async def test_bad_orders_get_a_code_and_write_nothing(stack, db, catalog):
+    api, client, _ = stack
+    sku = catalog({"MIL": 2})
+
+    invalid = await api.post("/orders", json=order_body([(sku, 0)], currency="euro"))
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "invalid_body"
+    assert {e["field"] for e in invalid.json()["errors"]} == {"body.lines.0.quantity", "body.currency"}
+
+    cases = [
+        (order_body([("NOPE-404", 1)]), 422, "unknown_sku"),
+        (order_body([(sku, 3)]), 409, "insufficient_stock"),
+        (order_body([(sku, 1)], currency="JPY"), 422, "price_missing"),
+        (order_body([(sku, 1)], channel="smoke_signals"), 422, "unknown_channel"),
+    ]
+    for body, status, code in cases:
+        response = await api.post("/orders", json=body)
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+        with db.reader() as s:
+            assert s.get(Order, f"{body['channel']}-{body['external_id']}") is None
+
+    # A rejected order may be placed again, e.g. once stock has arrived.
+    retry = order_body([(sku, 3)])
+    assert (await api.post("/orders", json=retry)).status_code == 409
+    assert (await api.post("/orders", json={**retry, "lines": [{"sku": sku, "quantity": 2}]})).status_code == 201
+
+
+async def test_webhook_for_an_unknown_parcel_is_a_404(stack):
+    api, _, _ = stack
+    event = {"event_id": "e1", "tracking_number": "NOPE", "status": "delivered",
+             "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
+    response = await api.post("/webhooks/carrier", json=event)
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_tracking_number"
+
+
+async def test_unknown_order_is_a_404(stack):
+    api, _, _ = stack
+    response = await api.get("/orders/webshop-nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "order_not_found"
