@@ -26,3 +26,6 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # Chatty libraries: their routine lines drown the order's story.
+    for name in ("pgserver", "httpx", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)

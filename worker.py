@@ -64,9 +64,10 @@ def build_worker(client: Client, db: Database, settings: Settings, task_queue: s
 
 
 async def run_worker(settings: Settings, database_url: str) -> None:
-    from starter.temporal_client import connect
+    from starter.temporal_client import connect, ensure_search_attributes
 
     client = await connect(settings)
+    await ensure_search_attributes(client, settings.temporal_namespace)
     db = Database(database_url, pool_size=settings.max_concurrent_activities)
     worker = build_worker(client, db, settings)
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, StockReservation
+from domain.money import round_money
 from domain.orders import AcceptedOrder, Reservation
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -101,7 +102,17 @@ class OrderPage(BaseModel):
 
 
 def _summary(o: Order) -> dict[str, Any]:
-    return {f: getattr(o, f) for f in OrderSummary.model_fields}
+    summary = {f: getattr(o, f) for f in OrderSummary.model_fields}
+    summary["grand_total"] = round_money(o.grand_total, o.currency)
+    return summary
+
+
+def _in_currency(row: Any, currency: str, *fields: str) -> dict[str, Any]:
+    """A row as a dict, its amounts shown at the currency's minor unit (stored with 4 places)."""
+    data = {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    for f in fields:
+        data[f] = round_money(data[f], currency)
+    return data
 
 
 def reservations(session: Session, order_id: str) -> list[Reservation]:
@@ -139,8 +150,8 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
     def rows(model: Any, *order_by: Any) -> list[Any]:
         return list(session.scalars(select(model).where(model.order_id == order_id).order_by(*order_by)))
 
-    def views(view: type[BaseModel], items: list[Any]) -> list[Any]:
-        return [view.model_validate(i, from_attributes=True) for i in items]
+    def views(view: type[BaseModel], items: list[Any], *amounts: str) -> list[Any]:
+        return [view.model_validate(_in_currency(i, o.currency, *amounts)) for i in items]
 
     return OrderDetail(
         **_summary(o),
@@ -148,13 +159,13 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
         customer_name=o.customer_name,
         status_reason=o.status_reason,
         shipping_address=o.shipping_address,
-        lines=views(LineView, rows(OrderLine, OrderLine.line_no)),
-        net_total=o.net_total,
-        tax_total=o.tax_total,
+        lines=views(LineView, rows(OrderLine, OrderLine.line_no), "unit_price", "net", "tax", "total"),
+        net_total=round_money(o.net_total, o.currency),
+        tax_total=round_money(o.tax_total, o.currency),
         quote=Quote.model_validate(o.quote),
         reservations=reservations(session, o.id),
-        payments=views(PaymentView, rows(Payment, Payment.id)),
-        invoices=views(InvoiceView, rows(Invoice, Invoice.sequence)),
+        payments=views(PaymentView, rows(Payment, Payment.id), "amount"),
+        invoices=views(InvoiceView, rows(Invoice, Invoice.sequence), "grand_total"),
         shipments=views(ShipmentView, rows(Shipment, Shipment.id)),
         timeline=views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id)),
     )

@@ -1,0 +1,113 @@
+"""`ordino dev`: everything on one machine with embedded defaults, stopped by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+
+from db.engine import Database
+from db.migrate import upgrade
+from db.seed import seed_demo_catalog
+from settings import Settings
+from starter.binaries import temporal_cli
+from starter.runtime import database_url
+from starter.temporal_client import dev_server_flags
+
+console = Console()
+
+
+def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{proc.args[0]} exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def _temporal_server(settings: Settings, data_dir: Path) -> subprocess.Popen[bytes]:
+    host, _, port = settings.temporal_address.rpartition(":")
+    return subprocess.Popen([
+        temporal_cli(), "server", "start-dev",
+        "--ip", host or "127.0.0.1", "--port", port,
+        "--ui-port", str(settings.temporal_ui_port),
+        "--db-filename", str(data_dir / "temporal.sqlite"),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "error",
+        *dev_server_flags(),
+    ])  # fmt: skip
+
+
+def run_dev_stack(settings: Settings) -> None:
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def stop_all(*_: object) -> None:
+        for name, proc in reversed(procs.items()):
+            if proc.poll() is None:
+                console.print(f"[dim]stopping {name}[/]")
+                proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with console.status("Starting PostgreSQL…"):
+            url = database_url(settings)
+        with console.status("Migrating and loading the demo catalog…"):
+            upgrade(url)
+            db = Database(url, pool_size=1)
+            seed_demo_catalog(db)
+            db.dispose()
+        with console.status("Starting the Temporal dev server…"):
+            procs["temporal"] = _temporal_server(settings, data_dir)
+            host, _, port = settings.temporal_address.rpartition(":")
+            _wait_for_port(host or "127.0.0.1", int(port), 60, procs["temporal"])
+
+        # A person watching the quick start should see orders complete: a one-minute return
+        # window unless one is configured.
+        env = {"ORDINO_RETURN_WINDOW": "PT1M", **os.environ, "ORDINO_DATABASE_URL": url}
+        ordino = [sys.executable, "-m", "starter.cli"]
+        procs["worker"] = subprocess.Popen([*ordino, "worker"], env=env)
+        procs["api"] = subprocess.Popen([*ordino, "api"], env=env)
+        with console.status("Starting the API…"):
+            _wait_for_port(settings.api_host, settings.api_port, 60, procs["api"])
+        procs["carrier"] = subprocess.Popen([*ordino, "carrier"], env=env)
+
+        console.print(Panel.fit(
+            f"[bold]Ordino is running[/]\n\n"
+            f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
+            f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+            f"PostgreSQL            {url}\n"
+            f"Data kept in          {data_dir}\n"
+            f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW)\n\n"
+            "Place an order:\n"
+            f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
+            "    -H 'content-type: application/json' -d @examples/order.json\n"
+            "Watch it: ordino orders list   /   ordino orders show webshop-DEMO-1\n\n"
+            "[dim]Ctrl-C stops everything.[/]",
+            border_style="green",
+        ))  # fmt: skip
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(0.5)
+        dead = [name for name, p in procs.items() if p.poll() is not None]
+        console.print(f"[red]{', '.join(dead)} stopped unexpectedly; shutting down[/]")
+    except KeyboardInterrupt:
+        console.print("\n[bold]Stopping Ordino…[/]")
+    finally:
+        stop_all()

@@ -1,0 +1,47 @@
+"""Tracking milestones only move a parcel forward, whatever order the carrier sends them in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import pairwise
+
+import pytest
+from pydantic import ValidationError
+
+from domain.tracking import JOURNEY, TrackingEvent, TrackingStatus, moves_forward
+
+T = TrackingStatus
+
+
+def test_journey_steps_each_move_forward():
+    for current, incoming in pairwise((T.BOOKED, *JOURNEY)):
+        assert moves_forward(current, incoming)
+    assert JOURNEY[-1] is T.DELIVERED
+
+
+@pytest.mark.parametrize("status", list(T))
+def test_a_repeated_event_does_not_move(status):
+    assert not moves_forward(status, status)
+
+
+@pytest.mark.parametrize(
+    ("current", "late"),
+    [(T.DELIVERED, T.OUT_FOR_DELIVERY), (T.DELIVERED, T.PICKED_UP), (T.IN_TRANSIT, T.PICKED_UP),
+     (T.PICKED_UP, T.BOOKED)],
+)  # fmt: skip
+def test_late_events_never_move_backwards(current, late):
+    assert not moves_forward(current, late)
+
+
+def test_skipped_milestones_still_move_forward():
+    assert moves_forward(T.BOOKED, T.DELIVERED)
+    assert moves_forward(T.PICKED_UP, T.OUT_FOR_DELIVERY)
+
+
+def test_tracking_event_contract():
+    body = {"event_id": "ev-1", "tracking_number": "1Z999", "status": "in_transit",
+            "occurred_at": datetime(2025, 1, 2, tzinfo=UTC).isoformat()}  # fmt: skip
+    assert TrackingEvent.model_validate(body).status is T.IN_TRANSIT
+    for bad in ({"status": "lost"}, {"event_id": ""}, {"carrier": "dhl"}):
+        with pytest.raises(ValidationError):
+            TrackingEvent.model_validate(body | bad)
