@@ -99,13 +99,15 @@ class SandboxGateway:
             voided = s.scalar(
                 select(func.count()).where(Txn.parent_reference == authorization, Txn.operation == "void")
             )
-            if auth is None or auth.status != "approved" or voided:
+            if auth is None:
+                raise ValueError(f"no authorization {authorization!r} in the sandbox gateway")
+            if auth.status != "approved" or voided:
                 status, code = GatewayStatus.DECLINED, "authorization_invalid"
             elif captured + amount > auth.amount:
                 status, code = GatewayStatus.DECLINED, "amount_exceeds_authorization"
             else:
                 status, code = GatewayStatus.APPROVED, None
-            currency = auth.currency if auth else "XXX"
+            currency = auth.currency
             return self._record(
                 s, key, "capture", amount, currency, status, parent=authorization, decline_code=code
             )

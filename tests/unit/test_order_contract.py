@@ -57,6 +57,8 @@ def test_valid_order():
         pytest.param({"shipping_address": address(country="ITA")}, id="country-3-letters"),
         pytest.param({"shipping_address": address(city="   ")}, id="blank-city"),
         pytest.param({"channel": "web-shop"}, id="channel-with-dash"),
+        pytest.param({"external_id": "WS 1001"}, id="external-id-space"),
+        pytest.param({"external_id": ""}, id="external-id-empty"),
         pytest.param({"gift_wrap": True}, id="extra-top-level"),
         pytest.param({"shipping_address": address(floor=3)}, id="extra-nested"),
         pytest.param({"customer": {"id": "c", "email": "not-an-email", "name": "X"}}, id="bad-email"),
