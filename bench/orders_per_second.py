@@ -105,6 +105,39 @@ async def open_loop(rate: float, seconds: float, one: Callable[[int], Awaitable[
     return list(await asyncio.gather(*tasks))
 
 
+def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
+    """CPU time used so far by each group of processes (user + system)."""
+    import psutil
+
+    used: dict[str, float] = {}
+    for name, group in pids.items():
+        total = 0.0
+        for pid in group:
+            try:
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        used[name] = total
+    return used
+
+
+def process_groups(procs: dict[str, subprocess.Popen[bytes]]) -> dict[str, list[int]]:
+    import psutil
+
+    groups = {name: [p.pid] for name, p in procs.items()}
+    groups["temporal server"] = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "temporal"]
+    groups["postgres"] = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    groups["load generator"] = [os.getpid()]
+    return groups
+
+
+def print_cpu(label: str, before: dict[str, float], after: dict[str, float], jobs: int) -> None:
+    spent = {k: (after[k] - before[k]) * 1000 / jobs for k in after}
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+    print(f"  CPU ms per {label}: {sum(spent.values()):.1f} ({parts})")
+
+
 def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
@@ -151,12 +184,13 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_LOG_LEVEL": "WARNING",
     }
     cli = [sys.executable, "-m", "starter.cli"]
-    procs = [
-        subprocess.Popen([*cli, "worker"], env=child_env, cwd=ROOT),
-        subprocess.Popen([*cli, "api"], env=child_env, cwd=ROOT),
-        subprocess.Popen([*cli, "carrier"], env=child_env, cwd=ROOT),
-        subprocess.Popen([sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT),
-    ]
+    children = {
+        "order worker": subprocess.Popen([*cli, "worker"], env=child_env, cwd=ROOT),
+        "api": subprocess.Popen([*cli, "api"], env=child_env, cwd=ROOT),
+        "carrier": subprocess.Popen([*cli, "carrier"], env=child_env, cwd=ROOT),
+        "bare worker": subprocess.Popen([sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT),
+    }
+    procs = list(children.values())
     client: Client = env.client
     api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60,
                             limits=httpx.Limits(max_connections=200))  # fmt: skip
@@ -192,11 +226,17 @@ async def main(args: argparse.Namespace) -> None:
         await closed_loop(args.concurrency * 2, args.concurrency, one_order)
         await closed_loop(args.concurrency * 2, args.concurrency, one_bare)
 
+        groups = process_groups(children)
         order_rates, bare_rates = [], []
         for round_ in (1, 2):
+            t0 = cpu_seconds(groups)
             bare_rates.append(await closed_loop(args.orders, args.concurrency, one_bare))
+            t1 = cpu_seconds(groups)
             order_rates.append(await closed_loop(args.orders, args.concurrency, one_order))
+            t2 = cpu_seconds(groups)
             print(f"round {round_}: bare {bare_rates[-1]:.1f}/s, orders {order_rates[-1]:.1f}/s", flush=True)
+            print_cpu("bare workflow", t0, t1, args.orders)
+            print_cpu("order", t1, t2, args.orders)
         order_rate, bare_rate = max(order_rates), max(bare_rates)
 
         half = order_rate / 2
