@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.tracking import JOURNEY, TrackingStatus
+
 
 class ChannelConfig(BaseModel):
     """How a sales channel prices: EU consumer shops show tax-inclusive prices."""
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.
     carrier_step_delay: timedelta = timedelta(seconds=5)
     carrier_poll_interval: timedelta = timedelta(seconds=1)
+    # The milestones the sandbox carrier reports; the benchmark reports delivery alone.
+    carrier_journey: tuple[TrackingStatus, ...] = JOURNEY
 
     # Worker tuning.
     max_concurrent_activities: int = 32

@@ -84,14 +84,21 @@ class IntakeActivities:
             )
             s.execute(
                 insert(OrderLine),
-                [{"order_id": req.order_id, **line.model_dump(exclude={"sku"}), "sku": line.sku}
-                 for line in quote.lines],
-            )  # fmt: skip
+                [
+                    {"order_id": req.order_id, **line.model_dump(exclude={"sku"}), "sku": line.sku}
+                    for line in quote.lines
+                ],
+            )
             order_log.append_event(
-                s, req.order_id, "accepted", "order_accepted", OrderStatus.ACCEPTED, inp.at,
+                s,
+                req.order_id,
+                "accepted",
+                "order_accepted",
+                OrderStatus.ACCEPTED,
+                inp.at,
                 actor=f"channel:{req.channel}",
                 data={"grand_total": str(quote.grand_total), "reservations": [p.model_dump() for p in plan]},
-            )  # fmt: skip
+            )
             log.info("order accepted", order_id=req.order_id, total=str(quote.grand_total))
             accepted = order_views.accepted_order(s, req.order_id)
             assert accepted is not None

@@ -91,8 +91,13 @@ class InvoicingActivities:
                 )
             )
             order_log.append_event(
-                s, order.id, key, "invoice_issued", OrderStatus.INVOICED, inp.at,
+                s,
+                order.id,
+                key,
+                "invoice_issued",
+                OrderStatus.INVOICED,
+                inp.at,
                 data={"number": number, "grand_total": str(quote.grand_total)},
-            )  # fmt: skip
+            )
         log.info("invoice issued", order_id=inp.order_id, number=number)
         return InvoiceIssued(number=number, total=quote.grand_total)

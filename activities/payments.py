@@ -54,9 +54,16 @@ class PaymentActivities:
         self._gateway = gateway
 
     def _book(
-        self, order_id: str, key: str, operation: str, result: GatewayResult, at: datetime,
-        event: str, status: OrderStatus | None, reason: str | None = None,
-    ) -> PaymentOutcome:  # fmt: skip
+        self,
+        order_id: str,
+        key: str,
+        operation: str,
+        result: GatewayResult,
+        at: datetime,
+        event: str,
+        status: OrderStatus | None,
+        reason: str | None = None,
+    ) -> PaymentOutcome:
         """Keep our copy of the gateway's answer and log the step, once."""
         with self._db.transaction() as s:
             s.execute(
@@ -75,10 +82,19 @@ class PaymentActivities:
                 .on_conflict_do_nothing(index_elements=[Payment.idempotency_key])
             )
             order_log.append_event(
-                s, order_id, key, event, status, at, reason=reason,
-                data={"amount": str(result.amount), "reference": result.reference,
-                      "decline_code": result.decline_code},
-            )  # fmt: skip
+                s,
+                order_id,
+                key,
+                event,
+                status,
+                at,
+                reason=reason,
+                data={
+                    "amount": str(result.amount),
+                    "reference": result.reference,
+                    "decline_code": result.decline_code,
+                },
+            )
         log.info(event, order_id=order_id, amount=str(result.amount), reference=result.reference)
         return PaymentOutcome(
             approved=result.approved,
@@ -92,24 +108,27 @@ class PaymentActivities:
         key = payment_key(inp.order_id, "authorize")
         result = self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
         if result.approved:
-            return self._book(inp.order_id, key, "authorize", result, inp.at,
-                              "payment_authorized", OrderStatus.AUTHORIZED)  # fmt: skip
-        return self._book(inp.order_id, key, "authorize", result, inp.at, "payment_declined",
-                          OrderStatus.ACCEPTED, reason=f"payment declined: {result.decline_code}")  # fmt: skip
+            event, status, reason = "payment_authorized", OrderStatus.AUTHORIZED, None
+        else:
+            event, status = "payment_declined", OrderStatus.ACCEPTED
+            reason = f"payment declined: {result.decline_code}"
+        return self._book(inp.order_id, key, "authorize", result, inp.at, event, status, reason)
 
     @activity.defn
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, inp.step)
         result = self._gateway.capture(key, inp.authorization, inp.amount)
         if result.approved:
-            return self._book(inp.order_id, key, "capture", result, inp.at,
-                              "payment_captured", OrderStatus.CAPTURED)  # fmt: skip
-        return self._book(inp.order_id, key, "capture", result, inp.at, "capture_failed",
-                          OrderStatus.AUTHORIZED, reason=f"capture failed: {result.decline_code}")  # fmt: skip
+            event, status, reason = "payment_captured", OrderStatus.CAPTURED, None
+        else:
+            event, status = "capture_failed", OrderStatus.AUTHORIZED
+            reason = f"capture failed: {result.decline_code}"
+        return self._book(inp.order_id, key, "capture", result, inp.at, event, status, reason)
 
     @activity.defn
     def void_payment(self, inp: VoidInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, "void")
         result = self._gateway.void(key, inp.authorization)
-        return self._book(inp.order_id, key, "void", result, inp.at, "payment_voided", None,
-                          reason=inp.reason)  # fmt: skip
+        return self._book(
+            inp.order_id, key, "void", result, inp.at, "payment_voided", None, reason=inp.reason
+        )

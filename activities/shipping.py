@@ -77,10 +77,19 @@ class ShippingActivities:
                 )
                 stock.ship(s, inp.order_id, warehouse)
                 order_log.append_event(
-                    s, inp.order_id, f"booked:{warehouse}", "parcel_booked", OrderStatus.SHIPPED, inp.at,
-                    data={"warehouse": warehouse, "carrier": booking.carrier,
-                          "tracking_number": booking.tracking_number, "weight_grams": grams},
-                )  # fmt: skip
+                    s,
+                    inp.order_id,
+                    f"booked:{warehouse}",
+                    "parcel_booked",
+                    OrderStatus.SHIPPED,
+                    inp.at,
+                    data={
+                        "warehouse": warehouse,
+                        "carrier": booking.carrier,
+                        "tracking_number": booking.tracking_number,
+                        "weight_grams": grams,
+                    },
+                )
             log.info("parcel booked", order_id=inp.order_id, tracking=booking.tracking_number)
             booked.append(
                 ShipmentBooked(
@@ -98,8 +107,16 @@ class ShippingActivities:
                 values["delivered_at"] = ev.occurred_at
             s.execute(update(Shipment).where(Shipment.tracking_number == ev.tracking_number).values(**values))
             order_log.append_event(
-                s, inp.order_id, f"tracking:{ev.event_id}", f"parcel_{ev.status.value}", inp.order_status,
-                inp.at, actor="carrier",
-                data={"tracking_number": ev.tracking_number, "occurred_at": ev.occurred_at.isoformat(),
-                      "location": ev.location},
-            )  # fmt: skip
+                s,
+                inp.order_id,
+                f"tracking:{ev.event_id}",
+                f"parcel_{ev.status.value}",
+                inp.order_status,
+                inp.at,
+                actor="carrier",
+                data={
+                    "tracking_number": ev.tracking_number,
+                    "occurred_at": ev.occurred_at.isoformat(),
+                    "location": ev.location,
+                },
+            )

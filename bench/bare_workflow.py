@@ -31,8 +31,13 @@ class BareWorkflow:
 
 async def main() -> None:
     client = await Client.connect(os.environ["ORDINO_TEMPORAL_ADDRESS"])
-    worker = Worker(client, task_queue=TASK_QUEUE, workflows=[BareWorkflow], activities=[noop],
-                    max_concurrent_activities=32)  # fmt: skip
+    worker = Worker(
+        client,
+        task_queue=TASK_QUEUE,
+        workflows=[BareWorkflow],
+        activities=[noop],
+        max_concurrent_activities=32,
+    )
     await worker.run()
 
 

@@ -54,12 +54,17 @@ def order(n: int, run: str) -> dict:
         "channel": "webshop",
         "external_id": f"B{run}-{n}",
         "customer": {"id": f"bench-{n % 50}", "email": "bench@example.com", "name": "Bench Customer"},
-        "shipping_address": {"name": "Bench Customer", "line1": "Via Roma 1", "postal_code": "20121",
-                             "city": "Milano", "country": "IT"},
+        "shipping_address": {
+            "name": "Bench Customer",
+            "line1": "Via Roma 1",
+            "postal_code": "20121",
+            "city": "Milano",
+            "country": "IT",
+        },
         "lines": [{"sku": "BENCH-A", "quantity": 1}, {"sku": "BENCH-B", "quantity": 2}],
         "currency": "EUR",
         "payment_token": "tok_visa",
-    }  # fmt: skip
+    }
 
 
 def add_bench_stock(db: Database) -> None:
@@ -73,10 +78,16 @@ def add_bench_stock(db: Database) -> None:
 
     with db.transaction() as s:
         for sku, price in (("BENCH-A", "9.90"), ("BENCH-B", "4.50")):
-            s.execute(insert(Product).values(sku=sku, name=sku, tax_class="standard", weight_grams=200)
-                      .on_conflict_do_nothing())  # fmt: skip
-            s.execute(insert(ProductPrice).values(sku=sku, currency="EUR", amount=Decimal(price))
-                      .on_conflict_do_nothing())  # fmt: skip
+            s.execute(
+                insert(Product)
+                .values(sku=sku, name=sku, tax_class="standard", weight_grams=200)
+                .on_conflict_do_nothing()
+            )
+            s.execute(
+                insert(ProductPrice)
+                .values(sku=sku, currency="EUR", amount=Decimal(price))
+                .on_conflict_do_nothing()
+            )
             stock.receive(s, sku, "MIL", 1_000_000, reference="bench")
 
 
@@ -166,9 +177,10 @@ async def main(args: argparse.Namespace) -> None:
     add_bench_stock(db)
 
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), dev_server_extra_args=dev_server_flags(),
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=dev_server_flags(),
         data_converter=pydantic_data_converter,
-    )  # fmt: skip
+    )
     address = env.client.service_client.config.target_host
     api_port = free_port()
     child_env = {
@@ -178,7 +190,8 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_TASK_QUEUE": "bench-orders",
         "ORDINO_RETURN_WINDOW": "PT0S",
         "ORDINO_CARRIER_STEP_DELAY": "PT0S",
-        "ORDINO_CARRIER_POLL_INTERVAL": "PT0.02S",
+        "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
+        "ORDINO_CARRIER_JOURNEY": '["delivered"]',
         "ORDINO_API_PORT": str(api_port),
         "ORDINO_API_BASE_URL": f"http://127.0.0.1:{api_port}",
         "ORDINO_LOG_LEVEL": "WARNING",
@@ -188,12 +201,15 @@ async def main(args: argparse.Namespace) -> None:
         "order worker": subprocess.Popen([*cli, "worker"], env=child_env, cwd=ROOT),
         "api": subprocess.Popen([*cli, "api"], env=child_env, cwd=ROOT),
         "carrier": subprocess.Popen([*cli, "carrier"], env=child_env, cwd=ROOT),
-        "bare worker": subprocess.Popen([sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT),
+        "bare worker": subprocess.Popen(
+            [sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT
+        ),
     }
     procs = list(children.values())
     client: Client = env.client
-    api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60,
-                            limits=httpx.Limits(max_connections=200))  # fmt: skip
+    api = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{api_port}", timeout=60, limits=httpx.Limits(max_connections=200)
+    )
     try:
         await wait_http(f"http://127.0.0.1:{api_port}/health")
         run = uuid.uuid4().hex[:6]
@@ -219,8 +235,9 @@ async def main(args: argparse.Namespace) -> None:
                 raise RuntimeError(f"{wid} ended {outcome.status}")
 
         async def one_bare(n: int) -> None:
-            await client.execute_workflow(BareWorkflow.run, id=f"bare-{run}-{next(counter)}",
-                                          task_queue=BARE_QUEUE)  # fmt: skip
+            await client.execute_workflow(
+                BareWorkflow.run, id=f"bare-{run}-{next(counter)}", task_queue=BARE_QUEUE
+            )
 
         print(f"warming up ({args.concurrency} in flight)…", flush=True)
         await closed_loop(args.concurrency * 2, args.concurrency, one_order)
@@ -248,9 +265,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{'bare workflow, 8 no-op activities':<40} {bare_rate:8.1f} workflows/s")
         print(f"{'orders, POST to completed':<40} {order_rate:8.1f} orders/s")
         print(f"{'ratio orders / bare':<40} {order_rate / bare_rate:8.2f}")
-        print(f"acceptance latency at {half:.1f} orders/s over {len(latencies)} orders: "
-              f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-              f"p99 {percentile(latencies, 99):.0f} ms")  # fmt: skip
+        print(
+            f"acceptance latency at {half:.1f} orders/s over {len(latencies)} orders: "
+            f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+            f"p99 {percentile(latencies, 99):.0f} ms"
+        )
     finally:
         await api.aclose()
         for p in procs:
@@ -264,7 +283,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=24)
     parser.add_argument("--latency-seconds", type=float, default=15)

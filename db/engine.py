@@ -21,7 +21,7 @@ class Database:
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = sqlalchemy_url(url)
         self.engine: Engine = create_engine(
-            self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            self.url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

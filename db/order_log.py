@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.models import Order, OrderEvent
-from domain.status import OrderStatus
+from domain.status import OrderStatus, check_move
 
 SYSTEM = "ordino"
 
@@ -29,8 +29,11 @@ def append_event(
 ) -> bool:
     """Record that something happened to the order; False if it was recorded before.
     A status of None records the event and leaves the order's status as it is."""
+    current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id).with_for_update()))
     if status is None:
-        status = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id)))
+        status = current
+    elif status is not current:
+        check_move(current, status)
     added = session.execute(
         insert(OrderEvent)
         .values(

@@ -35,12 +35,20 @@ WAREHOUSES: list[tuple[str, str, str, int]] = [
 # sku, name, tax class, weight in grams, EUR price, USD price, stock per warehouse
 DEMO_PRODUCTS: list[tuple[str, str, str, int, str, str, dict[str, int]]] = [
     ("MUG-CLASSIC", "Classic espresso mug", "standard", 350, "12.90", "14.00", {"MIL": 200, "BER": 50}),
-    ("BEANS-1KG", "Single-origin coffee beans 1 kg", "reduced", 1000, "24.50", "27.00", {"MIL": 120, "BER": 80}),
+    (
+        "BEANS-1KG",
+        "Single-origin coffee beans 1 kg",
+        "reduced",
+        1000,
+        "24.50",
+        "27.00",
+        {"MIL": 120, "BER": 80},
+    ),
     ("GRINDER-HAND", "Hand grinder", "standard", 700, "59.00", "65.00", {"MIL": 15, "BER": 30}),
     ("KETTLE-GOOSE", "Gooseneck kettle", "standard", 1200, "79.90", "89.00", {"BER": 25}),
     ("FILTER-100", "Paper filters, 100 pcs", "standard", 150, "4.99", "5.50", {"MIL": 500, "BER": 500}),
     ("BOOK-BREW", "The Brewing Handbook", "reduced", 600, "29.00", "32.00", {"MIL": 40}),
-]  # fmt: skip
+]
 
 
 def seed_reference_data(db: Database) -> None:

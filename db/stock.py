@@ -98,9 +98,16 @@ def reserve(session: Session, order_id: str, plan: list[Reservation]) -> None:
         if took != 1:
             raise StockRaceLost(r.sku)
         _ledger(
-            session, f"reserve:{order_id}:{r.sku}:{r.warehouse}", r.sku, r.warehouse,
-            "reservation", 0, r.quantity, "order accepted", order_id,
-        )  # fmt: skip
+            session,
+            f"reserve:{order_id}:{r.sku}:{r.warehouse}",
+            r.sku,
+            r.warehouse,
+            "reservation",
+            0,
+            r.quantity,
+            "order accepted",
+            order_id,
+        )
 
 
 def release(session: Session, order_id: str, reason: str) -> None:
@@ -119,9 +126,16 @@ def release(session: Session, order_id: str, reason: str) -> None:
         )
         r.state = "released"
         _ledger(
-            session, f"release:{order_id}:{r.sku}:{r.warehouse}", r.sku, r.warehouse,
-            "release", 0, -r.quantity, reason, order_id,
-        )  # fmt: skip
+            session,
+            f"release:{order_id}:{r.sku}:{r.warehouse}",
+            r.sku,
+            r.warehouse,
+            "release",
+            0,
+            -r.quantity,
+            reason,
+            order_id,
+        )
 
 
 def ship(session: Session, order_id: str, warehouse: str) -> None:
@@ -144,6 +158,13 @@ def ship(session: Session, order_id: str, warehouse: str) -> None:
         )
         r.state = "shipped"
         _ledger(
-            session, f"ship:{order_id}:{r.sku}:{r.warehouse}", r.sku, r.warehouse,
-            "shipment", -r.quantity, -r.quantity, "parcel handed to carrier", order_id,
-        )  # fmt: skip
+            session,
+            f"ship:{order_id}:{r.sku}:{r.warehouse}",
+            r.sku,
+            r.warehouse,
+            "shipment",
+            -r.quantity,
+            -r.quantity,
+            "parcel handed to carrier",
+            order_id,
+        )

@@ -69,8 +69,11 @@ class PlaceOrder(Contract):
         return order_id_for(self.channel, self.external_id)
 
     def fingerprint(self) -> str:
-        """Identifies the request's content, so a reused external id with a new body is caught."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Identifies what was ordered, so a reused external id with a new body is caught. A
+        retry may reorder the lines or carry a fresh single-use payment token: same order."""
+        content = self.model_dump(mode="json", exclude={"payment_token"})
+        content["lines"] = sorted(content["lines"], key=lambda line: line["sku"])
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

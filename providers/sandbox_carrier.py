@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from db.engine import Database
 from db.models import SandboxCarrierParcel as Parcel
 from domain.orders import Address
-from domain.tracking import JOURNEY, TrackingEvent
+from domain.tracking import JOURNEY, TrackingEvent, TrackingStatus
 from providers.carrier import Booking
 
 CARRIER = "sandbox"
@@ -56,10 +56,17 @@ PostEvent = Callable[[TrackingEvent], Awaitable[bool]]
 class CarrierSimulator:
     """Moves due parcels one step and posts the event; a failed post is tried again next tick."""
 
-    def __init__(self, db: Database, step_delay: timedelta, post: PostEvent) -> None:
+    def __init__(
+        self,
+        db: Database,
+        step_delay: timedelta,
+        post: PostEvent,
+        journey: tuple[TrackingStatus, ...] = JOURNEY,
+    ) -> None:
         self._db = db
         self._step_delay = step_delay
         self._post = post
+        self._journey = journey
 
     def _due(self, now: datetime, limit: int) -> list[tuple[str, int]]:
         with self._db.reader() as s:
@@ -72,7 +79,7 @@ class CarrierSimulator:
         return [(t, step) for t, step in rows]
 
     def _advance(self, tracking: str, step: int, now: datetime) -> None:
-        done = step + 1 >= len(JOURNEY)
+        done = step + 1 >= len(self._journey)
         with self._db.transaction() as s:
             parcel = s.get(Parcel, tracking, with_for_update=True)
             if parcel is None or parcel.journey_step != step:
@@ -87,7 +94,7 @@ class CarrierSimulator:
             event = TrackingEvent(
                 event_id=f"{tracking}-{step}",
                 tracking_number=tracking,
-                status=JOURNEY[step],
+                status=self._journey[step],
                 occurred_at=now,
                 location="Sandbox hub",
             )

@@ -30,9 +30,12 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
                 log.warning("webhook refused event", status=r.status_code, body=r.text[:200])
             return r.status_code < 300
 
-        simulator = CarrierSimulator(db, settings.carrier_step_delay, post)
-        log.info("sandbox carrier running", webhook=settings.carrier_webhook_url,
-                 step_delay=str(settings.carrier_step_delay))  # fmt: skip
+        simulator = CarrierSimulator(db, settings.carrier_step_delay, post, settings.carrier_journey)
+        log.info(
+            "sandbox carrier running",
+            webhook=settings.carrier_webhook_url,
+            step_delay=str(settings.carrier_step_delay),
+        )
         try:
             while True:
                 await simulator.tick(datetime.now(UTC))

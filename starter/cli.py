@@ -12,8 +12,9 @@ from rich.table import Table
 from logs import configure_logging
 from settings import Settings, get_settings
 
-app = typer.Typer(help="Ordino: order management where every order is a durable workflow.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Ordino: order management where every order is a durable workflow.", no_args_is_help=True
+)
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
 console = Console()
@@ -57,8 +58,13 @@ def api() -> None:
 
     settings = _settings()
     application = create_app(settings, database_url=_db_url(settings))
-    uvicorn.run(application, host=settings.api_host, port=settings.api_port,
-                log_level=settings.log_level.lower(), access_log=False)  # fmt: skip
+    uvicorn.run(
+        application,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
 
 
 @app.command()
@@ -110,8 +116,14 @@ def list_orders(
     for column in ("order", "status", "channel", "customer", "total", "created"):
         table.add_column(column, justify="right" if column == "total" else "left")
     for o in page.items:
-        table.add_row(o.id, o.status, o.channel, o.customer_id, f"{o.grand_total:.2f} {o.currency}",
-                      o.created_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+        table.add_row(
+            o.id,
+            o.status,
+            o.channel,
+            o.customer_id,
+            f"{o.grand_total:.2f} {o.currency}",
+            o.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
     console.print(table)
 
 
@@ -132,12 +144,28 @@ def show_order(order_id: str) -> None:
         console.print(f"reason: {o.status_reason}")
     lines = Table("sku", "name", "qty", "unit", "net", "tax", "total", title="Lines")
     for ln in o.lines:
-        lines.add_row(ln.sku, ln.name, str(ln.quantity), f"{ln.unit_price:.2f}", f"{ln.net:.2f}",
-                      f"{ln.tax:.2f} ({ln.tax_rate:.1%})", f"{ln.total:.2f}")  # fmt: skip
+        lines.add_row(
+            ln.sku,
+            ln.name,
+            str(ln.quantity),
+            f"{ln.unit_price:.2f}",
+            f"{ln.net:.2f}",
+            f"{ln.tax:.2f} ({ln.tax_rate:.1%})",
+            f"{ln.total:.2f}",
+        )
     q = o.quote
-    lines.add_row("", "shipping", "", "", f"{q.shipping.net:.2f}", f"{q.shipping.tax:.2f}", f"{q.shipping.total:.2f}")
-    lines.add_row("", "[bold]total[/]", "", "", f"{q.net_total:.2f}", f"{q.tax_total:.2f}",
-                  f"[bold]{q.grand_total:.2f} {q.currency}[/]")  # fmt: skip
+    lines.add_row(
+        "", "shipping", "", "", f"{q.shipping.net:.2f}", f"{q.shipping.tax:.2f}", f"{q.shipping.total:.2f}"
+    )
+    lines.add_row(
+        "",
+        "[bold]total[/]",
+        "",
+        "",
+        f"{q.net_total:.2f}",
+        f"{q.tax_total:.2f}",
+        f"[bold]{q.grand_total:.2f} {q.currency}[/]",
+    )
     console.print(lines)
     for p in o.payments:
         console.print(f"payment  {p.operation} {p.status} {p.amount:.2f} {p.currency}  {p.gateway_reference}")

@@ -38,15 +38,26 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
 
 def _temporal_server(settings: Settings, data_dir: Path) -> subprocess.Popen[bytes]:
     host, _, port = settings.temporal_address.rpartition(":")
-    return subprocess.Popen([
-        temporal_cli(), "server", "start-dev",
-        "--ip", host or "127.0.0.1", "--port", port,
-        "--ui-port", str(settings.temporal_ui_port),
-        "--db-filename", str(data_dir / "temporal.sqlite"),
-        "--namespace", settings.temporal_namespace,
-        "--log-level", "error",
-        *dev_server_flags(),
-    ])  # fmt: skip
+    return subprocess.Popen(
+        [
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--ip",
+            host or "127.0.0.1",
+            "--port",
+            port,
+            "--ui-port",
+            str(settings.temporal_ui_port),
+            "--db-filename",
+            str(data_dir / "temporal.sqlite"),
+            "--namespace",
+            settings.temporal_namespace,
+            "--log-level",
+            "error",
+            *dev_server_flags(),
+        ]
+    )
 
 
 def run_dev_stack(settings: Settings) -> None:
@@ -89,20 +100,22 @@ def run_dev_stack(settings: Settings) -> None:
             _wait_for_port(settings.api_host, settings.api_port, 60, procs["api"])
         procs["carrier"] = subprocess.Popen([*ordino, "carrier"], env=env)
 
-        console.print(Panel.fit(
-            f"[bold]Ordino is running[/]\n\n"
-            f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
-            f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
-            f"PostgreSQL            {url}\n"
-            f"Data kept in          {data_dir}\n"
-            f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW)\n\n"
-            "Place an order:\n"
-            f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
-            "    -H 'content-type: application/json' -d @examples/order.json\n"
-            "Watch it: ordino orders list   /   ordino orders show webshop-DEMO-1\n\n"
-            "[dim]Ctrl-C stops everything.[/]",
-            border_style="green",
-        ))  # fmt: skip
+        console.print(
+            Panel.fit(
+                f"[bold]Ordino is running[/]\n\n"
+                f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
+                f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+                f"PostgreSQL            {url}\n"
+                f"Data kept in          {data_dir}\n"
+                f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW)\n\n"
+                "Place an order:\n"
+                f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
+                "    -H 'content-type: application/json' -d @examples/order.json\n"
+                "Watch it: ordino orders list   /   ordino orders show webshop-DEMO-1\n\n"
+                "[dim]Ctrl-C stops everything.[/]",
+                border_style="green",
+            )
+        )
         while all(p.poll() is None for p in procs.values()):
             time.sleep(0.5)
         dead = [name for name, p in procs.items() if p.poll() is not None]

@@ -82,12 +82,19 @@ def settings(database_url: str) -> Settings:
 def catalog(db: Database):
     """Make products that only this test uses, so tests never compete for stock."""
 
-    def make(stock_by_warehouse: dict[str, int], price: str = "10.00", tax_class: str = "standard",
-             weight_grams: int = 500) -> str:  # fmt: skip
+    def make(
+        stock_by_warehouse: dict[str, int],
+        price: str = "10.00",
+        tax_class: str = "standard",
+        weight_grams: int = 500,
+    ) -> str:
         sku = f"T-{uuid.uuid4().hex[:10].upper()}"
         with db.transaction() as s:
-            s.execute(insert(Product).values(sku=sku, name=f"Test product {sku}", tax_class=tax_class,
-                                             weight_grams=weight_grams))  # fmt: skip
+            s.execute(
+                insert(Product).values(
+                    sku=sku, name=f"Test product {sku}", tax_class=tax_class, weight_grams=weight_grams
+                )
+            )
             s.execute(insert(ProductPrice).values(sku=sku, currency="EUR", amount=Decimal(price)))
             for warehouse, qty in stock_by_warehouse.items():
                 stock.receive(s, sku, warehouse, qty, reference=f"test-{sku}")

@@ -54,6 +54,7 @@ class OrderWorkflow:
         self._inbox: list[TrackingEvent] = []
         self._seen_events: set[str] = set()
         self._parcels: dict[str, TrackingStatus] = {}
+        self._published: OrderStatus | None = None
         self._invoice_number: str | None = None
 
     # --- messages -----------------------------------------------------------------
@@ -81,6 +82,7 @@ class OrderWorkflow:
             self._request, self._accepted = request, accepted
             self._undo.append(("release stock", self._release_stock))
             self._moved(OrderStatus.ACCEPTED)
+            self._publish()
             return accepted
 
     @accept.validator
@@ -123,13 +125,20 @@ class OrderWorkflow:
         accepted, request = self._accepted, self._request
         total = accepted.quote.grand_total
 
-        auth = await self._step(
+        # A regular activity, not a local one: scheduling it ends the workflow task, which
+        # sends the accept answer to the channel now instead of after the steps that follow.
+        auth = await workflow.execute_activity_method(
             PaymentActivities.authorize_payment,
             AuthorizeInput(
-                order_id=start.order_id, token=request.payment_token, amount=total,
-                currency=accepted.quote.currency, at=workflow.now(),
+                order_id=start.order_id,
+                token=request.payment_token,
+                amount=total,
+                currency=accepted.quote.currency,
+                at=workflow.now(),
             ),
-        )  # fmt: skip
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+        )
         if not auth.approved:
             return await self._cancel(f"payment declined: {auth.decline_code}")
         self._moved(OrderStatus.AUTHORIZED)
@@ -137,9 +146,10 @@ class OrderWorkflow:
 
         capture = await self._step(
             PaymentActivities.capture_payment,
-            CaptureInput(order_id=start.order_id, authorization=auth.reference or "", amount=total,
-                         at=workflow.now()),
-        )  # fmt: skip
+            CaptureInput(
+                order_id=start.order_id, authorization=auth.reference or "", amount=total, at=workflow.now()
+            ),
+        )
         if not capture.approved:
             return await self._cancel(f"capture failed: {capture.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
@@ -147,9 +157,10 @@ class OrderWorkflow:
 
         invoice = await self._step(
             InvoicingActivities.issue_invoice,
-            IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
-                              at=workflow.now()),
-        )  # fmt: skip
+            IssueInvoiceInput(
+                order_id=start.order_id, payment_reference=capture.reference or "", at=workflow.now()
+            ),
+        )
         self._invoice_number = invoice.number
         self._moved(OrderStatus.INVOICED)
 
@@ -162,6 +173,7 @@ class OrderWorkflow:
         await self._follow_parcels()
 
         if start.return_window > timedelta(0):
+            self._publish()
             await workflow.sleep(start.return_window, summary="return window")
         await self._record("completed", "order_completed", OrderStatus.COMPLETED)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -171,7 +183,9 @@ class OrderWorkflow:
         """Apply carrier events until every parcel is delivered. Repeated and late events
         never move a parcel backwards."""
         while any(s is not TrackingStatus.DELIVERED for s in self._parcels.values()):
-            await workflow.wait_condition(lambda: bool(self._inbox))
+            if not self._inbox:
+                self._publish()
+                await workflow.wait_condition(lambda: bool(self._inbox))
             event = self._inbox.pop(0)
             current = self._parcels.get(event.tracking_number)
             if current is None or not moves_forward(current, event.status):
@@ -207,9 +221,13 @@ class OrderWorkflow:
     async def _void(self, auth: PaymentOutcome, reason: str) -> None:
         await self._step(
             PaymentActivities.void_payment,
-            VoidInput(order_id=self._start.order_id, authorization=auth.reference or "", reason=reason,
-                      at=workflow.now()),
-        )  # fmt: skip
+            VoidInput(
+                order_id=self._start.order_id,
+                authorization=auth.reference or "",
+                reason=reason,
+                at=workflow.now(),
+            ),
+        )
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -221,17 +239,29 @@ class OrderWorkflow:
     async def _record(self, key: str, type: str, status: OrderStatus, reason: str | None = None) -> None:
         await self._step(
             OrderLogActivities.record_event,
-            RecordEventInput(order_id=self._start.order_id, key=key, type=type, status=status,
-                             at=workflow.now(), reason=reason),
-        )  # fmt: skip
+            RecordEventInput(
+                order_id=self._start.order_id,
+                key=key,
+                type=type,
+                status=status,
+                at=workflow.now(),
+                reason=reason,
+            ),
+        )
         self._moved(status)
 
     def _moved(self, status: OrderStatus) -> None:
         self._status = status
-        workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
         workflow.set_current_details(f"Order {self._start.order_id}: {status.value}")
 
+    def _publish(self) -> None:
+        """Show the status in Temporal's search attributes. Called where the workflow waits,
+        so a run of quick steps costs one visibility update, not one per step."""
+        if self._status is not self._published:
+            workflow.upsert_search_attributes([ORDER_STATUS.value_set(self._status.value)])
+            self._published = self._status
+
     def _outcome(self, status: OrderStatus, reason: str | None = None) -> OrderOutcome:
-        if status is not self._status:
-            self._moved(status)
+        self._moved(status)
+        self._publish()
         return OrderOutcome(order_id=self._start.order_id, status=status, reason=reason)

@@ -18,9 +18,12 @@ from worker import build_worker
 async def stack(dev_env: WorkflowEnvironment, db, settings: Settings):
     """A worker on its own task queue and an API client that talks to it."""
     stack_settings = settings.model_copy(
-        update={"task_queue": f"orders-{uuid.uuid4().hex[:6]}", "return_window": timedelta(0),
-                "carrier_step_delay": timedelta(0)}
-    )  # fmt: skip
+        update={
+            "task_queue": f"orders-{uuid.uuid4().hex[:6]}",
+            "return_window": timedelta(0),
+            "carrier_step_delay": timedelta(0),
+        }
+    )
     app = create_app(stack_settings, Services(stack_settings, dev_env.client, db))
     async with (
         build_worker(dev_env.client, db, stack_settings),

@@ -60,10 +60,17 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     assert completed["shipments"][0]["status"] == "delivered"
     assert completed["shipments"][0]["tracking_number"] == parcel["tracking_number"]
     assert [e["type"] for e in completed["timeline"]] == [
-        "order_accepted", "payment_authorized", "payment_captured", "invoice_issued", "parcel_booked",
-        "parcel_picked_up", "parcel_in_transit", "parcel_out_for_delivery", "parcel_delivered",
+        "order_accepted",
+        "payment_authorized",
+        "payment_captured",
+        "invoice_issued",
+        "parcel_booked",
+        "parcel_picked_up",
+        "parcel_in_transit",
+        "parcel_out_for_delivery",
+        "parcel_delivered",
         "order_completed",
-    ]  # fmt: skip
+    ]
     assert completed["timeline"][0]["actor"] == "channel:webshop"
 
     # Ops find it in Temporal by its search attributes, and the workflow is done.
@@ -71,7 +78,7 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     assert (await handle.result()).status == "completed"
     desc = await handle.describe()
     assert "cust-42" in (await desc.static_summary() or "")
-    query = f"OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop'"
+    query = "OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop'"
     for _ in range(100):  # visibility is eventually consistent
         found = [wf.id async for wf in client.list_workflows(query)]
         if handle.id in found:
@@ -99,11 +106,17 @@ async def test_concurrent_duplicate_posts_make_exactly_one_order(stack, db, cata
 
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Order).where(Order.id == order_id)) == 1
-        reservations = s.scalar(select(func.count()).where(
-            StockMovement.reference == order_id, StockMovement.kind == "reservation"))  # fmt: skip
-        authorizations = s.scalar(select(func.count()).where(
-            SandboxGatewayTransaction.idempotency_key.startswith(order_id + ":"),
-            SandboxGatewayTransaction.operation == "authorize"))  # fmt: skip
+        reservations = s.scalar(
+            select(func.count()).where(
+                StockMovement.reference == order_id, StockMovement.kind == "reservation"
+            )
+        )
+        authorizations = s.scalar(
+            select(func.count()).where(
+                SandboxGatewayTransaction.idempotency_key.startswith(order_id + ":"),
+                SandboxGatewayTransaction.operation == "authorize",
+            )
+        )
     assert reservations == 1
     assert authorizations == 1
 
@@ -120,7 +133,7 @@ async def test_same_external_id_with_other_content_is_a_conflict(stack, catalog)
 
 
 async def test_bad_orders_get_a_code_and_write_nothing(stack, db, catalog):
-    api, client, _ = stack
+    api, _, _ = stack
     sku = catalog({"MIL": 2})
 
     invalid = await api.post("/orders", json=order_body([(sku, 0)], currency="euro"))
@@ -143,13 +156,19 @@ async def test_bad_orders_get_a_code_and_write_nothing(stack, db, catalog):
     # A rejected order may be placed again, e.g. once stock has arrived.
     retry = order_body([(sku, 3)])
     assert (await api.post("/orders", json=retry)).status_code == 409
-    assert (await api.post("/orders", json={**retry, "lines": [{"sku": sku, "quantity": 2}]})).status_code == 201
+    assert (
+        await api.post("/orders", json={**retry, "lines": [{"sku": sku, "quantity": 2}]})
+    ).status_code == 201
 
 
 async def test_webhook_for_an_unknown_parcel_is_a_404(stack):
     api, _, _ = stack
-    event = {"event_id": "e1", "tracking_number": "NOPE", "status": "delivered",
-             "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
+    event = {
+        "event_id": "e1",
+        "tracking_number": "NOPE",
+        "status": "delivered",
+        "occurred_at": "2026-11-26T10:00:00Z",
+    }
     response = await api.post("/webhooks/carrier", json=event)
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_tracking_number"

@@ -18,19 +18,30 @@ def test_minor_units(currency, digits):
 
 @pytest.mark.parametrize(
     ("amount", "currency", "expected"),
-    [("12.20", "EUR", True), ("12.2", "EUR", True), ("12.205", "EUR", False),
-     ("100", "JPY", True), ("100.5", "JPY", False),
-     ("1.234", "KWD", True), ("1.2345", "KWD", False)],
-)  # fmt: skip
+    [
+        ("12.20", "EUR", True),
+        ("12.2", "EUR", True),
+        ("12.205", "EUR", False),
+        ("100", "JPY", True),
+        ("100.5", "JPY", False),
+        ("1.234", "KWD", True),
+        ("1.2345", "KWD", False),
+    ],
+)
 def test_is_minor_unit(amount, currency, expected):
     assert is_minor_unit(D(amount), currency) is expected
 
 
 @pytest.mark.parametrize(
     ("amount", "currency", "half_up", "half_even"),
-    [("2.345", "EUR", "2.35", "2.34"), ("2.355", "EUR", "2.36", "2.36"), ("2.3449", "EUR", "2.34", "2.34"),
-     ("10.5", "JPY", "11", "10"), ("0.0125", "KWD", "0.013", "0.012")],
-)  # fmt: skip
+    [
+        ("2.345", "EUR", "2.35", "2.34"),
+        ("2.355", "EUR", "2.36", "2.36"),
+        ("2.3449", "EUR", "2.34", "2.34"),
+        ("10.5", "JPY", "11", "10"),
+        ("0.0125", "KWD", "0.013", "0.012"),
+    ],
+)
 def test_round_money(amount, currency, half_up, half_even):
     assert round_money(D(amount), currency, Rounding.HALF_UP) == D(half_up)
     assert round_money(D(amount), currency, Rounding.HALF_EVEN) == D(half_even)

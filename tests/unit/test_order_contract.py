@@ -113,9 +113,12 @@ def test_fingerprint_is_stable_for_equal_content():
 
 @pytest.mark.parametrize(
     "change",
-    [{"lines": [{"sku": "MUG-1", "quantity": 3}, {"sku": "TEA-7", "quantity": 1}]},
-     {"shipping_address": address(line1="Via Roma 2")}, {"currency": "USD"}],
-)  # fmt: skip
+    [
+        {"lines": [{"sku": "MUG-1", "quantity": 3}, {"sku": "TEA-7", "quantity": 1}]},
+        {"shipping_address": address(line1="Via Roma 2")},
+        {"currency": "USD"},
+    ],
+)
 def test_fingerprint_changes_with_content(change):
     assert (
         PlaceOrder.model_validate(body()).fingerprint()

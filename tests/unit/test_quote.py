@@ -19,8 +19,11 @@ def item(sku: str, qty: int, price: str, rate: str) -> PricedItem:
 def test_eu_inclusive_prices_carve_tax_out_of_the_shown_price():
     q = build_quote(
         [item("MUG", 2, "12.20", "0.22"), item("BOOK", 1, "5.50", "0.10")],
-        "EUR", prices_include_tax=True, shipping_price=D("4.90"), shipping_tax_rate=D("0.22"),
-    )  # fmt: skip
+        "EUR",
+        prices_include_tax=True,
+        shipping_price=D("4.90"),
+        shipping_tax_rate=D("0.22"),
+    )
     mug, book = q.lines
     assert (mug.line_no, mug.net, mug.tax, mug.total) == (1, D("20.00"), D("4.40"), D("24.40"))
     assert (book.line_no, book.net, book.tax, book.total) == (2, D("5.00"), D("0.50"), D("5.50"))
@@ -36,8 +39,11 @@ def test_eu_inclusive_prices_carve_tax_out_of_the_shown_price():
 def test_b2b_exclusive_prices_add_tax_on_top():
     q = build_quote(
         [item("BOLT", 3, "19.99", "0.07")],
-        "USD", prices_include_tax=False, shipping_price=D("10.00"), shipping_tax_rate=D("0"),
-    )  # fmt: skip
+        "USD",
+        prices_include_tax=False,
+        shipping_price=D("10.00"),
+        shipping_tax_rate=D("0"),
+    )
     (line,) = q.lines
     # 59.97 * 0.07 = 4.1979 -> 4.20
     assert (line.net, line.tax, line.total) == (D("59.97"), D("4.20"), D("64.17"))
@@ -52,8 +58,11 @@ def test_b2b_exclusive_prices_add_tax_on_top():
 def test_jpy_has_no_decimals():
     q = build_quote(
         [item("TEA", 3, "1100", "0.10"), item("CUP", 1, "999", "0.08")],
-        "JPY", prices_include_tax=False, shipping_price=D("500"), shipping_tax_rate=D("0.10"),
-    )  # fmt: skip
+        "JPY",
+        prices_include_tax=False,
+        shipping_price=D("500"),
+        shipping_tax_rate=D("0.10"),
+    )
     tea, cup = q.lines
     assert (tea.net, tea.tax, tea.total) == (D("3300"), D("330"), D("3630"))
     # 999 * 0.08 = 79.92 -> 80 yen, never 79.92
@@ -65,8 +74,11 @@ def test_jpy_has_no_decimals():
 def test_kwd_has_three_decimals():
     q = build_quote(
         [item("OIL", 2, "1.234", "0.10")],
-        "KWD", prices_include_tax=False, shipping_price=D("0.500"), shipping_tax_rate=D("0.10"),
-    )  # fmt: skip
+        "KWD",
+        prices_include_tax=False,
+        shipping_price=D("0.500"),
+        shipping_tax_rate=D("0.10"),
+    )
     (line,) = q.lines
     # 2.468 * 0.10 = 0.2468 -> 0.247 (not 0.25 as with two decimals)
     assert (line.net, line.tax, line.total) == (D("2.468"), D("0.247"), D("2.715"))

@@ -26,9 +26,13 @@ def test_a_repeated_event_does_not_move(status):
 
 @pytest.mark.parametrize(
     ("current", "late"),
-    [(T.DELIVERED, T.OUT_FOR_DELIVERY), (T.DELIVERED, T.PICKED_UP), (T.IN_TRANSIT, T.PICKED_UP),
-     (T.PICKED_UP, T.BOOKED)],
-)  # fmt: skip
+    [
+        (T.DELIVERED, T.OUT_FOR_DELIVERY),
+        (T.DELIVERED, T.PICKED_UP),
+        (T.IN_TRANSIT, T.PICKED_UP),
+        (T.PICKED_UP, T.BOOKED),
+    ],
+)
 def test_late_events_never_move_backwards(current, late):
     assert not moves_forward(current, late)
 
@@ -39,8 +43,12 @@ def test_skipped_milestones_still_move_forward():
 
 
 def test_tracking_event_contract():
-    body = {"event_id": "ev-1", "tracking_number": "1Z999", "status": "in_transit",
-            "occurred_at": datetime(2025, 1, 2, tzinfo=UTC).isoformat()}  # fmt: skip
+    body = {
+        "event_id": "ev-1",
+        "tracking_number": "1Z999",
+        "status": "in_transit",
+        "occurred_at": datetime(2025, 1, 2, tzinfo=UTC).isoformat(),
+    }
     assert TrackingEvent.model_validate(body).status is T.IN_TRANSIT
     for bad in ({"status": "lost"}, {"event_id": ""}, {"carrier": "dhl"}):
         with pytest.raises(ValidationError):

@@ -37,17 +37,23 @@ async def start_order(env, request: PlaceOrder, return_window=timedelta(days=30)
     return await client.start_workflow(
         OrderWorkflow.run,
         OrderStart(
-            order_id=request.order_id, channel=request.channel, external_id=request.external_id,
-            customer_id=request.customer.id, acceptance_timeout=timedelta(minutes=5),
+            order_id=request.order_id,
+            channel=request.channel,
+            external_id=request.external_id,
+            customer_id=request.customer.id,
+            acceptance_timeout=timedelta(minutes=5),
             return_window=return_window,
         ),
         id=workflow_id_for(request.order_id),
         task_queue=task_queue,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(ORDER_STATUS, "received"), SearchAttributePair(ORDER_CHANNEL, request.channel),
-            SearchAttributePair(CUSTOMER_ID, request.customer.id),
-        ]),
-    )  # fmt: skip
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ORDER_STATUS, "received"),
+                SearchAttributePair(ORDER_CHANNEL, request.channel),
+                SearchAttributePair(CUSTOMER_ID, request.customer.id),
+            ]
+        ),
+    )
 
 
 async def wait_for_parcels(handle: WorkflowHandle) -> list[str]:
@@ -63,14 +69,19 @@ async def wait_for_parcels(handle: WorkflowHandle) -> list[str]:
 def tracking(tn: str, n: int, status: TrackingStatus) -> TrackingEvent:
     from datetime import UTC, datetime
 
-    return TrackingEvent(event_id=f"{tn}-{n}", tracking_number=tn, status=status,
-                         occurred_at=datetime(2026, 11, 27, 8 + n, tzinfo=UTC))  # fmt: skip
+    return TrackingEvent(
+        event_id=f"{tn}-{n}",
+        tracking_number=tn,
+        status=status,
+        occurred_at=datetime(2026, 11, 27, 8 + n, tzinfo=UTC),
+    )
 
 
 def stock_of(db, sku: str) -> dict[str, tuple[int, int]]:
     with db.reader() as s:
-        rows = s.execute(select(StockLevel.warehouse, StockLevel.on_hand, StockLevel.reserved)
-                         .where(StockLevel.sku == sku)).all()  # fmt: skip
+        rows = s.execute(
+            select(StockLevel.warehouse, StockLevel.on_hand, StockLevel.reserved).where(StockLevel.sku == sku)
+        ).all()
     return {wh: (on_hand, reserved) for wh, on_hand, reserved in rows}
 
 
@@ -90,9 +101,13 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
 
     [tn] = await wait_for_parcels(handle)
     # Events arrive twice and out of order; neither may move the parcel backwards.
-    for n, status in [(0, TrackingStatus.PICKED_UP), (1, TrackingStatus.IN_TRANSIT),
-                      (1, TrackingStatus.IN_TRANSIT), (2, TrackingStatus.OUT_FOR_DELIVERY)]:
-        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, n, status))  # fmt: skip
+    for n, status in [
+        (0, TrackingStatus.PICKED_UP),
+        (1, TrackingStatus.IN_TRANSIT),
+        (1, TrackingStatus.IN_TRANSIT),
+        (2, TrackingStatus.OUT_FOR_DELIVERY),
+    ]:
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, n, status))
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 9, TrackingStatus.PICKED_UP))
     before = await env[0].get_current_time()
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
@@ -102,18 +117,35 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
     assert await env[0].get_current_time() - before >= timedelta(days=30)
 
     with db.reader() as s:
-        events = [e.type for e in s.scalars(select(OrderEvent).where(OrderEvent.order_id == request.order_id)
-                                            .order_by(OrderEvent.id))]  # fmt: skip
-        payments = s.execute(select(Payment.operation, Payment.status, Payment.amount)
-                             .where(Payment.order_id == request.order_id).order_by(Payment.id)).all()  # fmt: skip
+        events = [
+            e.type
+            for e in s.scalars(
+                select(OrderEvent).where(OrderEvent.order_id == request.order_id).order_by(OrderEvent.id)
+            )
+        ]
+        payments = s.execute(
+            select(Payment.operation, Payment.status, Payment.amount)
+            .where(Payment.order_id == request.order_id)
+            .order_by(Payment.id)
+        ).all()
         invoice = s.scalars(select(Invoice).where(Invoice.order_id == request.order_id)).one()
         shipment = s.scalars(select(Shipment).where(Shipment.order_id == request.order_id)).one()
     assert events == [
-        "order_accepted", "payment_authorized", "payment_captured", "invoice_issued", "parcel_booked",
-        "parcel_picked_up", "parcel_in_transit", "parcel_out_for_delivery", "parcel_delivered",
+        "order_accepted",
+        "payment_authorized",
+        "payment_captured",
+        "invoice_issued",
+        "parcel_booked",
+        "parcel_picked_up",
+        "parcel_in_transit",
+        "parcel_out_for_delivery",
+        "parcel_delivered",
         "order_completed",
-    ]  # fmt: skip
-    assert payments == [("authorize", "approved", Decimal("29.30")), ("capture", "approved", Decimal("29.30"))]
+    ]
+    assert payments == [
+        ("authorize", "approved", Decimal("29.30")),
+        ("capture", "approved", Decimal("29.30")),
+    ]
     assert invoice.grand_total == Decimal("29.30") and invoice.number.startswith("INV-")
     assert shipment.status == "delivered" and shipment.tracking_number == tn
     assert stock_of(db, sku) == {"MIL": (3, 0)}  # shipped: out of stock on hand, no longer reserved
@@ -133,8 +165,12 @@ async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalo
     assert outcome.reason == "payment declined: card_declined"
     assert stock_of(db, sku) == {"MIL": (3, 0)}
     with db.reader() as s:
-        events = [e.type for e in s.scalars(select(OrderEvent).where(OrderEvent.order_id == request.order_id)
-                                            .order_by(OrderEvent.id))]  # fmt: skip
+        events = [
+            e.type
+            for e in s.scalars(
+                select(OrderEvent).where(OrderEvent.order_id == request.order_id).order_by(OrderEvent.id)
+            )
+        ]
     assert events == ["order_accepted", "payment_declined", "order_cancelled"]
 
 
