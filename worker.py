@@ -46,11 +46,14 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     return bound
 
 
-def build_worker(client: Client, db: Database, settings: Settings, task_queue: str | None = None) -> Worker:
+def workflow_runner() -> SandboxedWorkflowRunner:
     # Modules are shared with the sandbox instead of re-imported for every order: importing
     # is most of what starting a workflow costs. The sandbox still refuses clocks, randomness
     # and I/O inside workflow code, and replay tests guard determinism.
-    runner = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+
+
+def build_worker(client: Client, db: Database, settings: Settings, task_queue: str | None = None) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -59,7 +62,7 @@ def build_worker(client: Client, db: Database, settings: Settings, task_queue: s
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
-        workflow_runner=runner,
+        workflow_runner=workflow_runner(),
     )
 
 

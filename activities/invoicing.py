@@ -55,11 +55,12 @@ class InvoicingActivities:
         key = f"{inp.order_id}:invoice"
         series, year = self._settings.invoice_series, inp.at.year
         with self._db.transaction() as s:
+            # Locking the order first makes a concurrent retry wait, then find the invoice.
+            order = s.get(Order, inp.order_id, with_for_update=True)
+            assert order is not None, f"order {inp.order_id} has no row"
             done = s.scalars(select(Invoice).where(Invoice.idempotency_key == key)).one_or_none()
             if done is not None:
                 return InvoiceIssued(number=done.number, total=done.grand_total)
-            order = s.get(Order, inp.order_id)
-            assert order is not None, f"order {inp.order_id} has no row"
             quote = Quote.model_validate(order.quote)
             # The counter row stays locked until commit: a concurrent issuer waits, and a
             # rollback returns the number, so no number is ever skipped.

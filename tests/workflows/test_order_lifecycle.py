@@ -4,6 +4,7 @@ no real time."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
 from settings import Settings
 from tests.orders import order_body
+from tests.workflows.test_replay import HISTORIES
 from worker import build_worker
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
@@ -54,6 +56,13 @@ async def start_order(env, request: PlaceOrder, return_window=timedelta(days=30)
             ]
         ),
     )
+
+
+async def record_history(handle: WorkflowHandle, name: str) -> None:
+    """With ORDINO_RECORD_HISTORIES=1, keep this run's history for the replay tests."""
+    if os.environ.get("ORDINO_RECORD_HISTORIES"):
+        history = await handle.fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def wait_for_parcels(handle: WorkflowHandle) -> list[str]:
@@ -152,6 +161,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
 
     desc = await handle.describe()
     assert desc.typed_search_attributes.get(ORDER_STATUS) == "completed"
+    await record_history(handle, "order_completed")
 
 
 async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalog):
@@ -172,6 +182,7 @@ async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalo
             )
         ]
     assert events == ["order_accepted", "payment_declined", "order_cancelled"]
+    await record_history(handle, "order_declined")
 
 
 async def test_unknown_sku_is_rejected_and_nothing_is_written(env, db, catalog):
