@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from db import order_views
 from db.engine import Database
@@ -142,7 +143,15 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
                 ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
             )
         handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-        await handle.signal(OrderWorkflow.carrier_event, event)
+        try:
+            await handle.signal(OrderWorkflow.carrier_event, event)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            # The order's workflow has closed: nothing left to track. Acknowledge, so the
+            # carrier stops retrying.
+            log.info("late carrier event ignored", order_id=order_id, event_id=event.event_id)
+            return {"order_id": order_id, "status": "ignored"}
         log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
         return {"order_id": order_id, "status": "accepted"}
 

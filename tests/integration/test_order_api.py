@@ -161,6 +161,28 @@ async def test_bad_orders_get_a_code_and_write_nothing(stack, db, catalog):
     ).status_code == 201
 
 
+async def test_late_event_for_a_closed_order_is_acknowledged_and_ignored(stack, catalog):
+    api, client, _ = stack
+    response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}), 1)]))
+    order_id = response.json()["order_id"]
+    shipped = await wait_for_status(api, order_id, "shipped")
+    tn = shipped["shipments"][0]["tracking_number"]
+    delivered = {
+        "event_id": f"{tn}-x",
+        "tracking_number": tn,
+        "status": "delivered",
+        "occurred_at": "2026-11-26T10:00:00Z",
+    }
+    assert (await api.post("/webhooks/carrier", json=delivered)).json()["status"] == "accepted"
+    completed = await wait_for_status(api, order_id, "completed")
+    await client.get_workflow_handle(workflow_id_for(order_id)).result()
+    late = {**delivered, "event_id": f"{tn}-late", "status": "in_transit"}
+    response = await api.post("/webhooks/carrier", json=late)
+    assert (response.status_code, response.json()["status"]) == (202, "ignored")
+    after = (await api.get(f"/orders/{order_id}")).json()
+    assert after["timeline"] == completed["timeline"]
+
+
 async def test_webhook_for_an_unknown_parcel_is_a_404(stack):
     api, _, _ = stack
     event = {
