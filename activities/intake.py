@@ -100,6 +100,14 @@ class IntakeActivities:
                 data={"grand_total": str(quote.grand_total), "reservations": [p.model_dump() for p in plan]},
             )
             log.info("order accepted", order_id=req.order_id, total=str(quote.grand_total))
-            accepted = order_views.accepted_order(s, req.order_id)
-            assert accepted is not None
-            return accepted
+            return AcceptedOrder(
+                order_id=req.order_id,
+                channel=req.channel,
+                external_id=req.external_id,
+                customer_id=req.customer.id,
+                status=OrderStatus.ACCEPTED,
+                quote=quote,
+                reservations=sorted(plan, key=lambda r: (r.sku, r.warehouse)),
+                request_fingerprint=req.fingerprint(),
+                accepted_at=inp.at,
+            )

@@ -30,10 +30,7 @@ def append_event(
     """Record that something happened to the order; False if it was recorded before.
     A status of None records the event and leaves the order's status as it is."""
     current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id).with_for_update()))
-    if status is None:
-        status = current
-    elif status is not current:
-        check_move(current, status)
+    status = status or current
     added = session.execute(
         insert(OrderEvent)
         .values(
@@ -49,9 +46,12 @@ def append_event(
         .on_conflict_do_nothing(constraint="order_events_once")
         .returning(OrderEvent.id)
     ).scalar_one_or_none()
-    if added is not None:
-        values: dict[str, Any] = {"status": status.value, "updated_at": at}
-        if reason is not None:
-            values["status_reason"] = reason
-        session.execute(update(Order).where(Order.id == order_id).values(**values))
-    return added is not None
+    if added is None:
+        return False  # recorded by an earlier attempt
+    if status is not current:
+        check_move(current, status)
+    values: dict[str, Any] = {"status": status.value, "updated_at": at}
+    if reason is not None:
+        values["status_reason"] = reason
+    session.execute(update(Order).where(Order.id == order_id).values(**values))
+    return True

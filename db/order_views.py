@@ -124,6 +124,10 @@ def reservations(session: Session, order_id: str) -> list[Reservation]:
     return [Reservation(sku=r.sku, warehouse=r.warehouse, quantity=r.quantity) for r in rows]
 
 
+def order_exists(session: Session, order_id: str) -> bool:
+    return session.scalar(select(Order.id).where(Order.id == order_id)) is not None
+
+
 def accepted_order(session: Session, order_id: str) -> AcceptedOrder | None:
     """The order as it was accepted, with its current status; None if never accepted."""
     o = session.get(Order, order_id)

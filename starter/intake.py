@@ -28,6 +28,8 @@ CLOSING_RETRIES = 40
 
 def _stored(db: Database, order_id: str) -> AcceptedOrder | None:
     with db.reader() as s:
+        if not order_views.order_exists(s, order_id):  # the common case: one cheap query
+            return None
         return order_views.accepted_order(s, order_id)
 
 
