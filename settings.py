@@ -10,20 +10,28 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.allocation import DEFAULT_RULES, AllocationRule
+from domain.orders import BackorderPolicy
 from domain.tracking import JOURNEY, TrackingStatus
 
 
 class ChannelConfig(BaseModel):
-    """How a sales channel prices: EU consumer shops show tax-inclusive prices."""
+    """How a sales channel sells: EU consumer shops show tax-inclusive prices; some
+    channels take orders for stock that has not arrived yet."""
 
     prices_include_tax: bool = True
+    allow_backorders: bool = False
+    # After the wait limit a backorder is cancelled (with compensation) or support is alerted.
+    backorder_policy: BackorderPolicy = BackorderPolicy.CANCEL
+    allocation_rules: tuple[AllocationRule, ...] = DEFAULT_RULES
+    split_shipments: bool = True
 
 
 def _default_channels() -> dict[str, ChannelConfig]:
     return {
         "webshop": ChannelConfig(prices_include_tax=True),
         "marketplace": ChannelConfig(prices_include_tax=True),
-        "phone": ChannelConfig(prices_include_tax=True),
+        "phone": ChannelConfig(prices_include_tax=True, allow_backorders=True),
         "b2b": ChannelConfig(prices_include_tax=False),
     }
 
@@ -60,6 +68,9 @@ class Settings(BaseSettings):
 
     # Every deadline is a setting.
     return_window: timedelta = timedelta(days=30)
+    backorder_wait_limit: timedelta = timedelta(days=14)
+    # How often a waiting backorder looks at the stock itself, in case a wake-up was lost.
+    backorder_recheck_interval: timedelta = timedelta(hours=1)
     acceptance_timeout: timedelta = timedelta(minutes=5)
 
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.

@@ -35,6 +35,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     bound = [
         IntakeActivities(db, settings).accept_order,
         InventoryActivities(db).release_stock,
+        InventoryActivities(db).waiting_backorders,
         PaymentActivities(db, gateway).authorize_payment,
         PaymentActivities(db, gateway).capture_payment,
         PaymentActivities(db, gateway).void_payment,

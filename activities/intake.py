@@ -15,7 +15,7 @@ from activities.pricing import price_order
 from db import order_log, order_views, stock
 from db.engine import Database
 from db.models import Order, OrderLine
-from domain.allocation import allocate
+from domain.allocation import allocate, require_complete
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
@@ -50,18 +50,28 @@ class IntakeActivities:
                 return existing
             quote = price_order(s, req, channel.prices_include_tax, self._settings.shipping_fee)
             demand = {line.sku: line.quantity for line in req.lines}
+            destination = req.shipping_address.country
             for _ in range(ALLOCATION_ATTEMPTS):
                 try:
                     with s.begin_nested():
-                        available, warehouses = stock.availability(s, list(demand))
-                        plan = allocate(demand, available, warehouses)
-                        stock.reserve(s, req.order_id, plan)
+                        allocation = allocate(
+                            demand,
+                            stock.availability(s, list(demand)),
+                            stock.sites(s),
+                            destination,
+                            channel.allocation_rules,
+                            channel.split_shipments,
+                        )
+                        if not channel.allow_backorders:
+                            require_complete(allocation)
+                        stock.reserve(s, req.order_id, allocation.plan)
                     break
                 except stock.StockRaceLost:
                     continue  # someone took the units first: look again
             else:
                 raise OrdinoError(ErrorCode.INSUFFICIENT_STOCK, "Stock ran out while reserving")
-
+            status = OrderStatus.BACKORDERED if allocation.short else OrderStatus.ACCEPTED
+            stock.backorder(s, req.order_id, allocation.short, inp.at)
             s.execute(
                 insert(Order).values(
                     id=req.order_id,
@@ -72,7 +82,7 @@ class IntakeActivities:
                     customer_name=req.customer.name,
                     shipping_address=req.shipping_address.model_dump(mode="json"),
                     currency=req.currency,
-                    status=OrderStatus.ACCEPTED.value,
+                    status=status.value,
                     net_total=quote.net_total,
                     tax_total=quote.tax_total,
                     grand_total=quote.grand_total,
@@ -93,11 +103,15 @@ class IntakeActivities:
                 s,
                 req.order_id,
                 "accepted",
-                "order_accepted",
-                OrderStatus.ACCEPTED,
+                f"order_{status.value}",
+                status,
                 inp.at,
                 actor=f"channel:{req.channel}",
-                data={"grand_total": str(quote.grand_total), "reservations": [p.model_dump() for p in plan]},
+                data={
+                    "grand_total": str(quote.grand_total),
+                    "reservations": [p.model_dump() for p in allocation.plan],
+                    "backordered": allocation.short,
+                },
             )
             log.info("order accepted", order_id=req.order_id, total=str(quote.grand_total))
             return AcceptedOrder(
@@ -105,9 +119,10 @@ class IntakeActivities:
                 channel=req.channel,
                 external_id=req.external_id,
                 customer_id=req.customer.id,
-                status=OrderStatus.ACCEPTED,
+                status=status,
                 quote=quote,
-                reservations=sorted(plan, key=lambda r: (r.sku, r.warehouse)),
+                reservations=sorted(allocation.plan, key=lambda r: (r.sku, r.warehouse)),
+                backordered=allocation.short,
                 request_fingerprint=req.fingerprint(),
                 accepted_at=inp.at,
             )

@@ -1,4 +1,5 @@
-"""Giving stock back: the compensation for a reservation."""
+"""Stock for one order: what it still waits for, and giving it back (the compensation
+for a reservation)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ class InventoryActivities:
     def release_stock(self, inp: ReleaseStockInput) -> None:
         with self._db.transaction() as s:
             stock.release(s, inp.order_id, inp.reason)
+
+    @activity.defn
+    def waiting_backorders(self, order_id: str) -> dict[str, int]:
+        """What the order still waits for; empty once every backorder is filled."""
+        with self._db.reader() as s:
+            return stock.waiting(s, order_id)

@@ -17,7 +17,7 @@ class RecordEventInput(BaseModel):
     order_id: str
     key: str
     type: str
-    status: OrderStatus
+    status: OrderStatus | None
     at: datetime
     actor: str = order_log.SYSTEM
     reason: str | None = None

@@ -43,6 +43,9 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     tax_class: Mapped[str] = mapped_column(String(20), default="standard")
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    length_mm: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    width_mm: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    height_mm: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProductPrice(Base):
@@ -74,8 +77,12 @@ class StockLevel(Base):
     warehouse: Mapped[str] = mapped_column(ForeignKey("warehouses.code"), primary_key=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
+    # At or below this many available units, the SKU needs reordering (0: never).
+    reorder_point: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reorder_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __table_args__ = (
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reorder_point >= 0 AND reorder_quantity >= 0", name="reorder_not_negative"),
         CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
     )
 
@@ -106,6 +113,38 @@ class StockReservation(Base):
     __table_args__ = (
         CheckConstraint("state IN ('active', 'released', 'shipped')", name="reservation_state"),
     )
+
+
+class Backorder(Base):
+    """Units an order waits for. The id orders the queue: first come, first served."""
+
+    __tablename__ = "backorders"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(100), index=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("order_id", "sku", name="backorders_one_per_line"),
+        CheckConstraint("quantity > 0", name="backorder_quantity_positive"),
+        CheckConstraint("state IN ('waiting', 'filled', 'cancelled')", name="backorder_state"),
+    )
+
+
+class InventoryAlert(Base):
+    """Something inventory planners must look at, e.g. stock crossing its reorder point."""
+
+    __tablename__ = "inventory_alerts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    warehouse: Mapped[str] = mapped_column(ForeignKey("warehouses.code"))
+    available: Mapped[int] = mapped_column(Integer)
+    reorder_point: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = _now()
 
 
 # --- orders (read model and audit trail) ------------------------------------------

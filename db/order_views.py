@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db import stock
 from db.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, StockReservation
 from domain.money import round_money
 from domain.orders import AcceptedOrder, Reservation
@@ -141,6 +142,7 @@ def accepted_order(session: Session, order_id: str) -> AcceptedOrder | None:
         status=OrderStatus(o.status),
         quote=Quote.model_validate(o.quote),
         reservations=reservations(session, o.id),
+        backordered=stock.waiting(session, o.id),
         request_fingerprint=o.request_fingerprint,
         accepted_at=o.created_at,
     )

@@ -1,14 +1,18 @@
-"""Stock changes inside PostgreSQL. Availability is enforced by a conditional UPDATE, never
-by reading in Python and writing later, and every change appends one ledger row keyed for
-idempotency."""
+"""Stock changes inside PostgreSQL. Availability is enforced by conditional UPDATEs, never
+by reading in Python and writing later; every change appends one ledger row keyed for
+idempotency, so on hand and reserved always equal the ledger's sums."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.orm import Session
 
-from db.models import StockLevel, StockMovement, StockReservation, Warehouse
+from db.models import Backorder, InventoryAlert, Order, StockLevel, StockMovement, StockReservation, Warehouse
+from domain.allocation import Site, allocate
+from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Reservation
 
 
@@ -46,11 +50,45 @@ def _ledger(
     return row is not None
 
 
-def receive(session: Session, sku: str, warehouse: str, quantity: int, reference: str) -> None:
-    """Book a goods receipt once per reference."""
+def _change(session: Session, sku: str, warehouse: str, on_hand: int, reserved: int, reference: str) -> bool:
+    """Apply deltas if the result keeps 0 <= reserved <= on_hand; raise a low-stock alert
+    when available units fall to the reorder point. False if the stock was not there."""
+    row = session.execute(
+        update(StockLevel)
+        .where(
+            and_(
+                StockLevel.sku == sku,
+                StockLevel.warehouse == warehouse,
+                StockLevel.reserved + reserved >= 0,
+                StockLevel.on_hand + on_hand >= StockLevel.reserved + reserved,
+            )
+        )
+        .values(on_hand=StockLevel.on_hand + on_hand, reserved=StockLevel.reserved + reserved)
+        .returning(StockLevel.on_hand - StockLevel.reserved, StockLevel.reorder_point)
+    ).first()
+    if row is None:
+        return False
+    available_after, reorder_point = row
+    available_before = available_after - (on_hand - reserved)
+    if reorder_point > 0 and available_after <= reorder_point < available_before:
+        session.execute(
+            insert(InventoryAlert).values(
+                kind="low_stock",
+                sku=sku,
+                warehouse=warehouse,
+                available=available_after,
+                reorder_point=reorder_point,
+                reference=reference,
+            )
+        )
+    return True
+
+
+def receive(session: Session, sku: str, warehouse: str, quantity: int, reference: str) -> bool:
+    """Book a goods receipt once per reference; False if it was booked before."""
     key = f"receipt:{reference}:{sku}:{warehouse}"
     if not _ledger(session, key, sku, warehouse, "receipt", quantity, 0, "goods receipt", reference):
-        return
+        return False
     session.execute(
         insert(StockLevel)
         .values(sku=sku, warehouse=warehouse, on_hand=quantity, reserved=0)
@@ -59,17 +97,45 @@ def receive(session: Session, sku: str, warehouse: str, quantity: int, reference
             set_={"on_hand": StockLevel.on_hand + quantity},
         )
     )
+    return True
 
 
-def availability(session: Session, skus: list[str]) -> tuple[dict[tuple[str, str], int], list[str]]:
-    """Free units per (sku, warehouse) and the warehouses in preference order."""
+def upsert_level(sku: str, warehouse: str) -> Insert:
+    """An INSERT of an empty stock level, to be completed with an ON CONFLICT clause."""
+    return insert(StockLevel).values(sku=sku, warehouse=warehouse, on_hand=0, reserved=0)
+
+
+def adjust(
+    session: Session, sku: str, warehouse: str, delta: int, kind: str, reason: str, reference: str
+) -> bool:
+    """A stock count correction or a write-off. On hand may never drop below what is
+    reserved for orders. False if this reference was booked before."""
+    key = f"{kind}:{reference}:{sku}:{warehouse}"
+    if not _ledger(session, key, sku, warehouse, kind, delta, 0, reason, reference):
+        return False
+    session.execute(upsert_level(sku, warehouse).on_conflict_do_nothing())
+    if not _change(session, sku, warehouse, delta, 0, reference):
+        raise OrdinoError(
+            ErrorCode.NEGATIVE_STOCK,
+            f"{sku} at {warehouse}: on hand cannot drop below the units reserved for orders",
+            {"sku": sku, "warehouse": warehouse, "delta": delta},
+        )
+    return True
+
+
+def sites(session: Session) -> list[Site]:
+    rows = session.execute(select(Warehouse.code, Warehouse.country, Warehouse.priority)).all()
+    return [Site(code, country, priority) for code, country, priority in rows]
+
+
+def availability(session: Session, skus: list[str]) -> dict[tuple[str, str], int]:
+    """Free units per (sku, warehouse): a snapshot to plan with, not a promise."""
     rows = session.execute(
         select(StockLevel.sku, StockLevel.warehouse, StockLevel.on_hand - StockLevel.reserved).where(
             StockLevel.sku.in_(skus)
         )
     ).all()
-    warehouses = session.scalars(select(Warehouse.code).order_by(Warehouse.priority, Warehouse.code))
-    return {(sku, wh): free for sku, wh, free in rows}, list(warehouses)
+    return {(sku, wh): free for sku, wh, free in rows}
 
 
 def reserve(session: Session, order_id: str, plan: list[Reservation]) -> None:
@@ -84,18 +150,7 @@ def reserve(session: Session, order_id: str, plan: list[Reservation]) -> None:
         ).scalar_one_or_none()
         if new is None:
             continue  # reserved by an earlier attempt of this same order
-        took = session.execute(
-            update(StockLevel)
-            .where(
-                and_(
-                    StockLevel.sku == r.sku,
-                    StockLevel.warehouse == r.warehouse,
-                    StockLevel.on_hand - StockLevel.reserved >= r.quantity,
-                )
-            )
-            .values(reserved=StockLevel.reserved + r.quantity)
-        ).rowcount
-        if took != 1:
+        if not _change(session, r.sku, r.warehouse, 0, r.quantity, order_id):
             raise StockRaceLost(r.sku)
         _ledger(
             session,
@@ -111,7 +166,8 @@ def reserve(session: Session, order_id: str, plan: list[Reservation]) -> None:
 
 
 def release(session: Session, order_id: str, reason: str) -> None:
-    """Give back every active reservation of an order (idempotent)."""
+    """Give back every active reservation of an order and drop its waiting backorders
+    (idempotent)."""
     rows = session.scalars(
         select(StockReservation)
         .where(StockReservation.order_id == order_id, StockReservation.state == "active")
@@ -119,11 +175,7 @@ def release(session: Session, order_id: str, reason: str) -> None:
         .with_for_update()
     ).all()
     for r in rows:
-        session.execute(
-            update(StockLevel)
-            .where(StockLevel.sku == r.sku, StockLevel.warehouse == r.warehouse)
-            .values(reserved=StockLevel.reserved - r.quantity)
-        )
+        _change(session, r.sku, r.warehouse, 0, -r.quantity, order_id)
         r.state = "released"
         _ledger(
             session,
@@ -136,6 +188,11 @@ def release(session: Session, order_id: str, reason: str) -> None:
             reason,
             order_id,
         )
+    session.execute(
+        update(Backorder)
+        .where(Backorder.order_id == order_id, Backorder.state == "waiting")
+        .values(state="cancelled")
+    )
 
 
 def ship(session: Session, order_id: str, warehouse: str) -> None:
@@ -151,11 +208,7 @@ def ship(session: Session, order_id: str, warehouse: str) -> None:
         .with_for_update()
     ).all()
     for r in rows:
-        session.execute(
-            update(StockLevel)
-            .where(StockLevel.sku == r.sku, StockLevel.warehouse == r.warehouse)
-            .values(reserved=StockLevel.reserved - r.quantity, on_hand=StockLevel.on_hand - r.quantity)
-        )
+        _change(session, r.sku, r.warehouse, -r.quantity, -r.quantity, order_id)
         r.state = "shipped"
         _ledger(
             session,
@@ -168,3 +221,84 @@ def ship(session: Session, order_id: str, warehouse: str) -> None:
             "parcel handed to carrier",
             order_id,
         )
+
+
+# --- backorders ---------------------------------------------------------------------
+
+
+def backorder(session: Session, order_id: str, short: dict[str, int], at: datetime) -> None:
+    for sku, quantity in sorted(short.items()):
+        session.execute(
+            insert(Backorder)
+            .values(order_id=order_id, sku=sku, quantity=quantity, state="waiting", created_at=at)
+            .on_conflict_do_nothing()
+        )
+
+
+def waiting(session: Session, order_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Backorder.sku, Backorder.quantity).where(
+            Backorder.order_id == order_id, Backorder.state == "waiting"
+        )
+    ).all()
+    return {sku: qty for sku, qty in rows}
+
+
+def fill_backorders(session: Session, skus: list[str], at: datetime) -> list[str]:
+    """Reserve newly available units for waiting backorders, first come first served, and
+    return the orders that now have everything they wait for. A backorder that cannot be
+    filled whole blocks later ones for the same SKU, so nobody jumps the queue."""
+    queue = session.execute(
+        select(Backorder, Order.shipping_address)
+        .join(Order, Order.id == Backorder.order_id)
+        .where(Backorder.sku.in_(skus), Backorder.state == "waiting")
+        .order_by(Backorder.id)
+        .with_for_update(of=Backorder)
+    ).all()
+    all_sites = sites(session)
+    blocked: set[str] = set()
+    touched: set[str] = set()
+    for bo, address in queue:
+        if bo.sku in blocked:
+            continue
+        allocation = allocate(
+            {bo.sku: bo.quantity}, availability(session, [bo.sku]), all_sites, address["country"]
+        )
+        if allocation.short:
+            blocked.add(bo.sku)
+            continue
+        try:
+            with session.begin_nested():
+                for r in allocation.plan:
+                    if not _change(session, r.sku, r.warehouse, 0, r.quantity, bo.order_id):
+                        raise StockRaceLost(r.sku)
+                    session.execute(
+                        insert(StockReservation)
+                        .values(order_id=bo.order_id, sku=r.sku, warehouse=r.warehouse, quantity=r.quantity)
+                        .on_conflict_do_update(
+                            index_elements=[
+                                StockReservation.order_id,
+                                StockReservation.sku,
+                                StockReservation.warehouse,
+                            ],
+                            set_={"quantity": StockReservation.quantity + r.quantity},
+                        )
+                    )
+                    _ledger(
+                        session,
+                        f"backorder:{bo.id}:{r.warehouse}",
+                        r.sku,
+                        r.warehouse,
+                        "reservation",
+                        0,
+                        r.quantity,
+                        "backorder filled",
+                        bo.order_id,
+                    )
+                bo.state, bo.filled_at = "filled", at
+                session.flush()
+        except StockRaceLost:
+            blocked.add(bo.sku)
+            continue
+        touched.add(bo.order_id)
+    return sorted(order_id for order_id in touched if not waiting(session, order_id))

@@ -19,6 +19,8 @@ class ErrorCode(StrEnum):
     ILLEGAL_TRANSITION = "illegal_transition"
     PAYMENT_DECLINED = "payment_declined"
     ORDER_BUSY = "order_busy"
+    UNKNOWN_WAREHOUSE = "unknown_warehouse"
+    NEGATIVE_STOCK = "negative_stock"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -37,6 +39,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ILLEGAL_TRANSITION: 409,
     ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.ORDER_BUSY: 503,
+    ErrorCode.UNKNOWN_WAREHOUSE: 422,
+    ErrorCode.NEGATIVE_STOCK: 409,
 }
 
 

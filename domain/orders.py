@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -92,6 +93,11 @@ class Reservation(Contract):
     quantity: int
 
 
+class BackorderPolicy(StrEnum):
+    CANCEL = "cancel"
+    ALERT = "alert"
+
+
 class AcceptedOrder(Contract):
     """What the channel gets back once the order is priced, taxed and its stock reserved."""
 
@@ -102,6 +108,7 @@ class AcceptedOrder(Contract):
     status: OrderStatus
     quote: Quote
     reservations: list[Reservation]
+    backordered: dict[str, int] = {}
     request_fingerprint: str
     accepted_at: datetime
 
@@ -116,6 +123,9 @@ class OrderStart(Contract):
     customer_id: str
     acceptance_timeout: timedelta
     return_window: timedelta
+    backorder_wait_limit: timedelta = timedelta(days=14)
+    backorder_policy: BackorderPolicy = BackorderPolicy.CANCEL
+    backorder_recheck_interval: timedelta = timedelta(hours=1)
 
 
 class OrderOutcome(Contract):

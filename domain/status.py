@@ -9,6 +9,7 @@ from domain.errors import ErrorCode, OrdinoError
 
 class OrderStatus(StrEnum):
     RECEIVED = "received"
+    BACKORDERED = "backordered"
     ACCEPTED = "accepted"
     AUTHORIZED = "authorized"
     CAPTURED = "captured"
@@ -23,7 +24,8 @@ class OrderStatus(StrEnum):
 
 S = OrderStatus
 _NEXT: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.RECEIVED: frozenset({S.ACCEPTED, S.REJECTED}),
+    S.RECEIVED: frozenset({S.ACCEPTED, S.BACKORDERED, S.REJECTED}),
+    S.BACKORDERED: frozenset({S.ACCEPTED, S.CANCELLED}),
     S.ACCEPTED: frozenset({S.AUTHORIZED, S.CANCELLED}),
     S.AUTHORIZED: frozenset({S.CAPTURED, S.CANCELLED}),
     S.CAPTURED: frozenset({S.INVOICED}),

@@ -7,11 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import order_views
@@ -22,25 +21,11 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingEvent
 from settings import Settings
 from starter import intake
+from starter.inventory_api import router as inventory_router
+from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
-
-
-class Services:
-    """What the routes need; built once per process by the lifespan, or handed in by tests."""
-
-    def __init__(self, settings: Settings, client: Client, db: Database) -> None:
-        self.settings = settings
-        self.client = client
-        self.db = db
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
-
-
-Svc = Annotated[Services, Depends(services)]
 
 
 def create_app(settings: Settings, svc: Services | None = None, database_url: str | None = None) -> FastAPI:
@@ -87,6 +72,8 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
             {"code": ErrorCode.INVALID_BODY.value, "message": "The request is not valid", "errors": errors},
             status_code=422,
         )
+
+    app.include_router(inventory_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -50,6 +50,13 @@ async def place_order(
     """Return the accepted order and whether this call created it."""
     # An order that was accepted before is answered from PostgreSQL; that also covers
     # orders whose workflow has long completed.
+    channel = settings.channels.get(request.channel)
+    if channel is None:
+        raise OrdinoError(
+            ErrorCode.UNKNOWN_CHANNEL,
+            f"Unknown sales channel {request.channel!r}",
+            {"channel": request.channel},
+        )
     stored = await run_in_threadpool(_stored, db, request.order_id)
     if stored is not None:
         return _same_request(stored, request), False
@@ -64,6 +71,9 @@ async def place_order(
                 customer_id=request.customer.id,
                 acceptance_timeout=settings.acceptance_timeout,
                 return_window=settings.return_window,
+                backorder_wait_limit=settings.backorder_wait_limit,
+                backorder_policy=channel.backorder_policy,
+                backorder_recheck_interval=settings.backorder_recheck_interval,
             ),
             id=workflow_id_for(request.order_id),
             task_queue=settings.task_queue,

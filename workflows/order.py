@@ -5,8 +5,9 @@ an order costs few round trips to the Temporal server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
     from domain.orders import (
         AcceptedOrder,
+        BackorderPolicy,
         OrderOutcome,
         OrderProgress,
         OrderStart,
@@ -55,6 +57,7 @@ class OrderWorkflow:
         self._seen_events: set[str] = set()
         self._parcels: dict[str, TrackingStatus] = {}
         self._published: OrderStatus | None = None
+        self._stock_arrived = False
         self._invoice_number: str | None = None
 
     # --- messages -----------------------------------------------------------------
@@ -99,6 +102,11 @@ class OrderWorkflow:
             self._seen_events.add(event.event_id)
             self._inbox.append(event)
 
+    @workflow.signal
+    def stock_reserved(self) -> None:
+        """Inventory filled this order's backorders: it can go on."""
+        self._stock_arrived = True
+
     @workflow.query
     def progress(self) -> OrderProgress:
         return OrderProgress(
@@ -124,6 +132,11 @@ class OrderWorkflow:
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
         accepted, request = self._accepted, self._request
         total = accepted.quote.grand_total
+
+        if accepted.status is OrderStatus.BACKORDERED:
+            cancelled = await self._await_stock(start)
+            if cancelled:
+                return cancelled
 
         # A regular activity, not a local one: scheduling it ends the workflow task, which
         # sends the accept answer to the channel now instead of after the steps that follow.
@@ -178,6 +191,35 @@ class OrderWorkflow:
         await self._record("completed", "order_completed", OrderStatus.COMPLETED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome(OrderStatus.COMPLETED)
+
+    async def _await_stock(self, start: OrderStart) -> OrderOutcome | None:
+        """Wait durably until inventory has filled the backorders. Past the wait limit the
+        order is cancelled or support is alerted, as the channel's policy says."""
+        deadline: datetime | None = workflow.now() + start.backorder_wait_limit
+        while True:
+            self._publish()
+            wait = start.backorder_recheck_interval
+            if deadline is not None:
+                wait = min(wait, deadline - workflow.now())
+            if wait > timedelta(0):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(lambda: self._stock_arrived, timeout=wait)
+            if self._stock_arrived or not await self._step(
+                InventoryActivities.waiting_backorders, start.order_id
+            ):
+                break
+            if deadline is not None and workflow.now() >= deadline:
+                if start.backorder_policy is BackorderPolicy.CANCEL:
+                    return await self._cancel("backorder wait limit reached")
+                await self._record(
+                    "backorder_overdue",
+                    "backorder_overdue",
+                    None,
+                    reason="backorder wait limit reached; support alerted",
+                )
+                deadline = None
+        await self._record("backorder_filled", "backorder_filled", OrderStatus.ACCEPTED)
+        return None
 
     async def _follow_parcels(self) -> None:
         """Apply carrier events until every parcel is delivered. Repeated and late events
@@ -236,7 +278,9 @@ class OrderWorkflow:
             activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
         )
 
-    async def _record(self, key: str, type: str, status: OrderStatus, reason: str | None = None) -> None:
+    async def _record(
+        self, key: str, type: str, status: OrderStatus | None, reason: str | None = None
+    ) -> None:
         await self._step(
             OrderLogActivities.record_event,
             RecordEventInput(
@@ -248,7 +292,8 @@ class OrderWorkflow:
                 reason=reason,
             ),
         )
-        self._moved(status)
+        if status is not None:
+            self._moved(status)
 
     def _moved(self, status: OrderStatus) -> None:
         self._status = status

@@ -1,0 +1,102 @@
+"""Inventory over HTTP: stock, the ledger, receipts, adjustments and what to reorder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from db import inventory_views as views
+from domain.errors import ErrorCode, OrdinoError
+from starter import inventory
+from starter.services import Svc
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+
+@router.get("", response_model=list[views.StockRow])
+async def list_stock(
+    svc: Svc, sku: str | None = None, warehouse: str | None = None, low_stock: bool = False
+) -> list[views.StockRow]:
+    """Stock per SKU and warehouse; `low_stock=true` keeps rows at or below their reorder point."""
+
+    def read() -> list[views.StockRow]:
+        with svc.db.reader() as s:
+            return views.stock_rows(s, sku, warehouse, low_stock)
+
+    return await run_in_threadpool(read)
+
+
+@router.get("/replenishment", response_model=list[views.ReplenishmentRow])
+async def replenishment(svc: Svc) -> list[views.ReplenishmentRow]:
+    """What to reorder, with suggested quantities that include open backorders."""
+
+    def read() -> list[views.ReplenishmentRow]:
+        with svc.db.reader() as s:
+            return views.replenishment(s)
+
+    return await run_in_threadpool(read)
+
+
+@router.get("/alerts", response_model=list[views.AlertRow])
+async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[views.AlertRow]:
+    def read() -> list[views.AlertRow]:
+        with svc.db.reader() as s:
+            return views.alerts(s, limit)
+
+    return await run_in_threadpool(read)
+
+
+@router.post("/receipts", response_model=inventory.Booked, status_code=201)
+async def receive(body: inventory.Receipt, svc: Svc) -> inventory.Booked:
+    """Book goods received; orders waiting for them reserve first come, first served."""
+    booked = await run_in_threadpool(inventory.book_receipt, svc.db, body)
+    await inventory.wake(svc.client, booked.woken_orders)
+    return booked
+
+
+@router.post("/adjustments", response_model=inventory.Booked, status_code=201)
+async def adjust(body: inventory.Adjustment, svc: Svc) -> inventory.Booked:
+    """Correct a count or write units off; the reason is required and kept in the ledger."""
+    booked = await run_in_threadpool(inventory.book_adjustment, svc.db, body)
+    await inventory.wake(svc.client, booked.woken_orders)
+    return booked
+
+
+@router.put("/{sku}/{warehouse}/reorder", status_code=204)
+async def set_reorder(sku: str, warehouse: str, body: inventory.ReorderPolicy, svc: Svc) -> None:
+    await run_in_threadpool(inventory.set_reorder_policy, svc.db, sku, warehouse, body)
+
+
+@router.get("/{sku}", response_model=views.SkuStock)
+async def sku_stock(sku: str, svc: Svc) -> views.SkuStock:
+    def read() -> views.SkuStock | None:
+        with svc.db.reader() as s:
+            return views.sku_stock(s, sku)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.UNKNOWN_SKU, f"Unknown SKU: {sku}", {"skus": [sku]})
+    return found
+
+
+@router.get("/{sku}/movements", response_model=list[views.MovementRow])
+async def movements(
+    sku: str,
+    svc: Svc,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[views.MovementRow]:
+    """The ledger of one SKU, newest first."""
+
+    def read() -> list[views.MovementRow] | None:
+        with svc.db.reader() as s:
+            if views.sku_stock(s, sku) is None:
+                return None
+            return views.movements(s, sku, limit, offset)
+
+    rows = await run_in_threadpool(read)
+    if rows is None:
+        raise OrdinoError(ErrorCode.UNKNOWN_SKU, f"Unknown SKU: {sku}", {"skus": [sku]})
+    return rows
