@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -122,3 +123,26 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def ledger_balances(request: pytest.FixtureRequest):
+    """After every test that touched the database: on hand and reserved equal the sums of
+    the stock ledger, for every SKU and warehouse."""
+    yield
+    if "db" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("db")
+    with database.reader() as s:
+        drift = s.execute(
+            text("""
+                SELECT l.sku, l.warehouse, l.on_hand, l.reserved,
+                       COALESCE(SUM(m.on_hand_delta), 0), COALESCE(SUM(m.reserved_delta), 0)
+                FROM stock_levels l
+                LEFT JOIN stock_movements m ON m.sku = l.sku AND m.warehouse = l.warehouse
+                GROUP BY l.sku, l.warehouse, l.on_hand, l.reserved
+                HAVING l.on_hand <> COALESCE(SUM(m.on_hand_delta), 0)
+                    OR l.reserved <> COALESCE(SUM(m.reserved_delta), 0)
+            """)
+        ).all()
+    assert drift == [], f"stock levels differ from the ledger: {drift}"

@@ -84,7 +84,7 @@ class OrderWorkflow:
                 raise self._rejected from None
             self._request, self._accepted = request, accepted
             self._undo.append(("release stock", self._release_stock))
-            self._moved(OrderStatus.ACCEPTED)
+            self._moved(accepted.status)
             self._publish()
             return accepted
 

@@ -16,7 +16,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Invoice, OrderEvent, Payment, Shipment, StockLevel
-from domain.orders import OrderStart, PlaceOrder, workflow_id_for
+from domain.orders import BackorderPolicy, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
 from settings import Settings
@@ -34,7 +34,9 @@ async def env(time_skipping_env: WorkflowEnvironment, db, settings: Settings):
         yield time_skipping_env, task_queue
 
 
-async def start_order(env, request: PlaceOrder, return_window=timedelta(days=30)) -> WorkflowHandle:
+async def start_order(
+    env, request: PlaceOrder, return_window=timedelta(days=30), backorder_policy=BackorderPolicy.CANCEL
+) -> WorkflowHandle:
     client, task_queue = env[0].client, env[1]
     return await client.start_workflow(
         OrderWorkflow.run,
@@ -45,6 +47,7 @@ async def start_order(env, request: PlaceOrder, return_window=timedelta(days=30)
             customer_id=request.customer.id,
             acceptance_timeout=timedelta(minutes=5),
             return_window=return_window,
+            backorder_policy=backorder_policy,
         ),
         id=workflow_id_for(request.order_id),
         task_queue=task_queue,
