@@ -21,11 +21,11 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     # Chatty libraries: their routine lines drown the order's story.
     for name in ("pgserver", "httpx", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)

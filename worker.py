@@ -30,21 +30,22 @@ WORKFLOWS = [OrderWorkflow]
 
 def activities_for(db: Database, settings: Settings) -> list[object]:
     """Every activity, bound to its adapters. The sandbox providers stand in for real ones."""
-    gateway = SandboxGateway(db)
     carrier = SandboxCarrier(db, settings.carrier_step_delay, clock=lambda: datetime.now(UTC))
-    bound = [
+    inventory = InventoryActivities(db)
+    payments = PaymentActivities(db, SandboxGateway(db))
+    shipping = ShippingActivities(db, carrier)
+    return [
         IntakeActivities(db, settings).accept_order,
-        InventoryActivities(db).release_stock,
-        InventoryActivities(db).waiting_backorders,
-        PaymentActivities(db, gateway).authorize_payment,
-        PaymentActivities(db, gateway).capture_payment,
-        PaymentActivities(db, gateway).void_payment,
+        inventory.release_stock,
+        inventory.waiting_backorders,
+        payments.authorize_payment,
+        payments.capture_payment,
+        payments.void_payment,
         InvoicingActivities(db, settings).issue_invoice,
-        ShippingActivities(db, carrier).book_shipments,
-        ShippingActivities(db, carrier).record_tracking,
+        shipping.book_shipments,
+        shipping.record_tracking,
         OrderLogActivities(db).record_event,
     ]
-    return bound
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -60,7 +61,9 @@ def build_worker(client: Client, db: Database, settings: Settings, task_queue: s
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(db, settings),
-        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
+        # Activities and local activities share the pool: room for both, so none waits for a
+        # thread until its timeout and gets retried while the first attempt still runs.
+        activity_executor=ThreadPoolExecutor(max_workers=2 * settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
@@ -72,7 +75,7 @@ async def run_worker(settings: Settings, database_url: str) -> None:
 
     client = await connect(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
-    db = Database(database_url, pool_size=settings.max_concurrent_activities)
+    db = Database(database_url, pool_size=2 * settings.max_concurrent_activities)
     worker = build_worker(client, db, settings)
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     try:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from temporalio import activity
 
+from activities.failures import business_rules
 from db import stock
 from db.engine import Database
 
@@ -23,11 +24,13 @@ class InventoryActivities:
         self._db = db
 
     @activity.defn
+    @business_rules
     def release_stock(self, inp: ReleaseStockInput) -> None:
         with self._db.transaction() as s:
             stock.release(s, inp.order_id, inp.reason)
 
     @activity.defn
+    @business_rules
     def waiting_backorders(self, order_id: str) -> dict[str, int]:
         """What the order still waits for; empty once every backorder is filled."""
         with self._db.reader() as s:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
+from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from db.models import Invoice, InvoiceCounter, Order
@@ -51,6 +52,7 @@ class InvoicingActivities:
         }
 
     @activity.defn
+    @business_rules
     def issue_invoice(self, inp: IssueInvoiceInput) -> InvoiceIssued:
         key = f"{inp.order_id}:invoice"
         series, year = self._settings.invoice_series, inp.at.year

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import activity
 
+from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from domain.status import OrderStatus
@@ -29,6 +30,7 @@ class OrderLogActivities:
         self._db = db
 
     @activity.defn
+    @business_rules
     def record_event(self, inp: RecordEventInput) -> None:
         with self._db.transaction() as s:
             order_log.append_event(

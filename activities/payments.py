@@ -8,15 +8,17 @@ from decimal import Decimal
 
 import structlog
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
+from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from db.models import Payment
 from domain.orders import PaymentOutcome
 from domain.status import OrderStatus
-from providers.payment_gateway import GatewayResult, PaymentGateway
+from providers.payment_gateway import GatewayResult, GatewayStatus, PaymentGateway
 
 log = structlog.get_logger()
 
@@ -33,7 +35,6 @@ class CaptureInput(BaseModel):
     order_id: str
     authorization: str
     amount: Decimal
-    step: str = "capture"
     at: datetime
 
 
@@ -64,7 +65,8 @@ class PaymentActivities:
         status: OrderStatus | None,
         reason: str | None = None,
     ) -> PaymentOutcome:
-        """Keep our copy of the gateway's answer and log the step, once."""
+        """Keep our copy of the gateway's answer and log the step, once. The stored row is
+        the answer: a retry that got a different reply from the gateway changes nothing."""
         with self._db.transaction() as s:
             s.execute(
                 insert(Payment)
@@ -81,29 +83,22 @@ class PaymentActivities:
                 )
                 .on_conflict_do_nothing(index_elements=[Payment.idempotency_key])
             )
+            stored = s.scalars(select(Payment).where(Payment.idempotency_key == key)).one()
             order_log.append_event(
-                s,
-                order_id,
-                key,
-                event,
-                status,
-                at,
-                reason=reason,
-                data={
-                    "amount": str(result.amount),
-                    "reference": result.reference,
-                    "decline_code": result.decline_code,
-                },
-            )
-        log.info(event, order_id=order_id, amount=str(result.amount), reference=result.reference)
+                s, order_id, key, event, status, at, reason=reason,
+                data={"amount": str(stored.amount), "reference": stored.gateway_reference,
+                      "decline_code": stored.decline_code},
+            )  # fmt: skip
+        log.info(event, order_id=order_id, amount=str(stored.amount), reference=stored.gateway_reference)
         return PaymentOutcome(
-            approved=result.approved,
-            reference=result.reference,
-            amount=result.amount,
-            decline_code=result.decline_code,
+            approved=stored.status == GatewayStatus.APPROVED.value,
+            reference=stored.gateway_reference,
+            amount=stored.amount,
+            decline_code=stored.decline_code,
         )
 
     @activity.defn
+    @business_rules
     def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, "authorize")
         result = self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
@@ -115,8 +110,9 @@ class PaymentActivities:
         return self._book(inp.order_id, key, "authorize", result, inp.at, event, status, reason)
 
     @activity.defn
+    @business_rules
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, inp.step)
+        key = payment_key(inp.order_id, "capture")
         result = self._gateway.capture(key, inp.authorization, inp.amount)
         if result.approved:
             event, status, reason = "payment_captured", OrderStatus.CAPTURED, None
@@ -126,6 +122,7 @@ class PaymentActivities:
         return self._book(inp.order_id, key, "capture", result, inp.at, event, status, reason)
 
     @activity.defn
+    @business_rules
     def void_payment(self, inp: VoidInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, "void")
         result = self._gateway.void(key, inp.authorization)

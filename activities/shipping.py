@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
+from activities.failures import business_rules
 from db import order_log, stock
 from db.engine import Database
 from db.models import Order, Product, Shipment, StockReservation
@@ -54,6 +55,7 @@ class ShippingActivities:
             return Address.model_validate(order.shipping_address), {wh: int(g) for wh, g in weights}
 
     @activity.defn
+    @business_rules
     def book_shipments(self, inp: BookShipmentsInput) -> list[ShipmentBooked]:
         recipient, parcels = self._parcels(inp.order_id)
         booked: list[ShipmentBooked] = []
@@ -99,6 +101,7 @@ class ShippingActivities:
         return booked
 
     @activity.defn
+    @business_rules
     def record_tracking(self, inp: RecordTrackingInput) -> None:
         ev = inp.event
         with self._db.transaction() as s:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Money = Numeric(18, 4)
-Rate = Numeric(7, 4)
+Rate = Numeric(9, 6)  # US combined sales tax rates have five decimals (0.08875)
 
 
 class Base(DeclarativeBase):

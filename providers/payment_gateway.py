@@ -9,6 +9,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.errors import ErrorCode, OrdinoError
+
 
 class GatewayStatus(StrEnum):
     APPROVED = "approved"
@@ -29,8 +31,11 @@ class GatewayResult(BaseModel):
         return self.status is GatewayStatus.APPROVED
 
 
-class IdempotencyKeyReused(Exception):
+class IdempotencyKeyReused(OrdinoError):
     """The key was used before for a different operation or amount: a bug, never retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.IDEMPOTENCY_CONFLICT, message)
 
 
 class PaymentGateway(Protocol):

@@ -78,10 +78,16 @@ def carrier() -> None:
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
+    """Bring the database schema up to date and load reference data (tax rates, warehouses)."""
+    from db.engine import Database
     from db.migrate import upgrade
+    from db.seed import seed_reference_data
 
-    upgrade(_db_url(_settings()))
+    url = _db_url(_settings())
+    upgrade(url)
+    db = Database(url, pool_size=1)
+    seed_reference_data(db)
+    db.dispose()
     console.print("[green]database is up to date[/]")
 
 

@@ -126,7 +126,11 @@ class OrderWorkflow:
                 timeout=start.acceptance_timeout,
             )
         except TimeoutError:
-            return self._outcome(OrderStatus.REJECTED, "no order content arrived")
+            # An acceptance still in flight (e.g. retrying through a database outage) may yet
+            # commit: let it finish rather than leave a stored order without a workflow.
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if self._accepted is None:
+                return self._outcome(OrderStatus.REJECTED, "no order content arrived")
         if self._accepted is None or self._request is None:
             await workflow.wait_condition(workflow.all_handlers_finished)
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
