@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     PAYMENT_DECLINED = "payment_declined"
     ORDER_BUSY = "order_busy"
     UNKNOWN_WAREHOUSE = "unknown_warehouse"
+    SKU_NOT_FOUND = "sku_not_found"
     NEGATIVE_STOCK = "negative_stock"
 
 
@@ -40,6 +41,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.ORDER_BUSY: 503,
     ErrorCode.UNKNOWN_WAREHOUSE: 422,
+    ErrorCode.SKU_NOT_FOUND: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
 }
 

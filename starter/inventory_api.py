@@ -77,7 +77,7 @@ async def sku_stock(sku: str, svc: Svc) -> views.SkuStock:
 
     found = await run_in_threadpool(read)
     if found is None:
-        raise OrdinoError(ErrorCode.UNKNOWN_SKU, f"Unknown SKU: {sku}", {"skus": [sku]})
+        raise OrdinoError(ErrorCode.SKU_NOT_FOUND, f"No SKU {sku}", {"sku": sku})
     return found
 
 
@@ -98,5 +98,5 @@ async def movements(
 
     rows = await run_in_threadpool(read)
     if rows is None:
-        raise OrdinoError(ErrorCode.UNKNOWN_SKU, f"Unknown SKU: {sku}", {"skus": [sku]})
+        raise OrdinoError(ErrorCode.SKU_NOT_FOUND, f"No SKU {sku}", {"sku": sku})
     return rows
