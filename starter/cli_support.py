@@ -1,0 +1,61 @@
+"""What every `ordino` command needs: settings, logging, the database, money formatting,
+and turning business errors into a coded message and an exit status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from db.engine import Database
+from domain.errors import OrdinoError
+from domain.money import quantum
+from logs import configure_logging
+from settings import Settings, get_settings
+
+console = Console()
+
+
+def load_settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def db_url(settings: Settings) -> str:
+    from starter.runtime import database_url
+
+    return database_url(settings)
+
+
+@contextmanager
+def database() -> Iterator[Database]:
+    db = Database(db_url(load_settings()), pool_size=1)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount at its currency's minor unit: 12.90 EUR, 800 JPY, 1.250 KWD."""
+    return f"{amount.quantize(quantum(currency))} {currency}"
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Business errors print their code and exit 1; invalid input exits 2."""
+    try:
+        yield
+    except OrdinoError as err:
+        console.print(f"[red]{err.code.value}:[/] {err.message}")
+        raise typer.Exit(1) from None
+    except ValidationError as err:
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            console.print(f"[red]invalid_body:[/] {where}: {e['msg']}")
+        raise typer.Exit(2) from None

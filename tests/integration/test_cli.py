@@ -1,0 +1,67 @@
+"""The ordino CLI against the test database: what support and warehouse staff type and see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from activities.intake import AcceptOrderInput, IntakeActivities
+from domain.orders import PlaceOrder
+from settings import get_settings
+from starter.cli import app
+from tests.orders import order_body
+
+
+@pytest.fixture
+def ordino(database_url, dev_env, monkeypatch):
+    monkeypatch.setenv("ORDINO_DATABASE_URL", database_url)
+    monkeypatch.setenv("ORDINO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, list(args))
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_receive_adjust_and_read_the_ledger(ordino, catalog):
+    sku = catalog({"MIL": 5})
+    ref = f"DN-{uuid.uuid4().hex[:6]}"
+    assert ordino("inventory", "receive", "MIL", f"{sku}=7", "--reference", ref).exit_code == 0
+    again = ordino("inventory", "receive", "MIL", f"{sku}=7", "--reference", ref)
+    assert again.exit_code == 0 and "booked before" in again.stdout
+
+    write_off = ["--delta", "-2", "--reason", "broken in aisle 4", "--reference", "CNT-1", "--write-off"]
+    out = ordino("inventory", "adjust", sku, "MIL", *write_off)
+    assert out.exit_code == 0, out.stdout
+    shown = ordino("inventory", "show", sku).stdout
+    assert "on hand 10, reserved 0, available 10" in shown
+    ledger = ordino("inventory", "movements", sku).stdout
+    assert "write_off" in ledger and "broken in aisle 4" in ledger and ref in ledger
+
+
+def test_bad_input_prints_the_code_and_fails(ordino, catalog):
+    sku = catalog({"MIL": 1})
+    unknown = ordino("inventory", "receive", "NOWHERE", f"{sku}=1", "--reference", "X")
+    assert unknown.exit_code == 1 and "unknown_warehouse" in unknown.stdout
+    malformed = ordino("inventory", "receive", "MIL", f"{sku}:1", "--reference", "X")
+    assert malformed.exit_code == 1 and "invalid_body" in malformed.stdout
+    too_much = ordino("inventory", "adjust", sku, "MIL", "--delta", "-5", "--reason", "recount", "--reference", "C2")
+    assert too_much.exit_code == 1 and "negative_stock" in too_much.stdout
+    assert ordino("inventory", "show", "NOPE").exit_code == 1
+
+
+def test_orders_list_and_show(ordino, db, settings, catalog):
+    request = PlaceOrder.model_validate(order_body([(catalog({"BER": 3}, price="19.99"), 2)], currency="EUR"))
+    IntakeActivities(db, settings).accept_order(AcceptOrderInput(request=request, at=datetime.now(UTC)))
+    listed = ordino("orders", "list", "--customer", "cust-42", "--limit", "200").stdout
+    assert request.order_id in listed
+    shown = ordino("orders", "show", request.order_id).stdout
+    assert "accepted" in shown and "44.88" in shown  # 2 x 19.99 + 4.90 shipping
+    assert ordino("orders", "show", "webshop-none").exit_code == 1
