@@ -85,10 +85,19 @@ class PaymentActivities:
             )
             stored = s.scalars(select(Payment).where(Payment.idempotency_key == key)).one()
             order_log.append_event(
-                s, order_id, key, event, status, at, reason=reason,
-                data={"amount": str(stored.amount), "reference": stored.gateway_reference,
-                      "decline_code": stored.decline_code},
-            )  # fmt: skip
+                s,
+                order_id,
+                key,
+                event,
+                status,
+                at,
+                reason=reason,
+                data={
+                    "amount": str(stored.amount),
+                    "reference": stored.gateway_reference,
+                    "decline_code": stored.decline_code,
+                },
+            )
         log.info(event, order_id=order_id, amount=str(stored.amount), reference=stored.gateway_reference)
         return PaymentOutcome(
             approved=stored.status == GatewayStatus.APPROVED.value,
