@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
 from db import stock
 from db.engine import Database
-from db.models import Product, ProductPrice, TaxRate, Warehouse
+from db.models import Product, ProductPrice, StockLevel, TaxRate, Warehouse
 
 # Standard and reduced VAT rates (EU, 2026) and a tax-exclusive US-style zero baseline.
 TAX_RATES: list[tuple[str, str, str]] = [
@@ -86,8 +86,13 @@ def seed_demo_catalog(db: Database) -> None:
             )
             for warehouse, qty in levels.items():
                 stock.receive(s, sku, warehouse, qty, reference="demo-catalog")
-
-
-def has_demo_catalog(db: Database) -> bool:
-    with db.reader() as s:
-        return s.execute(select(Product.sku).limit(1)).first() is not None
+                # A reorder point at a fifth of the opening stock, unless someone set one.
+                s.execute(
+                    update(StockLevel)
+                    .where(
+                        StockLevel.sku == sku,
+                        StockLevel.warehouse == warehouse,
+                        StockLevel.reorder_point == 0,
+                    )
+                    .values(reorder_point=max(qty // 5, 2), reorder_quantity=max(qty // 2, 5))
+                )
