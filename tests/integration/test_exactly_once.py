@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
 from activities.intake import AcceptOrderInput, IntakeActivities
+from activities.inventory import InventoryActivities, ReleaseStockInput
 from activities.invoicing import InvoicingActivities, IssueInvoiceInput
 from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
 from activities.shipping import BookShipmentsInput, ShippingActivities
@@ -76,6 +77,19 @@ def test_accepting_twice_reserves_once(db, intake, catalog):
     assert levels(db, sku) == {"MIL": (5, 2)}
     assert count(db, StockMovement, StockMovement.reference == first.order_id) == 1
     assert count(db, OrderEvent, OrderEvent.order_id == first.order_id) == 1
+
+
+def test_releasing_twice_gives_stock_back_once(db, intake, catalog):
+    sku = catalog({"MIL": 2, "BER": 2})
+    order = accept(intake, [(sku, 3)])  # split: 2 from one warehouse, 1 from the other
+    inventory = InventoryActivities(db)
+    for _ in range(2):
+        inventory.release_stock(ReleaseStockInput(order_id=order.order_id, reason="cancelled", at=NOW))
+    assert levels(db, sku) == {"MIL": (2, 0), "BER": (2, 0)}
+    assert (
+        count(db, StockMovement, StockMovement.reference == order.order_id, StockMovement.kind == "release")
+        == 2
+    )
 
 
 def test_fifty_orders_for_the_last_ten_units_reserve_exactly_ten(db, intake, catalog):
