@@ -38,6 +38,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         IntakeActivities(db, settings).accept_order,
         inventory.release_stock,
         inventory.waiting_backorders,
+        inventory.plan_fulfillments,
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,

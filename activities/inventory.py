@@ -9,8 +9,11 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.failures import business_rules
-from db import stock
+from db import order_views, stock
 from db.engine import Database
+from db.models import Order
+from domain.fulfillment import Fulfillment, plan_fulfillments
+from domain.quote import Quote
 
 
 class ReleaseStockInput(BaseModel):
@@ -28,6 +31,16 @@ class InventoryActivities:
     def release_stock(self, inp: ReleaseStockInput) -> None:
         with self._db.transaction() as s:
             stock.release(s, inp.order_id, inp.reason)
+
+    @activity.defn
+    @business_rules
+    def plan_fulfillments(self, order_id: str) -> list[Fulfillment]:
+        """The order's parcels, one per warehouse holding its stock, each with its share of
+        the total to capture when it ships."""
+        with self._db.reader() as s:
+            order = s.get(Order, order_id)
+            assert order is not None, f"order {order_id} has no row"
+            return plan_fulfillments(Quote.model_validate(order.quote), order_views.reservations(s, order_id))
 
     @activity.defn
     @business_rules

@@ -35,6 +35,8 @@ class CaptureInput(BaseModel):
     order_id: str
     authorization: str
     amount: Decimal
+    # The warehouse whose parcel this capture pays for; None: the whole order at once.
+    fulfillment: str | None = None
     at: datetime
 
 
@@ -121,7 +123,7 @@ class PaymentActivities:
     @activity.defn
     @business_rules
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, "capture")
+        key = payment_key(inp.order_id, f"capture:{inp.fulfillment}" if inp.fulfillment else "capture")
         result = self._gateway.capture(key, inp.authorization, inp.amount)
         if result.approved:
             event, status, reason = "payment_captured", OrderStatus.CAPTURED, None

@@ -62,8 +62,9 @@ async def start_order(
 
 
 async def record_history(handle: WorkflowHandle, name: str) -> None:
-    """With ORDINO_RECORD_HISTORIES=1, keep this run's history for the replay tests."""
-    if os.environ.get("ORDINO_RECORD_HISTORIES"):
+    """With ORDINO_RECORD_HISTORIES=1, keep this run's history for the replay tests. A kept
+    history is never overwritten: it stands for the code that was deployed when it was made."""
+    if os.environ.get("ORDINO_RECORD_HISTORIES") and not (HISTORIES / f"{name}.json").exists():
         history = await handle.fetch_history()
         (HISTORIES / f"{name}.json").write_text(history.to_json())
 
@@ -218,3 +219,15 @@ async def test_split_order_ships_one_parcel_per_warehouse(env, db, catalog):
     assert (await handle.query(OrderWorkflow.progress)).status is OrderStatus.IN_TRANSIT
     await handle.signal(OrderWorkflow.carrier_event, tracking(parcels[1], 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
+    with db.reader() as s:
+        captures = s.execute(
+            select(Payment.idempotency_key, Payment.amount).where(
+                Payment.order_id == request.order_id, Payment.operation == "capture"
+            )
+        ).all()
+    # One partial capture per parcel; shipping rides with the first (BER). 10.00 + 2 x 10.00 + 4.90
+    assert sorted(captures) == [
+        (f"{request.order_id}:capture:BER", Decimal("24.90")),
+        (f"{request.order_id}:capture:MIL", Decimal("10.00")),
+    ]
+    await record_history(handle, "order_split_captured_per_parcel")

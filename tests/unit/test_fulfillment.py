@@ -1,0 +1,69 @@
+"""Dividing an order's total between its parcels: exact to the minor unit, every time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.fulfillment import plan_fulfillments, split_amount
+from domain.orders import Reservation
+from domain.quote import PricedItem, build_quote
+
+
+def test_a_split_line_is_paid_by_the_units_each_warehouse_ships():
+    quote = build_quote(
+        [PricedItem(sku="A", name="A", quantity=3, unit_price=Decimal("10.00"), tax_rate=Decimal("0.22"))],
+        "EUR",
+        True,
+        Decimal("4.90"),
+        Decimal("0.22"),
+    )
+    plan = plan_fulfillments(
+        quote,
+        [
+            Reservation(sku="A", warehouse="MIL", quantity=2),
+            Reservation(sku="A", warehouse="BER", quantity=1),
+        ],
+    )
+    assert [(f.warehouse, f.amount) for f in plan] == [("BER", Decimal("14.90")), ("MIL", Decimal("20.00"))]
+
+
+def test_a_cent_that_cannot_be_shared_goes_to_the_largest_remainder():
+    assert split_amount(Decimal("10.00"), {"a": 1, "b": 1, "c": 1}, "EUR") == {
+        "a": Decimal("3.34"),
+        "b": Decimal("3.33"),
+        "c": Decimal("3.33"),
+    }
+    assert split_amount(Decimal("100"), {"x": 2, "y": 1}, "JPY") == {"x": Decimal("67"), "y": Decimal("33")}
+
+
+currencies = st.sampled_from(["EUR", "JPY", "KWD"])
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 9), st.integers(1, 5000)), min_size=1, max_size=5),
+    st.lists(st.sampled_from(["MIL", "BER", "PAR"]), min_size=1, max_size=3, unique=True),
+    currencies,
+    st.data(),
+)
+def test_parts_always_add_up_to_the_order_total(lines, warehouses, currency, data):
+    step = Decimal(1).scaleb(-{"EUR": 2, "JPY": 0, "KWD": 3}[currency])
+    items = [
+        PricedItem(sku=f"S{i}", name="x", quantity=q, unit_price=p * step, tax_rate=Decimal("0.2"))
+        for i, (q, p) in enumerate(lines)
+    ]
+    quote = build_quote(items, currency, True, 5 * step, Decimal("0.2"))
+    reservations = []
+    for item in items:  # spread each line's units over some of the warehouses
+        left = item.quantity
+        for wh in warehouses:
+            take = left if wh == warehouses[-1] else data.draw(st.integers(0, left))
+            if take:
+                reservations.append(Reservation(sku=item.sku, warehouse=wh, quantity=take))
+            left -= take
+    plan = plan_fulfillments(quote, reservations)
+    assert sum(f.amount for f in plan) == quote.grand_total
+    assert all(f.amount == f.amount.quantize(step) and f.amount >= 0 for f in plan)
+    assert {f.warehouse for f in plan} == {r.warehouse for r in reservations}
