@@ -35,7 +35,9 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=level.upper(), stream=_CurrentStderr(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), stream=_CurrentStderr(), format="%(levelname)s %(name)s: %(message)s"
+    )
     # Chatty libraries: their routine lines drown the order's story.
     for name in ("pgserver", "httpx", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -52,7 +52,9 @@ def test_bad_input_prints_the_code_and_fails(ordino, catalog):
     assert unknown.exit_code == 1 and "unknown_warehouse" in unknown.stdout
     malformed = ordino("inventory", "receive", "MIL", f"{sku}:1", "--reference", "X")
     assert malformed.exit_code == 1 and "invalid_body" in malformed.stdout
-    too_much = ordino("inventory", "adjust", sku, "MIL", "--delta", "-5", "--reason", "recount", "--reference", "C2")
+    too_much = ordino(
+        "inventory", "adjust", sku, "MIL", "--delta", "-5", "--reason", "recount", "--reference", "C2"
+    )
     assert too_much.exit_code == 1 and "negative_stock" in too_much.stdout
     assert ordino("inventory", "show", "NOPE").exit_code == 1
 
