@@ -172,6 +172,21 @@ def replenishment(session: Session) -> list[ReplenishmentRow]:
                 suggested_quantity=suggested,
             )
         )
+    # Orders may wait for a SKU that was never stocked: suggest it for the first warehouse.
+    first = session.scalar(select(Warehouse.code).order_by(Warehouse.priority, Warehouse.code).limit(1))
+    for sku, owed in sorted(waiting.items()):
+        if sku not in seen and first is not None:
+            result.append(
+                ReplenishmentRow(
+                    sku=sku,
+                    warehouse=first,
+                    available=0,
+                    reorder_point=0,
+                    reorder_quantity=0,
+                    open_backorders=int(owed),
+                    suggested_quantity=int(owed),
+                )
+            )
     return result
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client
@@ -67,6 +67,12 @@ class Adjustment(Body):
         if delta == 0:
             raise ValueError("a zero adjustment changes nothing")
         return delta
+
+    @model_validator(mode="after")
+    def _write_offs_remove(self) -> Adjustment:
+        if self.kind == "write_off" and self.quantity_delta > 0:
+            raise ValueError("a write-off removes units: quantity_delta must be negative")
+        return self
 
 
 class ReorderPolicy(Body):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from db import inventory_views as views
@@ -49,17 +49,22 @@ async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> 
 
 
 @router.post("/receipts", response_model=inventory.Booked, status_code=201)
-async def receive(body: inventory.Receipt, svc: Svc) -> inventory.Booked:
-    """Book goods received; orders waiting for them reserve first come, first served."""
+async def receive(body: inventory.Receipt, svc: Svc, response: Response) -> inventory.Booked:
+    """Book goods received; orders waiting for them reserve first come, first served.
+    The same reference again changes nothing and answers 200."""
     booked = await run_in_threadpool(inventory.book_receipt, svc.db, body)
+    if not booked.booked:
+        response.status_code = 200
     await inventory.wake(svc.client, booked.woken_orders)
     return booked
 
 
 @router.post("/adjustments", response_model=inventory.Booked, status_code=201)
-async def adjust(body: inventory.Adjustment, svc: Svc) -> inventory.Booked:
+async def adjust(body: inventory.Adjustment, svc: Svc, response: Response) -> inventory.Booked:
     """Correct a count or write units off; the reason is required and kept in the ledger."""
     booked = await run_in_threadpool(inventory.book_adjustment, svc.db, body)
+    if not booked.booked:
+        response.status_code = 200
     await inventory.wake(svc.client, booked.woken_orders)
     return booked
 
