@@ -15,7 +15,7 @@ from db import stock
 from db.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, StockReservation
 from domain.money import round_money
 from domain.orders import AcceptedOrder, Reservation
-from domain.quote import Quote
+from domain.quote import Quote, QuoteLine
 from domain.status import OrderStatus
 
 
@@ -55,18 +55,6 @@ class EventView(BaseModel):
     data: dict[str, Any]
 
 
-class LineView(BaseModel):
-    line_no: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    net: Decimal
-    tax_rate: Decimal
-    tax: Decimal
-    total: Decimal
-
-
 class OrderSummary(BaseModel):
     id: str
     channel: str
@@ -84,7 +72,7 @@ class OrderDetail(OrderSummary):
     customer_name: str
     status_reason: str | None
     shipping_address: dict[str, Any]
-    lines: list[LineView]
+    lines: list[QuoteLine]
     net_total: Decimal
     tax_total: Decimal
     quote: Quote
@@ -165,7 +153,7 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
         customer_name=o.customer_name,
         status_reason=o.status_reason,
         shipping_address=o.shipping_address,
-        lines=views(LineView, rows(OrderLine, OrderLine.line_no), "unit_price", "net", "tax", "total"),
+        lines=views(QuoteLine, rows(OrderLine, OrderLine.line_no), "unit_price", "net", "tax", "total"),
         net_total=round_money(o.net_total, o.currency),
         tax_total=round_money(o.tax_total, o.currency),
         quote=Quote.model_validate(o.quote),

@@ -18,6 +18,7 @@ ChannelCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -42,7 +43,7 @@ class Customer(Contract):
 
 
 class OrderLineRequest(Contract):
-    sku: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
+    sku: SkuCode
     quantity: int = Field(gt=0, le=1000)
 
 

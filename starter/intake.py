@@ -19,6 +19,7 @@ from db import order_views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
+from domain.status import OrderStatus
 from settings import Settings
 from workflows.order import ORDER_CLOSING, OrderWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
@@ -81,13 +82,7 @@ async def place_order(
             # placed again.
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(ORDER_STATUS, "received"),
-                    SearchAttributePair(ORDER_CHANNEL, request.channel),
-                    SearchAttributePair(CUSTOMER_ID, request.customer.id),
-                ]
-            ),
+            search_attributes=initial_search_attributes(request),
             static_summary=(
                 f"{request.channel} order {request.external_id} for {request.customer.id}: "
                 f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
@@ -109,6 +104,17 @@ async def place_order(
                 continue
             raise _rejection(err) from err
     raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
+
+
+def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
+    """What ops search orders by in the Temporal Web UI; the workflow keeps the status current."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(ORDER_STATUS, OrderStatus.RECEIVED.value),
+            SearchAttributePair(ORDER_CHANNEL, request.channel),
+            SearchAttributePair(CUSTOMER_ID, request.customer.id),
+        ]
+    )
 
 
 def _rejection(err: WorkflowUpdateFailedError) -> Exception:

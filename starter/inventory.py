@@ -17,12 +17,11 @@ from db import stock
 from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import workflow_id_for
+from domain.orders import SkuCode, workflow_id_for
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
 
-Sku = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
 WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -32,7 +31,7 @@ class Body(BaseModel):
 
 
 class ReceiptLine(Body):
-    sku: Sku
+    sku: SkuCode
     quantity: int = Field(gt=0, le=1_000_000)
 
 
@@ -54,7 +53,7 @@ class Receipt(Body):
 class Adjustment(Body):
     """A stock count correction (either sign) or a write-off (damaged, lost, expired)."""
 
-    sku: Sku
+    sku: SkuCode
     warehouse: WarehouseCode
     kind: Literal["adjustment", "write_off"] = "adjustment"
     quantity_delta: int = Field(ge=-1_000_000, le=1_000_000)

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Invoice, OrderEvent, Payment, Shipment, StockLevel
@@ -20,11 +19,12 @@ from domain.orders import BackorderPolicy, OrderStart, PlaceOrder, workflow_id_f
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
 from settings import Settings
+from starter.intake import initial_search_attributes
 from tests.orders import order_body
 from tests.workflows.test_replay import HISTORIES
 from worker import build_worker
 from workflows.order import OrderWorkflow
-from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
+from workflows.search_attributes import ORDER_STATUS
 
 
 @pytest.fixture
@@ -51,13 +51,7 @@ async def start_order(
         ),
         id=workflow_id_for(request.order_id),
         task_queue=task_queue,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(ORDER_STATUS, "received"),
-                SearchAttributePair(ORDER_CHANNEL, request.channel),
-                SearchAttributePair(CUSTOMER_ID, request.customer.id),
-            ]
-        ),
+        search_attributes=initial_search_attributes(request),
     )
 
 
