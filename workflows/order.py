@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PaymentOutcome,
         PlaceOrder,
     )
+    from domain.errors import ErrorCode
     from domain.status import OrderStatus
     from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
     from workflows.search_attributes import ORDER_STATUS
@@ -96,6 +97,14 @@ class OrderWorkflow:
         if self._rejected is not None:
             # This run is closing; the caller starts a fresh one once it has.
             raise ApplicationError("the order was rejected and is closing", type=ORDER_CLOSING)
+        if self._accepted is not None and request.fingerprint() != self._accepted.request_fingerprint:
+            # Refused here, the conflicting request leaves no trace in the order's history.
+            raise ApplicationError(
+                f"Order {request.external_id} of channel {request.channel} was placed before with "
+                "different content",
+                {"order_id": self._start.order_id},
+                type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
+            )
 
     @workflow.signal
     def carrier_event(self, event: TrackingEvent) -> None:

@@ -225,3 +225,20 @@ async def test_split_order_ships_one_parcel_per_warehouse(env, db, catalog):
         (f"{request.order_id}:capture:MIL", Decimal("10.00")),
     ]
     await record_history(handle, "order_split_captured_per_parcel")
+
+
+async def test_other_content_under_the_same_id_is_refused_without_a_trace(env, catalog):
+    sku = catalog({"MIL": 5})
+    request = PlaceOrder.model_validate(order_body([(sku, 1)]))
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    changed = request.model_copy(update={"lines": [request.lines[0].model_copy(update={"quantity": 2})]})
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(OrderWorkflow.accept, changed, id="accept-2")
+    assert err.value.cause.type == "idempotency_conflict"
+    history = await handle.fetch_history()
+    accepted_updates = [
+        e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    assert len(accepted_updates) == 1
+    await handle.terminate("test over")
