@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     carrier_journey: tuple[TrackingStatus, ...] = JOURNEY
 
     # Worker tuning.
-    max_concurrent_activities: int = 32
+    # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
+    max_concurrent_activities: int = 16
 
     @property
     def carrier_webhook_url(self) -> str:
