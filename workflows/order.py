@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.order_log import OrderLogActivities, RecordEventInput
     from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
+    from domain.errors import ErrorCode
     from domain.orders import (
         AcceptedOrder,
         BackorderPolicy,
@@ -31,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         PaymentOutcome,
         PlaceOrder,
     )
-    from domain.errors import ErrorCode
     from domain.status import OrderStatus
     from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
     from workflows.search_attributes import ORDER_STATUS
