@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+import structlog
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import OrdinoError
@@ -19,12 +20,27 @@ def as_application_error(err: OrdinoError) -> ApplicationError:
     return ApplicationError(err.message, err.details, type=err.code.value, non_retryable=True)
 
 
+def _order_id(args: tuple[object, ...]) -> str | None:
+    """The order an activity works for: its input's order_id, or the input itself."""
+    for arg in args[1:]:  # args[0] is the activities object
+        if isinstance(arg, str):
+            return arg
+        order_id = getattr(arg, "order_id", None) or getattr(getattr(arg, "request", None), "order_id", None)
+        if isinstance(order_id, str):
+            return order_id
+    return None
+
+
 def business_rules(fn: Callable[P, R]) -> Callable[P, R]:
+    """Map business errors to non-retryable ApplicationErrors, and bind the order id to
+    every log line the activity writes."""
+
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except OrdinoError as err:
-            raise as_application_error(err) from err
+        with structlog.contextvars.bound_contextvars(order_id=_order_id(args), step=fn.__name__):
+            try:
+                return fn(*args, **kwargs)
+            except OrdinoError as err:
+                raise as_application_error(err) from err
 
     return wrapper

@@ -13,6 +13,10 @@ def start_embedded_postgres(data_dir: Path) -> tuple[Any, str]:
 
     The handle must stay referenced: the server stops when the process that started it exits.
     """
+    import warnings
+
+    # platformdirs warns about a missing XDG_RUNTIME_DIR on servers; it falls back to /tmp.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver  # imported lazily: production never needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
