@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     temporal_ui_port: int = 8233
     api_base_url: str = "http://127.0.0.1:8000"
+    # Shared with carriers and payment providers to sign webhooks. Set your own in production.
+    webhook_secret: str = "ordino-dev-webhook-secret"
 
     # Logs: console for people, JSON for machines.
     log_format: str = "console"

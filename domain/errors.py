@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     ORDER_BUSY = "order_busy"
     UNKNOWN_WAREHOUSE = "unknown_warehouse"
     SKU_NOT_FOUND = "sku_not_found"
+    INVALID_SIGNATURE = "invalid_signature"
     NEGATIVE_STOCK = "negative_stock"
 
 
@@ -42,6 +43,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ORDER_BUSY: 503,
     ErrorCode.UNKNOWN_WAREHOUSE: 422,
     ErrorCode.SKU_NOT_FOUND: 404,
+    ErrorCode.INVALID_SIGNATURE: 401,
     ErrorCode.NEGATIVE_STOCK: 409,
 }
 

@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -19,6 +20,7 @@ from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent
+from providers import webhook_signature
 from settings import Settings
 from starter import intake
 from starter.inventory_api import router as inventory_router
@@ -116,9 +118,25 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
             raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
         return detail
 
-    @app.post("/webhooks/carrier", status_code=202)
-    async def carrier_webhook(event: TrackingEvent, svc: Svc) -> dict[str, str]:
-        """A carrier's tracking event; it reaches the order's workflow as a signal."""
+    @app.post(
+        "/webhooks/carrier",
+        status_code=202,
+        openapi_extra={
+            "requestBody": {"content": {"application/json": {"schema": TrackingEvent.model_json_schema()}}}
+        },
+    )
+    async def carrier_webhook(request: Request, svc: Svc) -> dict[str, str]:
+        """A carrier's tracking event, signed with the shared secret (header
+        X-Ordino-Signature); it reaches the order's workflow as a signal."""
+        body = await request.body()
+        if not webhook_signature.verify(
+            svc.settings.webhook_secret, body, request.headers.get(webhook_signature.HEADER)
+        ):
+            raise OrdinoError(ErrorCode.INVALID_SIGNATURE, "Missing, wrong or stale webhook signature")
+        try:
+            event = TrackingEvent.model_validate_json(body)
+        except ValidationError as err:
+            raise RequestValidationError(err.errors()) from err
 
         def find() -> str | None:
             with svc.db.reader() as s:

@@ -10,6 +10,7 @@ import structlog
 
 from db.engine import Database
 from domain.tracking import TrackingEvent
+from providers import webhook_signature
 from providers.sandbox_carrier import CarrierSimulator
 from settings import Settings
 
@@ -21,8 +22,13 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
 
         async def post(event: TrackingEvent) -> bool:
+            body = event.model_dump_json().encode()
+            headers = {
+                "content-type": "application/json",
+                webhook_signature.HEADER: webhook_signature.sign(settings.webhook_secret, body),
+            }
             try:
-                r = await http.post(settings.carrier_webhook_url, json=event.model_dump(mode="json"))
+                r = await http.post(settings.carrier_webhook_url, content=body, headers=headers)
             except httpx.HTTPError as err:
                 log.warning("webhook unreachable", error=str(err))
                 return False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -10,8 +12,10 @@ from sqlalchemy import func, select
 from db.models import Order, SandboxGatewayTransaction, StockMovement
 from domain.orders import workflow_id_for
 from domain.tracking import TrackingEvent
+from providers import webhook_signature
 from providers.sandbox_carrier import CarrierSimulator
 from tests.orders import order_body
+from tests.webhooks import post_signed
 from workflows.order import OrderWorkflow
 
 
@@ -24,9 +28,9 @@ async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> 
     raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
 
 
-def simulator_posting_to(api, db) -> CarrierSimulator:
+def simulator_posting_to(api, db, settings) -> CarrierSimulator:
     async def post(event: TrackingEvent) -> bool:
-        response = await api.post("/webhooks/carrier", json=event.model_dump(mode="json"))
+        response = await post_signed(api, settings, "/webhooks/carrier", event.model_dump(mode="json"))
         return response.status_code == 202
 
     from datetime import timedelta
@@ -35,7 +39,7 @@ def simulator_posting_to(api, db) -> CarrierSimulator:
 
 
 async def test_order_goes_from_post_to_completed(stack, db, catalog):
-    api, client, _ = stack
+    api, client, settings = stack
     sku = catalog({"MIL": 10, "BER": 10}, price="19.99")
     response = await api.post("/orders", json=order_body([(sku, 3), ("MUG-CLASSIC", 1)]))
     assert response.status_code == 201, response.text
@@ -52,7 +56,7 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     [parcel] = shipped["shipments"]
 
     # The sandbox carrier walks the parcel through its journey by calling our webhook.
-    carrier = simulator_posting_to(api, db)
+    carrier = simulator_posting_to(api, db, settings)
     for _ in range(4):
         await carrier.tick(datetime.now(UTC))
     completed = await wait_for_status(api, order_id, "completed")
@@ -162,7 +166,7 @@ async def test_bad_orders_get_a_code_and_write_nothing(stack, db, catalog):
 
 
 async def test_late_event_for_a_closed_order_is_acknowledged_and_ignored(stack, catalog):
-    api, client, _ = stack
+    api, client, settings = stack
     response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}), 1)]))
     order_id = response.json()["order_id"]
     shipped = await wait_for_status(api, order_id, "shipped")
@@ -173,27 +177,59 @@ async def test_late_event_for_a_closed_order_is_acknowledged_and_ignored(stack, 
         "status": "delivered",
         "occurred_at": "2026-11-26T10:00:00Z",
     }
-    assert (await api.post("/webhooks/carrier", json=delivered)).json()["status"] == "accepted"
+    assert (await post_signed(api, settings, "/webhooks/carrier", delivered)).json()["status"] == "accepted"
     completed = await wait_for_status(api, order_id, "completed")
     await client.get_workflow_handle(workflow_id_for(order_id)).result()
     late = {**delivered, "event_id": f"{tn}-late", "status": "in_transit"}
-    response = await api.post("/webhooks/carrier", json=late)
+    response = await post_signed(api, settings, "/webhooks/carrier", late)
     assert (response.status_code, response.json()["status"]) == (202, "ignored")
     after = (await api.get(f"/orders/{order_id}")).json()
     assert after["timeline"] == completed["timeline"]
 
 
 async def test_webhook_for_an_unknown_parcel_is_a_404(stack):
-    api, _, _ = stack
+    api, _, settings = stack
     event = {
         "event_id": "e1",
         "tracking_number": "NOPE",
         "status": "delivered",
         "occurred_at": "2026-11-26T10:00:00Z",
     }
-    response = await api.post("/webhooks/carrier", json=event)
+    response = await post_signed(api, settings, "/webhooks/carrier", event)
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_tracking_number"
+
+
+async def test_unsigned_or_forged_webhooks_are_refused_and_change_nothing(stack, catalog):
+    api, _, settings = stack
+    response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}), 1)]))
+    shipped = await wait_for_status(api, response.json()["order_id"], "shipped")
+    tn = shipped["shipments"][0]["tracking_number"]
+    event = {
+        "event_id": f"{tn}-f",
+        "tracking_number": tn,
+        "status": "delivered",
+        "occurred_at": "2026-11-26T10:00:00Z",
+    }
+    body = json.dumps(event).encode()
+    forged = webhook_signature.sign("not-the-secret", body)
+    stale = webhook_signature.sign(settings.webhook_secret, body, timestamp=int(time.time()) - 3600)
+    for headers in (
+        {},
+        {webhook_signature.HEADER: forged},
+        {webhook_signature.HEADER: stale},
+        {webhook_signature.HEADER: "garbage"},
+    ):
+        refused = await api.post(
+            "/webhooks/carrier", content=body, headers={"content-type": "application/json", **headers}
+        )
+        assert (refused.status_code, refused.json()["code"]) == (401, "invalid_signature")
+    await asyncio.sleep(0.3)
+    after = (await api.get(f"/orders/{shipped['id']}")).json()
+    assert after["status"] == "shipped" and after["timeline"] == shipped["timeline"]
+
+    malformed = await post_signed(api, settings, "/webhooks/carrier", {**event, "status": "teleported"})
+    assert (malformed.status_code, malformed.json()["code"]) == (422, "invalid_body")
 
 
 async def test_unknown_order_is_a_404(stack):

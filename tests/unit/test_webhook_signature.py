@@ -1,0 +1,21 @@
+"""Webhook signatures: only the holder of the secret can sign, and only recently."""
+
+from __future__ import annotations
+
+from providers.webhook_signature import sign, verify
+
+BODY = b'{"event_id":"e1"}'
+
+
+def test_a_fresh_signature_by_the_secret_holder_verifies():
+    assert verify("s3cret", BODY, sign("s3cret", BODY, timestamp=1_000), now=1_010)
+
+
+def test_wrong_secret_changed_body_stale_or_malformed_signatures_fail():
+    header = sign("s3cret", BODY, timestamp=1_000)
+    assert not verify("other", BODY, header, now=1_010)
+    assert not verify("s3cret", BODY + b" ", header, now=1_010)
+    assert not verify("s3cret", BODY, header, now=1_000 + 301)
+    assert not verify("s3cret", BODY, None)
+    assert not verify("s3cret", BODY, "v1=abc", now=1_010)
+    assert not verify("s3cret", BODY, "t=x,v1=abc", now=1_010)
