@@ -4,6 +4,7 @@ that inserts the invoice, so numbers per series and year have no gaps and no dup
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from db.models import Invoice, InvoiceCounter, Order
+from domain.fulfillment import Fulfillment
 from domain.orders import InvoiceIssued
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -27,6 +29,8 @@ log = structlog.get_logger()
 class IssueInvoiceInput(BaseModel):
     order_id: str
     payment_reference: str
+    # The shipment this invoice is for; None: the whole order on one invoice.
+    fulfillment: Fulfillment | None = None
     at: datetime
 
 
@@ -39,8 +43,26 @@ class InvoicingActivities:
         self._db = db
         self._settings = settings
 
-    def _document(self, order: Order, quote: Quote) -> dict[str, Any]:
+    def _document(self, order: Order, quote: Quote, part: Fulfillment | None) -> dict[str, Any]:
+        lines = part.lines if part else quote.lines
+        shipping = part.shipping if part else quote.shipping
+        buckets: dict[Decimal, list[Decimal]] = {}
+        for rate, net, tax in [(ln.tax_rate, ln.net, ln.tax) for ln in lines] + (
+            [(shipping.tax_rate, shipping.net, shipping.tax)] if shipping else []
+        ):
+            bucket = buckets.setdefault(rate, [Decimal(0), Decimal(0)])
+            bucket[0] += net
+            bucket[1] += tax
         return {
+            "currency": quote.currency,
+            "prices_include_tax": quote.prices_include_tax,
+            "warehouse": part.warehouse if part else None,
+            "lines": [ln.model_dump(mode="json") for ln in lines],
+            "shipping": shipping.model_dump(mode="json") if shipping else None,
+            "tax_breakdown": [
+                {"rate": str(rate), "net": str(net), "tax": str(tax)}
+                for rate, (net, tax) in sorted(buckets.items())
+            ],
             "seller": {"name": self._settings.seller_name, "vat_id": self._settings.seller_vat_id},
             "buyer": {
                 "id": order.customer_id,
@@ -48,13 +70,13 @@ class InvoicingActivities:
                 "email": order.customer_email,
                 "address": order.shipping_address,
             },
-            "quote": quote.model_dump(mode="json"),
         }
 
     @activity.defn
     @business_rules
     def issue_invoice(self, inp: IssueInvoiceInput) -> InvoiceIssued:
-        key = f"{inp.order_id}:invoice"
+        part = inp.fulfillment
+        key = f"{inp.order_id}:invoice" + (f":{part.warehouse}" if part else "")
         series, year = self._settings.invoice_series, inp.at.year
         with self._db.transaction() as s:
             # Locking the order first makes a concurrent retry wait, then find the invoice.
@@ -76,6 +98,7 @@ class InvoicingActivities:
                 .returning(InvoiceCounter.last_number)
             ).scalar_one()
             number = invoice_number(series, year, sequence)
+            total = part.amount if part else quote.grand_total
             s.execute(
                 insert(Invoice).values(
                     number=number,
@@ -86,11 +109,11 @@ class InvoicingActivities:
                     order_id=order.id,
                     issued_at=inp.at,
                     currency=quote.currency,
-                    net_total=quote.net_total,
-                    tax_total=quote.tax_total,
-                    grand_total=quote.grand_total,
+                    net_total=part.net_total if part else quote.net_total,
+                    tax_total=part.tax_total if part else quote.tax_total,
+                    grand_total=total,
                     payment_reference=inp.payment_reference,
-                    document=self._document(order, quote),
+                    document=self._document(order, quote, part),
                 )
             )
             order_log.append_event(
@@ -100,7 +123,11 @@ class InvoicingActivities:
                 "invoice_issued",
                 OrderStatus.INVOICED,
                 inp.at,
-                data={"number": number, "grand_total": str(quote.grand_total)},
+                data={
+                    "number": number,
+                    "grand_total": str(total),
+                    "warehouse": part.warehouse if part else None,
+                },
             )
         log.info("invoice issued", order_id=inp.order_id, number=number)
-        return InvoiceIssued(number=number, total=quote.grand_total)
+        return InvoiceIssued(number=number, total=total)

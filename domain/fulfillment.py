@@ -12,15 +12,30 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.money import quantum
 from domain.orders import Reservation
-from domain.quote import Quote
+from domain.quote import Quote, QuoteLine, ShippingCharge
 
 
 class Fulfillment(BaseModel):
+    """A parcel's share of the order: its lines (the units it ships, with their part of each
+    line's net, tax and total), the shipping charge if it is the first parcel, and the
+    amount to capture and invoice when it ships."""
+
     model_config = ConfigDict(frozen=True)
 
     warehouse: str
     units: dict[str, int]
     amount: Decimal
+    # Defaults keep results recorded before parcels carried their lines readable on replay.
+    lines: list[QuoteLine] = []
+    shipping: ShippingCharge | None = None
+
+    @property
+    def tax_total(self) -> Decimal:
+        return sum((ln.tax for ln in self.lines), self.shipping.tax if self.shipping else Decimal(0))
+
+    @property
+    def net_total(self) -> Decimal:
+        return self.amount - self.tax_total
 
 
 def split_amount(total: Decimal, weights: dict[str, int], currency: str) -> dict[str, Decimal]:
@@ -41,11 +56,27 @@ def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Ful
     for r in reservations:
         units[r.warehouse][r.sku] = units[r.warehouse].get(r.sku, 0) + r.quantity
     warehouses = sorted(units)
-    amounts = {wh: Decimal(0) for wh in warehouses}
+    lines: dict[str, list[QuoteLine]] = {wh: [] for wh in warehouses}
     for line in quote.lines:
-        per_warehouse = {wh: units[wh][line.sku] for wh in warehouses if units[wh].get(line.sku)}
-        for wh, part in split_amount(line.total, per_warehouse, quote.currency).items():
-            amounts[wh] += part
-    if warehouses:
-        amounts[warehouses[0]] += quote.shipping.total
-    return [Fulfillment(warehouse=wh, units=units[wh], amount=amounts[wh]) for wh in warehouses]
+        weights = {wh: units[wh][line.sku] for wh in warehouses if units[wh].get(line.sku)}
+        totals = split_amount(line.total, weights, quote.currency)
+        taxes = split_amount(line.tax, weights, quote.currency)
+        for wh, qty in weights.items():
+            lines[wh].append(
+                line.model_copy(
+                    update={
+                        "quantity": qty,
+                        "total": totals[wh],
+                        "tax": taxes[wh],
+                        "net": totals[wh] - taxes[wh],
+                    }
+                )
+            )
+    result = []
+    for i, wh in enumerate(warehouses):
+        shipping = quote.shipping if i == 0 else None
+        amount = sum((ln.total for ln in lines[wh]), shipping.total if shipping else Decimal(0))
+        result.append(
+            Fulfillment(warehouse=wh, units=units[wh], lines=lines[wh], shipping=shipping, amount=amount)
+        )
+    return result

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
     from domain.errors import ErrorCode
+    from domain.fulfillment import Fulfillment
     from domain.orders import (
         AcceptedOrder,
         BackorderPolicy,
@@ -171,19 +172,23 @@ class OrderWorkflow:
         self._moved(OrderStatus.AUTHORIZED)
         self._undo.append(("void authorization", lambda why: self._void(auth, why)))
 
-        capture = await self._capture(start.order_id, auth, total)
-        if not capture.approved:
-            return await self._cancel(f"capture failed: {capture.decline_code}")
+        captured = await self._capture(start.order_id, auth, total)
+        declined = next((c for _, c in captured if not c.approved), None)
+        if declined is not None:
+            return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
         self._moved(OrderStatus.CAPTURED)
 
-        invoice = await self._step(
-            InvoicingActivities.issue_invoice,
-            IssueInvoiceInput(
-                order_id=start.order_id, payment_reference=capture.reference or "", at=workflow.now()
-            ),
-        )
-        self._invoice_number = invoice.number
+        # One invoice per shipment, each for what its capture took; orders started before
+        # that have one invoice for the whole order.
+        per_shipment = workflow.patched("invoice-per-shipment")
+        for parcel, capture in captured if per_shipment else [(None, captured[-1][1])]:
+            invoice = await self._step(
+                InvoicingActivities.issue_invoice,
+                IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
+                                  fulfillment=parcel, at=workflow.now()),
+            )  # fmt: skip
+            self._invoice_number = invoice.number
         self._moved(OrderStatus.INVOICED)
 
         shipments = await self._step(
@@ -230,25 +235,29 @@ class OrderWorkflow:
         await self._record("backorder_filled", "backorder_filled", OrderStatus.ACCEPTED)
         return None
 
-    async def _capture(self, order_id: str, auth: PaymentOutcome, total: Decimal) -> PaymentOutcome:
-        """Capture per fulfillment (one partial capture per parcel's warehouse). Orders started
-        before fulfillments existed capture their total at once, as their history says."""
+    async def _capture(
+        self, order_id: str, auth: PaymentOutcome, total: Decimal
+    ) -> list[tuple[Fulfillment | None, PaymentOutcome]]:
+        """Capture per fulfillment (one partial capture per parcel's warehouse), stopping at a
+        refusal. Orders started before fulfillments existed capture their total at once."""
         if not workflow.patched("capture-per-fulfillment"):
-            return await self._step(
+            whole = await self._step(
                 PaymentActivities.capture_payment,
                 CaptureInput(order_id=order_id, authorization=auth.reference or "", amount=total,
                              at=workflow.now()),
             )  # fmt: skip
-        outcome = auth
+            return [(None, whole)]
+        captured: list[tuple[Fulfillment | None, PaymentOutcome]] = []
         for parcel in await self._step(InventoryActivities.plan_fulfillments, order_id):
             outcome = await self._step(
                 PaymentActivities.capture_payment,
                 CaptureInput(order_id=order_id, authorization=auth.reference or "", amount=parcel.amount,
                              fulfillment=parcel.warehouse, at=workflow.now()),
             )  # fmt: skip
+            captured.append((parcel, outcome))
             if not outcome.approved:
                 break
-        return outcome
+        return captured
 
     async def _follow_parcels(self) -> None:
         """Apply carrier events until every parcel is delivered. Repeated and late events

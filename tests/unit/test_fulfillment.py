@@ -67,3 +67,30 @@ def test_parts_always_add_up_to_the_order_total(lines, warehouses, currency, dat
     assert sum(f.amount for f in plan) == quote.grand_total
     assert all(f.amount == f.amount.quantize(step) and f.amount >= 0 for f in plan)
     assert {f.warehouse for f in plan} == {r.warehouse for r in reservations}
+
+
+def test_parcel_lines_carry_their_share_of_net_and_tax():
+    quote = build_quote(
+        [
+            PricedItem(sku="A", name="A", quantity=3, unit_price=Decimal("3.33"), tax_rate=Decimal("0.22")),
+            PricedItem(sku="B", name="B", quantity=1, unit_price=Decimal("5.00"), tax_rate=Decimal("0.10")),
+        ],
+        "EUR",
+        True,
+        Decimal("4.90"),
+        Decimal("0.22"),
+    )
+    plan = plan_fulfillments(
+        quote,
+        [
+            Reservation(sku="A", warehouse="MIL", quantity=2),
+            Reservation(sku="A", warehouse="BER", quantity=1),
+            Reservation(sku="B", warehouse="MIL", quantity=1),
+        ],
+    )
+    for part in plan:
+        assert all(ln.net + ln.tax == ln.total for ln in part.lines)
+        assert part.net_total + part.tax_total == part.amount
+    assert sum(p.tax_total for p in plan) == quote.tax_total
+    assert sum(p.net_total for p in plan) == quote.net_total
+    assert [ln.quantity for p in plan for ln in p.lines] == [1, 2, 1]

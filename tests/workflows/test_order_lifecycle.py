@@ -224,7 +224,19 @@ async def test_split_order_ships_one_parcel_per_warehouse(env, db, catalog):
         (f"{request.order_id}:capture:BER", Decimal("24.90")),
         (f"{request.order_id}:capture:MIL", Decimal("10.00")),
     ]
-    await record_history(handle, "order_split_captured_per_parcel")
+    with db.reader() as s:
+        invoices = s.execute(
+            select(Invoice.idempotency_key, Invoice.grand_total, Invoice.tax_total).where(
+                Invoice.order_id == request.order_id
+            )
+        ).all()
+    # One invoice per parcel, each for exactly what its capture took.
+    assert sorted((k.rsplit(":", 1)[1], total) for k, total, _ in invoices) == [
+        ("BER", Decimal("24.90")),
+        ("MIL", Decimal("10.00")),
+    ]
+    assert sum(tax for _, _, tax in invoices) == accepted.quote.tax_total
+    await record_history(handle, "order_split_invoiced_per_parcel")
 
 
 async def test_other_content_under_the_same_id_is_refused_without_a_trace(env, catalog):
