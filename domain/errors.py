@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_WAREHOUSE = "unknown_warehouse"
     SKU_NOT_FOUND = "sku_not_found"
     INVALID_SIGNATURE = "invalid_signature"
+    INVOICE_NOT_FOUND = "invoice_not_found"
     NEGATIVE_STOCK = "negative_stock"
 
 
@@ -44,6 +45,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_WAREHOUSE: 422,
     ErrorCode.SKU_NOT_FOUND: 404,
     ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.INVOICE_NOT_FOUND: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
 }
 

@@ -49,3 +49,8 @@ def round_money(amount: Decimal, currency: str, rounding: Rounding = Rounding.HA
 
 def is_minor_unit(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(quantum(currency))
+
+
+def percent(rate: Decimal) -> str:
+    """0.22 -> '22%', 0.055 -> '5.5%': a tax rate as people write it."""
+    return f"{format((rate * 100).normalize(), 'f')}%"

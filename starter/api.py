@@ -24,6 +24,7 @@ from providers import webhook_signature
 from settings import Settings
 from starter import intake
 from starter.inventory_api import router as inventory_router
+from starter.invoices_api import router as invoices_router
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
         )
 
     app.include_router(inventory_router)
+    app.include_router(invoices_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

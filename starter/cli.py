@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from starter.cli_inventory import inventory_app
+from starter.cli_invoices import invoices_app
 from starter.cli_orders import orders_app
 from starter.cli_support import console, db_url, load_settings
 
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(orders_app, name="orders")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(invoices_app, name="invoices")
 
 
 @app.command()

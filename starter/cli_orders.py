@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from db import order_views
-from domain.money import quantum
+from domain.money import percent, quantum
 from starter.cli_support import console, database, money
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
@@ -65,7 +65,7 @@ def show_order(order_id: str) -> None:
             str(ln.quantity),
             amt(ln.unit_price),
             amt(ln.net),
-            f"{amt(ln.tax)} ({ln.tax_rate:.1%})",
+            f"{amt(ln.tax)} ({percent(ln.tax_rate)})",
             amt(ln.total),
         )
     lines.add_row("", "shipping", "", "", amt(q.shipping.net), amt(q.shipping.tax), amt(q.shipping.total))

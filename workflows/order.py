@@ -185,9 +185,13 @@ class OrderWorkflow:
         for parcel, capture in captured if per_shipment else [(None, captured[-1][1])]:
             invoice = await self._step(
                 InvoicingActivities.issue_invoice,
-                IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
-                                  fulfillment=parcel, at=workflow.now()),
-            )  # fmt: skip
+                IssueInvoiceInput(
+                    order_id=start.order_id,
+                    payment_reference=capture.reference or "",
+                    fulfillment=parcel,
+                    at=workflow.now(),
+                ),
+            )
             self._invoice_number = invoice.number
         self._moved(OrderStatus.INVOICED)
 
@@ -243,17 +247,23 @@ class OrderWorkflow:
         if not workflow.patched("capture-per-fulfillment"):
             whole = await self._step(
                 PaymentActivities.capture_payment,
-                CaptureInput(order_id=order_id, authorization=auth.reference or "", amount=total,
-                             at=workflow.now()),
-            )  # fmt: skip
+                CaptureInput(
+                    order_id=order_id, authorization=auth.reference or "", amount=total, at=workflow.now()
+                ),
+            )
             return [(None, whole)]
         captured: list[tuple[Fulfillment | None, PaymentOutcome]] = []
         for parcel in await self._step(InventoryActivities.plan_fulfillments, order_id):
             outcome = await self._step(
                 PaymentActivities.capture_payment,
-                CaptureInput(order_id=order_id, authorization=auth.reference or "", amount=parcel.amount,
-                             fulfillment=parcel.warehouse, at=workflow.now()),
-            )  # fmt: skip
+                CaptureInput(
+                    order_id=order_id,
+                    authorization=auth.reference or "",
+                    amount=parcel.amount,
+                    fulfillment=parcel.warehouse,
+                    at=workflow.now(),
+                ),
+            )
             captured.append((parcel, outcome))
             if not outcome.approved:
                 break

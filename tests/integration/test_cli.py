@@ -67,3 +67,22 @@ def test_orders_list_and_show(ordino, db, settings, catalog):
     shown = ordino("orders", "show", request.order_id).stdout
     assert "accepted" in shown and "44.88" in shown  # 2 x 19.99 + 4.90 shipping
     assert ordino("orders", "show", "webshop-none").exit_code == 1
+
+
+def test_invoices_list_show_and_pdf(ordino, db, settings, catalog, tmp_path):
+    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from tests.integration.test_exactly_once import paid
+
+    request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 3}, price="19.99"), 2)]))
+    order = IntakeActivities(db, settings).accept_order(
+        AcceptOrderInput(request=request, at=datetime.now(UTC))
+    )
+    paid(db, order)
+    invoice = InvoicingActivities(db, settings).issue_invoice(
+        IssueInvoiceInput(order_id=order.order_id, payment_reference="pay_x", at=datetime.now(UTC))
+    )
+    assert invoice.number in ordino("invoices", "list", "--order", order.order_id).stdout
+    shown = ordino("invoices", "show", invoice.number, "--pdf", str(tmp_path / "inv.pdf"))
+    assert shown.exit_code == 0 and "44.88 EUR" in shown.stdout
+    assert (tmp_path / "inv.pdf").read_bytes().startswith(b"%PDF")
+    assert ordino("invoices", "show", "INV-1999-000009").exit_code == 1

@@ -1,0 +1,93 @@
+"""Invoices as customers and accountants read them, from the immutable rows written when
+each shipment's payment was captured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Invoice
+from domain.money import round_money
+from domain.quote import QuoteLine, ShippingCharge
+
+
+class TaxLine(BaseModel):
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+class InvoiceSummary(BaseModel):
+    number: str
+    order_id: str
+    issued_at: datetime
+    currency: str
+    grand_total: Decimal
+
+
+class InvoiceDetail(InvoiceSummary):
+    net_total: Decimal
+    tax_total: Decimal
+    payment_reference: str | None
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+    warehouse: str | None
+    prices_include_tax: bool
+    lines: list[QuoteLine]
+    shipping: ShippingCharge | None
+    tax_breakdown: list[TaxLine]
+
+
+class InvoicePage(BaseModel):
+    total: int
+    items: list[InvoiceSummary]
+
+
+def _summary(inv: Invoice) -> dict[str, Any]:
+    return {
+        "number": inv.number,
+        "order_id": inv.order_id,
+        "issued_at": inv.issued_at,
+        "currency": inv.currency,
+        "grand_total": round_money(inv.grand_total, inv.currency),
+    }
+
+
+def invoice_detail(session: Session, number: str) -> InvoiceDetail | None:
+    inv = session.get(Invoice, number)
+    if inv is None:
+        return None
+    doc = inv.document
+    return InvoiceDetail(
+        **_summary(inv),
+        net_total=round_money(inv.net_total, inv.currency),
+        tax_total=round_money(inv.tax_total, inv.currency),
+        payment_reference=inv.payment_reference,
+        seller=doc["seller"],
+        buyer=doc["buyer"],
+        warehouse=doc.get("warehouse"),
+        prices_include_tax=doc.get("prices_include_tax", True),
+        lines=doc.get("lines", []),
+        shipping=doc.get("shipping"),
+        tax_breakdown=doc.get("tax_breakdown", []),
+    )
+
+
+def list_invoices(
+    session: Session, order_id: str | None = None, limit: int = 50, offset: int = 0
+) -> InvoicePage:
+    query = select(Invoice)
+    if order_id:
+        query = query.where(Invoice.order_id == order_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Invoice.series, Invoice.year.desc(), Invoice.sequence.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return InvoicePage(total=total, items=[InvoiceSummary(**_summary(i)) for i in rows])

@@ -1,0 +1,55 @@
+"""Invoices over HTTP: the list, one invoice, and its PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from db import invoice_views as views
+from domain.errors import ErrorCode, OrdinoError
+from starter.invoice_pdf import render_invoice
+from starter.services import Svc
+
+router = APIRouter(prefix="/invoices", tags=["invoices"])
+
+
+@router.get("", response_model=views.InvoicePage)
+async def list_invoices(
+    svc: Svc,
+    order_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> views.InvoicePage:
+    def read() -> views.InvoicePage:
+        with svc.db.reader() as s:
+            return views.list_invoices(s, order_id, limit, offset)
+
+    return await run_in_threadpool(read)
+
+
+async def _invoice(svc: Svc, number: str) -> views.InvoiceDetail:
+    def read() -> views.InvoiceDetail | None:
+        with svc.db.reader() as s:
+            return views.invoice_detail(s, number)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.INVOICE_NOT_FOUND, f"No invoice {number}", {"number": number})
+    return found
+
+
+@router.get("/{number}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+async def invoice_pdf(number: str, svc: Svc) -> Response:
+    invoice = await _invoice(svc, number)
+    pdf = await run_in_threadpool(render_invoice, invoice)
+    return Response(
+        pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{number}.pdf"'}
+    )
+
+
+@router.get("/{number}", response_model=views.InvoiceDetail)
+async def invoice(number: str, svc: Svc) -> views.InvoiceDetail:
+    return await _invoice(svc, number)
