@@ -65,6 +65,7 @@ class Settings(BaseSettings):
         "JPY": Decimal("800"),
     }
     invoice_series: str = "INV"
+    credit_note_series: str = "CN"
     seller_name: str = "Ordino Demo Store S.r.l."
     seller_vat_id: str = "IT01234567890"
 

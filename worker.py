@@ -16,6 +16,7 @@ from activities.inventory import InventoryActivities
 from activities.invoicing import InvoicingActivities
 from activities.order_log import OrderLogActivities
 from activities.payments import PaymentActivities
+from activities.refunds import RefundActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
 from providers.sandbox_carrier import SandboxCarrier
@@ -31,9 +32,11 @@ WORKFLOWS = [OrderWorkflow]
 def activities_for(db: Database, settings: Settings) -> list[object]:
     """Every activity, bound to its adapters. The sandbox providers stand in for real ones."""
     carrier = SandboxCarrier(db, settings.carrier_step_delay, clock=lambda: datetime.now(UTC))
+    gateway = SandboxGateway(db)
     inventory = InventoryActivities(db)
-    payments = PaymentActivities(db, SandboxGateway(db))
+    payments = PaymentActivities(db, gateway)
     shipping = ShippingActivities(db, carrier)
+    invoicing = InvoicingActivities(db, settings)
     return [
         IntakeActivities(db, settings).accept_order,
         inventory.release_stock,
@@ -42,7 +45,8 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,
-        InvoicingActivities(db, settings).issue_invoice,
+        invoicing.issue_invoice,
+        RefundActivities(db, gateway, invoicing).refund_payment,
         shipping.book_shipments,
         shipping.record_tracking,
         OrderLogActivities(db).record_event,

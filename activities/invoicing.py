@@ -16,7 +16,8 @@ from temporalio import activity
 from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
-from db.models import Invoice, InvoiceCounter, Order
+from db.models import Invoice, Order
+from db.numbering import next_number
 from domain.fulfillment import Fulfillment
 from domain.orders import InvoiceIssued
 from domain.quote import Quote
@@ -34,14 +35,25 @@ class IssueInvoiceInput(BaseModel):
     at: datetime
 
 
-def invoice_number(series: str, year: int, sequence: int) -> str:
-    return f"{series}-{year}-{sequence:06d}"
-
-
 class InvoicingActivities:
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._settings = settings
+
+    @property
+    def credit_note_series(self) -> str:
+        return self._settings.credit_note_series
+
+    def parties(self, order: Order) -> dict[str, Any]:
+        return {
+            "seller": {"name": self._settings.seller_name, "vat_id": self._settings.seller_vat_id},
+            "buyer": {
+                "id": order.customer_id,
+                "name": order.customer_name,
+                "email": order.customer_email,
+                "address": order.shipping_address,
+            },
+        }
 
     def _document(self, order: Order, quote: Quote, part: Fulfillment | None) -> dict[str, Any]:
         lines = part.lines if part else quote.lines
@@ -63,13 +75,7 @@ class InvoicingActivities:
                 {"rate": str(rate), "net": str(net), "tax": str(tax)}
                 for rate, (net, tax) in sorted(buckets.items())
             ],
-            "seller": {"name": self._settings.seller_name, "vat_id": self._settings.seller_vat_id},
-            "buyer": {
-                "id": order.customer_id,
-                "name": order.customer_name,
-                "email": order.customer_email,
-                "address": order.shipping_address,
-            },
+            **self.parties(order),
         }
 
     @activity.defn
@@ -86,18 +92,7 @@ class InvoicingActivities:
             if done is not None:
                 return InvoiceIssued(number=done.number, total=done.grand_total)
             quote = Quote.model_validate(order.quote)
-            # The counter row stays locked until commit: a concurrent issuer waits, and a
-            # rollback returns the number, so no number is ever skipped.
-            sequence = s.execute(
-                insert(InvoiceCounter)
-                .values(series=series, year=year, last_number=1)
-                .on_conflict_do_update(
-                    index_elements=[InvoiceCounter.series, InvoiceCounter.year],
-                    set_={"last_number": InvoiceCounter.last_number + 1},
-                )
-                .returning(InvoiceCounter.last_number)
-            ).scalar_one()
-            number = invoice_number(series, year, sequence)
+            number, sequence = next_number(s, series, year)
             total = part.amount if part else quote.grand_total
             s.execute(
                 insert(Invoice).values(

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Invoice
+from db.models import CreditNote, Invoice
 from domain.money import round_money
 from domain.quote import QuoteLine, ShippingCharge
 
@@ -91,3 +91,34 @@ def list_invoices(
         .offset(offset)
     )
     return InvoicePage(total=total, items=[InvoiceSummary(**_summary(i)) for i in rows])
+
+
+class CreditNoteView(BaseModel):
+    number: str
+    order_id: str
+    invoice_number: str
+    issued_at: datetime
+    currency: str
+    net_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+    reason: str
+    refund_reference: str | None
+
+
+def _credit_note(note: CreditNote) -> CreditNoteView:
+    view = CreditNoteView.model_validate(note, from_attributes=True)
+    q = {f: round_money(getattr(view, f), note.currency) for f in ("net_total", "tax_total", "grand_total")}
+    return view.model_copy(update=q)
+
+
+def credit_notes(session: Session, order_id: str | None = None, limit: int = 50) -> list[CreditNoteView]:
+    query = select(CreditNote)
+    if order_id:
+        query = query.where(CreditNote.order_id == order_id)
+    return [_credit_note(n) for n in session.scalars(query.order_by(CreditNote.sequence.desc()).limit(limit))]
+
+
+def credit_note(session: Session, number: str) -> CreditNoteView | None:
+    note = session.get(CreditNote, number)
+    return _credit_note(note) if note else None

@@ -246,6 +246,31 @@ class Invoice(Base):
     __table_args__ = (UniqueConstraint("series", "year", "sequence", name="invoices_gap_free"),)
 
 
+class CreditNote(Base):
+    """A refund on paper: its own gap-free series, always referring to the invoice it corrects."""
+
+    __tablename__ = "credit_notes"
+    number: Mapped[str] = mapped_column(String(30), primary_key=True)
+    series: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(ForeignKey("invoices.number"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    net_total: Mapped[Decimal] = mapped_column(Money)
+    tax_total: Mapped[Decimal] = mapped_column(Money)
+    grand_total: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    refund_reference: Mapped[str | None] = mapped_column(String(100))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    __table_args__ = (
+        UniqueConstraint("series", "year", "sequence", name="credit_notes_gap_free"),
+        CheckConstraint("grand_total > 0", name="credit_note_positive"),
+    )
+
+
 class Shipment(Base):
     __tablename__ = "shipments"
     id: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -23,6 +23,11 @@ class ErrorCode(StrEnum):
     SKU_NOT_FOUND = "sku_not_found"
     INVALID_SIGNATURE = "invalid_signature"
     INVOICE_NOT_FOUND = "invoice_not_found"
+    NO_CAPTURE = "no_capture"
+    REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
+    INVALID_AMOUNT = "invalid_amount"
+    ORDER_CLOSED = "order_closed"
+    CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
     NEGATIVE_STOCK = "negative_stock"
 
 
@@ -46,6 +51,11 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SKU_NOT_FOUND: 404,
     ErrorCode.INVALID_SIGNATURE: 401,
     ErrorCode.INVOICE_NOT_FOUND: 404,
+    ErrorCode.NO_CAPTURE: 409,
+    ErrorCode.REFUND_EXCEEDS_CAPTURED: 409,
+    ErrorCode.INVALID_AMOUNT: 422,
+    ErrorCode.ORDER_CLOSED: 409,
+    ErrorCode.CREDIT_NOTE_NOT_FOUND: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
 }
 

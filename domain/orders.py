@@ -135,6 +135,15 @@ class OrderOutcome(Contract):
     reason: str | None = None
 
 
+class RefundRequest(Contract):
+    """A refund support grants (goodwill); the reference (a ticket) makes it idempotent."""
+
+    amount: Decimal = Field(gt=0)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    actor: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "support"
+
+
 class OrderProgress(Contract):
     """What the workflow knows right now (the order's query)."""
 

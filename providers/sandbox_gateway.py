@@ -119,6 +119,28 @@ class SandboxGateway:
                 s, key, "void", auth.amount, auth.currency, GatewayStatus.APPROVED, parent=authorization
             )
 
+    def refund(self, key: str, capture: str, amount: Decimal) -> GatewayResult:
+        """Give back part or all of a capture; never more than it took, net of earlier refunds."""
+        with self._db.transaction() as s:
+            captured = s.scalars(select(Txn).where(Txn.reference == capture).with_for_update()).one_or_none()
+            if captured is None or captured.operation != "capture":
+                raise ValueError(f"no capture {capture!r} in the sandbox gateway")
+            refunded = s.scalar(
+                select(func.coalesce(func.sum(Txn.amount), 0)).where(
+                    Txn.parent_reference == capture,
+                    Txn.operation == "refund",
+                    Txn.status == "approved",
+                    Txn.idempotency_key != key,
+                )
+            )
+            if captured.status != "approved" or refunded + amount > captured.amount:
+                status, code = GatewayStatus.DECLINED, "amount_exceeds_capture"
+            else:
+                status, code = GatewayStatus.APPROVED, None
+            return self._record(
+                s, key, "refund", amount, captured.currency, status, parent=capture, decline_code=code
+            )
+
     def lookup(self, key: str) -> GatewayResult | None:
         with self._db.reader() as s:
             txn = s.scalars(select(Txn).where(Txn.idempotency_key == key)).one_or_none()

@@ -25,6 +25,7 @@ from settings import Settings
 from starter import intake
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
+from starter.refunds_api import router as refunds_router
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
 
     app.include_router(inventory_router)
     app.include_router(invoices_router)
+    app.include_router(refunds_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

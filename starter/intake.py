@@ -13,7 +13,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from db import order_views
 from db.engine import Database
@@ -102,7 +102,7 @@ async def place_order(
             if isinstance(cause, ApplicationError) and cause.type == ORDER_CLOSING:
                 await asyncio.sleep(0.05)  # a rejected run of this order is closing; then retry
                 continue
-            raise _rejection(err) from err
+            raise business_error(err) from err
     raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
 
 
@@ -117,8 +117,11 @@ def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
     )
 
 
-def _rejection(err: WorkflowUpdateFailedError) -> Exception:
+def business_error(err: WorkflowUpdateFailedError) -> Exception:
+    """The coded business error behind a refused or failed update, for the HTTP answer."""
     cause = err.cause
+    while isinstance(cause, ActivityError):  # refused inside the update's activity
+        cause = cause.cause
     if isinstance(cause, ApplicationError) and cause.type in ErrorCode.__members__.values():
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         return OrdinoError(ErrorCode(cause.type), cause.message, details)

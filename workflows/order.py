@@ -21,9 +21,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
     from activities.order_log import OrderLogActivities, RecordEventInput
     from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
+    from activities.refunds import RefundActivities, RefundInput, RefundOutcome
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
     from domain.errors import ErrorCode
     from domain.fulfillment import Fulfillment
+    from domain.money import is_minor_unit, round_money
     from domain.orders import (
         AcceptedOrder,
         BackorderPolicy,
@@ -32,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         OrderStart,
         PaymentOutcome,
         PlaceOrder,
+        RefundRequest,
     )
     from domain.status import OrderStatus
     from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
@@ -61,6 +64,10 @@ class OrderWorkflow:
         self._parcels: dict[str, TrackingStatus] = {}
         self._published: OrderStatus | None = None
         self._stock_arrived = False
+        self._currency = "EUR"
+        self._captured = Decimal(0)
+        self._refunds: dict[str, Decimal] = {}
+        self._refunding = asyncio.Lock()
         self._invoice_number: str | None = None
 
     # --- messages -----------------------------------------------------------------
@@ -113,6 +120,33 @@ class OrderWorkflow:
             self._seen_events.add(event.event_id)
             self._inbox.append(event)
 
+    @workflow.update
+    async def refund(self, request: RefundRequest) -> RefundOutcome:
+        """Give money back (a goodwill refund by support) with a credit note per invoice."""
+        async with self._refunding:
+            outcome = await self._step(
+                RefundActivities.refund_payment,
+                RefundInput(order_id=self._start.order_id, amount=request.amount, reason=request.reason,
+                            reference=request.reference, actor=request.actor, at=workflow.now()),
+            )  # fmt: skip
+            self._refunds[request.reference] = outcome.refunded
+            return outcome
+
+    @refund.validator
+    def _validate_refund(self, request: RefundRequest) -> None:
+        if self._captured == 0:
+            raise ApplicationError("This order has no captured payment yet", type=ErrorCode.NO_CAPTURE.value)
+        if not is_minor_unit(request.amount, self._currency):
+            raise ApplicationError(
+                f"{request.amount} is not an amount in {self._currency}", type=ErrorCode.INVALID_AMOUNT.value
+            )
+        refundable = round_money(self._captured - sum(self._refunds.values()), self._currency)
+        if request.reference not in self._refunds and request.amount > refundable:
+            raise ApplicationError(
+                f"At most {refundable} can be refunded", {"refundable": str(refundable)},
+                type=ErrorCode.REFUND_EXCEEDS_CAPTURED.value,
+            )  # fmt: skip
+
     @workflow.signal
     def stock_reserved(self) -> None:
         """Inventory filled this order's backorders: it can go on."""
@@ -147,6 +181,7 @@ class OrderWorkflow:
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
         accepted, request = self._accepted, self._request
         total = accepted.quote.grand_total
+        self._currency = accepted.quote.currency
 
         if accepted.status is OrderStatus.BACKORDERED:
             cancelled = await self._await_stock(start)
@@ -177,6 +212,7 @@ class OrderWorkflow:
         if declined is not None:
             return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
+        self._captured = sum((c.amount for _, c in captured), Decimal(0))
         self._moved(OrderStatus.CAPTURED)
 
         # One invoice per shipment, each for what its capture took; orders started before

@@ -1,0 +1,72 @@
+"""Refunds and credit notes over HTTP. A refund is an update of the order's workflow: it
+happens whole, or is refused with a code and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.refunds import RefundOutcome
+from db import invoice_views as views
+from db import order_views
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import RefundRequest, workflow_id_for
+from starter.intake import business_error
+from starter.services import Svc
+from workflows.order import OrderWorkflow
+
+router = APIRouter(tags=["refunds"])
+
+
+@router.post("/orders/{order_id}/refunds", status_code=201, response_model=RefundOutcome)
+async def refund(order_id: str, body: RefundRequest, svc: Svc) -> RefundOutcome:
+    """A goodwill refund by support: reason required; never more than was captured net of
+    earlier refunds; one credit note per invoice it corrects. The reference makes it
+    idempotent: the same reference again answers with the same refund."""
+
+    def exists() -> bool:
+        with svc.db.reader() as s:
+            return order_views.order_exists(s, order_id)
+
+    if not await run_in_threadpool(exists):
+        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+    handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
+    try:
+        return await handle.execute_update(
+            OrderWorkflow.refund, body, id=f"refund-{body.reference}", result_type=RefundOutcome
+        )
+    except WorkflowUpdateFailedError as err:
+        raise business_error(err) from err
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise OrdinoError(
+                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed; refunds go through returns"
+            ) from err
+        raise
+
+
+@router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])
+async def list_credit_notes(
+    svc: Svc, order_id: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[views.CreditNoteView]:
+    def read() -> list[views.CreditNoteView]:
+        with svc.db.reader() as s:
+            return views.credit_notes(s, order_id, limit)
+
+    return await run_in_threadpool(read)
+
+
+@router.get("/credit-notes/{number}", response_model=views.CreditNoteView, tags=["invoices"])
+async def credit_note(number: str, svc: Svc) -> views.CreditNoteView:
+    def read() -> views.CreditNoteView | None:
+        with svc.db.reader() as s:
+            return views.credit_note(s, number)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})
+    return found
