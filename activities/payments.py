@@ -3,6 +3,7 @@ the step, so a retried activity gets the gateway's first answer instead of a sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from db.engine import Database
 from db.models import Payment
 from domain.orders import PaymentOutcome
 from domain.status import OrderStatus
-from providers.payment_gateway import GatewayResult, GatewayStatus, PaymentGateway
+from providers.payment_gateway import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
 
 log = structlog.get_logger()
 
@@ -45,6 +46,19 @@ class VoidInput(BaseModel):
     authorization: str
     reason: str
     at: datetime
+
+
+def call_gateway(gateway: PaymentGateway, key: str, call: Callable[[], GatewayResult]) -> GatewayResult:
+    """Call the gateway; on a timeout, find out what happened by the idempotency key instead
+    of calling again. A retryable refusal propagates, and the activity retries."""
+    try:
+        return call()
+    except GatewayTimeout:
+        found = gateway.lookup(key)
+        if found is None:
+            raise  # the gateway never saw it: the activity's retry makes the call
+        log.warning("gateway timed out; outcome found by idempotency key", key=key, status=found.status.value)
+        return found
 
 
 def payment_key(order_id: str, step: str) -> str:
@@ -112,7 +126,9 @@ class PaymentActivities:
     @business_rules
     def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, "authorize")
-        result = self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
+        result = call_gateway(
+            self._gateway, key, lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
+        )
         if result.approved:
             event, status, reason = "payment_authorized", OrderStatus.AUTHORIZED, None
         else:
@@ -124,7 +140,9 @@ class PaymentActivities:
     @business_rules
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, f"capture:{inp.fulfillment}" if inp.fulfillment else "capture")
-        result = self._gateway.capture(key, inp.authorization, inp.amount)
+        result = call_gateway(
+            self._gateway, key, lambda: self._gateway.capture(key, inp.authorization, inp.amount)
+        )
         if result.approved:
             event, status, reason = "payment_captured", OrderStatus.CAPTURED, None
         else:
@@ -136,7 +154,7 @@ class PaymentActivities:
     @business_rules
     def void_payment(self, inp: VoidInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, "void")
-        result = self._gateway.void(key, inp.authorization)
+        result = call_gateway(self._gateway, key, lambda: self._gateway.void(key, inp.authorization))
         return self._book(
             inp.order_id, key, "void", result, inp.at, "payment_voided", None, reason=inp.reason
         )

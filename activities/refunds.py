@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 import structlog
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from temporalio import activity
 
 from activities.failures import business_rules
 from activities.invoicing import InvoicingActivities
+from activities.payments import call_gateway
 from db import order_log
 from db.engine import Database
 from db.models import CreditNote, Invoice, Order, Payment
@@ -101,7 +103,8 @@ class RefundActivities:
         base = f"{inp.order_id}:refund:{inp.reference}"
         for inv, part in self._plan(inp, base):
             key = f"{base}:{inv.number}"
-            result = self._gateway.refund(key, inv.payment_reference or "", part)
+            capture = inv.payment_reference or ""
+            result = call_gateway(self._gateway, key, partial(self._gateway.refund, key, capture, part))
             if not result.approved:
                 raise OrdinoError(
                     ErrorCode.REFUND_EXCEEDS_CAPTURED, f"The gateway refused: {result.decline_code}"

@@ -38,6 +38,15 @@ class IdempotencyKeyReused(OrdinoError):
         super().__init__(ErrorCode.IDEMPOTENCY_CONFLICT, message)
 
 
+class GatewayUnavailable(Exception):
+    """The gateway refused to process the call right now; nothing happened. Retry."""
+
+
+class GatewayTimeout(Exception):
+    """No answer in time: the call may or may not have happened. Never call again blindly;
+    look the idempotency key up."""
+
+
 class PaymentGateway(Protocol):
     def authorize(self, key: str, token: str, amount: Decimal, currency: str) -> GatewayResult: ...
 

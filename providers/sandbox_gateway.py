@@ -3,6 +3,11 @@
 Test tokens decide the outcome, as with real gateways' test cards:
   tok_declined            -> declined, card_declined
   tok_insufficient_funds  -> declined, insufficient_funds
+  tok_processing_error    -> the first call per idempotency key fails with a retryable
+                             processing error (nothing recorded); the retry goes through
+  tok_timeout             -> the first call per key is recorded but answers with a timeout,
+                             so the caller does not know the outcome (also for captures of
+                             that authorization)
   any other tok_...       -> approved
 """
 
@@ -17,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import SandboxGatewayTransaction as Txn
-from providers.payment_gateway import GatewayResult, GatewayStatus, IdempotencyKeyReused
+from providers.payment_gateway import (
+    GatewayResult,
+    GatewayStatus,
+    GatewayTimeout,
+    GatewayUnavailable,
+    IdempotencyKeyReused,
+)
 
 DECLINING_TOKENS = {"tok_declined": "card_declined", "tok_insufficient_funds": "insufficient_funds"}
 
@@ -39,6 +50,26 @@ def _result(txn: Txn) -> GatewayResult:
 class SandboxGateway:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._misbehaved: set[str] = set()  # keys that already failed once in this process
+
+    def _once(self, key: str) -> bool:
+        """True the first time this key misbehaves, so the retry goes through."""
+        first = key not in self._misbehaved
+        self._misbehaved.add(key)
+        return first
+
+    def _before(self, key: str, token: str | None) -> None:
+        if token == "tok_processing_error" and self._once(key):
+            raise GatewayUnavailable(f"sandbox processing error for {key}")
+
+    def _after(self, key: str, token: str | None, result: GatewayResult) -> GatewayResult:
+        if token == "tok_timeout" and self._once(key):
+            raise GatewayTimeout(f"sandbox timed out on {key} (the call went through)")
+        return result
+
+    def _token_of(self, reference: str) -> str | None:
+        with self._db.reader() as s:
+            return s.scalar(select(Txn.token).where(Txn.reference == reference))
 
     @staticmethod
     def _record(
@@ -78,12 +109,19 @@ class SandboxGateway:
         if decline is None and not token.startswith("tok_"):
             decline = "invalid_token"
         status = GatewayStatus.DECLINED if decline else GatewayStatus.APPROVED
+        self._before(key, token)
         with self._db.transaction() as s:
-            return self._record(
+            result = self._record(
                 s, key, "authorize", amount, currency, status, token=token, decline_code=decline
             )
+        return self._after(key, token, result)
 
     def capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult:
+        token = self._token_of(authorization)
+        self._before(key, token)
+        return self._after(key, token, self._capture(key, authorization, amount))
+
+    def _capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult:
         with self._db.transaction() as s:
             auth = s.scalars(
                 select(Txn).where(Txn.reference == authorization).with_for_update()
