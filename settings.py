@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     backorder_wait_limit: timedelta = timedelta(days=14)
     # How often a waiting backorder looks at the stock itself, in case a wake-up was lost.
     backorder_recheck_interval: timedelta = timedelta(hours=1)
+    # How long a 3-D Secure challenge may take, and how long a bank transfer may take to arrive.
+    customer_action_timeout: timedelta = timedelta(minutes=15)
+    unpaid_order_expiry: timedelta = timedelta(days=3)
     acceptance_timeout: timedelta = timedelta(minutes=5)
 
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.

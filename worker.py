@@ -45,6 +45,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,
+        payments.settle_payment,
         invoicing.issue_invoice,
         RefundActivities(db, gateway, invoicing).refund_payment,
         shipping.book_shipments,

@@ -17,7 +17,7 @@ from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from db.models import Payment
-from domain.orders import PaymentOutcome
+from domain.orders import PaymentEvent, PaymentOutcome
 from domain.status import OrderStatus
 from providers.payment_gateway import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
 
@@ -38,6 +38,12 @@ class CaptureInput(BaseModel):
     amount: Decimal
     # The warehouse whose parcel this capture pays for; None: the whole order at once.
     fulfillment: str | None = None
+    at: datetime
+
+
+class SettlePaymentInput(BaseModel):
+    order_id: str
+    event: PaymentEvent
     at: datetime
 
 
@@ -117,6 +123,7 @@ class PaymentActivities:
         log.info(event, order_id=order_id, amount=str(stored.amount), reference=stored.gateway_reference)
         return PaymentOutcome(
             approved=stored.status == GatewayStatus.APPROVED.value,
+            pending=stored.status == GatewayStatus.PENDING.value,
             reference=stored.gateway_reference,
             amount=stored.amount,
             decline_code=stored.decline_code,
@@ -131,10 +138,41 @@ class PaymentActivities:
         )
         if result.approved:
             event, status, reason = "payment_authorized", OrderStatus.AUTHORIZED, None
+        elif result.status is GatewayStatus.PENDING:
+            event, status, reason = "payment_pending", OrderStatus.ACCEPTED, None
         else:
             event, status = "payment_declined", OrderStatus.ACCEPTED
             reason = f"payment declined: {result.decline_code}"
         return self._book(inp.order_id, key, "authorize", result, inp.at, event, status, reason)
+
+    @activity.defn
+    @business_rules
+    def settle_payment(self, inp: SettlePaymentInput) -> PaymentOutcome:
+        """Record how a pending authorization ended, as the provider's webhook told it."""
+        key = payment_key(inp.order_id, "authorize")
+        ev = inp.event
+        with self._db.transaction() as s:
+            stored = s.scalars(select(Payment).where(Payment.idempotency_key == key).with_for_update()).one()
+            if stored.status == GatewayStatus.PENDING.value:
+                stored.status, stored.decline_code = ev.status, ev.decline_code
+            approved = stored.status == GatewayStatus.APPROVED.value
+            order_log.append_event(
+                s,
+                inp.order_id,
+                f"payment:{ev.event_id}",
+                "payment_authorized" if approved else "payment_declined",
+                OrderStatus.AUTHORIZED if approved else OrderStatus.ACCEPTED,
+                inp.at,
+                actor="payment provider",
+                reason=None if approved else f"payment declined: {stored.decline_code}",
+                data={"reference": stored.gateway_reference},
+            )
+            return PaymentOutcome(
+                approved=approved,
+                reference=stored.gateway_reference,
+                amount=stored.amount,
+                decline_code=stored.decline_code,
+            )
 
     @activity.defn
     @business_rules

@@ -192,3 +192,9 @@ def list_orders(
 
 def order_id_for_tracking(session: Session, tracking_number: str) -> str | None:
     return session.scalar(select(Shipment.order_id).where(Shipment.tracking_number == tracking_number))
+
+
+def order_id_for_payment(session: Session, gateway_reference: str) -> str | None:
+    return session.scalar(
+        select(Payment.order_id).where(Payment.gateway_reference == gateway_reference).limit(1)
+    )

@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "invalid_amount"
     ORDER_CLOSED = "order_closed"
     CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
+    UNKNOWN_PAYMENT = "unknown_payment"
     NEGATIVE_STOCK = "negative_stock"
 
 
@@ -56,6 +57,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_AMOUNT: 422,
     ErrorCode.ORDER_CLOSED: 409,
     ErrorCode.CREDIT_NOTE_NOT_FOUND: 404,
+    ErrorCode.UNKNOWN_PAYMENT: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
 }
 

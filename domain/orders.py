@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -127,6 +127,8 @@ class OrderStart(Contract):
     backorder_wait_limit: timedelta = timedelta(days=14)
     backorder_policy: BackorderPolicy = BackorderPolicy.CANCEL
     backorder_recheck_interval: timedelta = timedelta(hours=1)
+    customer_action_timeout: timedelta = timedelta(minutes=15)
+    unpaid_order_expiry: timedelta = timedelta(days=3)
 
 
 class OrderOutcome(Contract):
@@ -159,6 +161,19 @@ class PaymentOutcome(Contract):
     amount: Decimal
     decline_code: str | None = None
     message: str | None = None
+    # The gateway waits for the customer or their transfer; a payment webhook settles it.
+    pending: bool = False
+
+
+class PaymentEvent(BaseModel):
+    """A payment provider's webhook: how a pending payment ended."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    status: Literal["approved", "declined"]
+    decline_code: str | None = None
 
 
 class InvoiceIssued(Contract):

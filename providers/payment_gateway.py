@@ -15,6 +15,9 @@ from domain.errors import ErrorCode, OrdinoError
 class GatewayStatus(StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
+    # Waiting for the customer (3-D Secure) or for their money (bank transfer); the outcome
+    # arrives later by webhook.
+    PENDING = "pending"
 
 
 class GatewayResult(BaseModel):

@@ -5,6 +5,8 @@ Test tokens decide the outcome, as with real gateways' test cards:
   tok_insufficient_funds  -> declined, insufficient_funds
   tok_processing_error    -> the first call per idempotency key fails with a retryable
                              processing error (nothing recorded); the retry goes through
+  tok_3ds                 -> pending until the customer passes (or fails) 3-D Secure
+  bank_transfer           -> pending until the customer's transfer arrives
   tok_timeout             -> the first call per key is recorded but answers with a timeout,
                              so the caller does not know the outcome (also for captures of
                              that authorization)
@@ -30,6 +32,7 @@ from providers.payment_gateway import (
     IdempotencyKeyReused,
 )
 
+PENDING_TOKENS = {"tok_3ds", "bank_transfer"}
 DECLINING_TOKENS = {"tok_declined": "card_declined", "tok_insufficient_funds": "insufficient_funds"}
 
 
@@ -109,6 +112,8 @@ class SandboxGateway:
         if decline is None and not token.startswith("tok_"):
             decline = "invalid_token"
         status = GatewayStatus.DECLINED if decline else GatewayStatus.APPROVED
+        if token in PENDING_TOKENS:
+            decline, status = None, GatewayStatus.PENDING
         self._before(key, token)
         with self._db.transaction() as s:
             result = self._record(
@@ -178,6 +183,17 @@ class SandboxGateway:
             return self._record(
                 s, key, "refund", amount, captured.currency, status, parent=capture, decline_code=code
             )
+
+    def settle(self, reference: str, approved: bool, decline_code: str | None = None) -> GatewayResult:
+        """The outside world acts on a pending payment: the customer passes or fails 3-D
+        Secure, or the transfer arrives. The caller then sends the provider's webhook."""
+        with self._db.transaction() as s:
+            txn = s.scalars(select(Txn).where(Txn.reference == reference).with_for_update()).one()
+            if txn.status == GatewayStatus.PENDING.value:
+                txn.status = (GatewayStatus.APPROVED if approved else GatewayStatus.DECLINED).value
+                txn.decline_code = None if approved else (decline_code or "authentication_failed")
+            s.flush()
+            return _result(txn)
 
     def lookup(self, key: str) -> GatewayResult | None:
         with self._db.reader() as s:

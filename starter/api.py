@@ -10,24 +10,20 @@ import structlog
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from temporalio.service import RPCError, RPCStatusCode
 
 from db import order_views
 from db.engine import Database
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, PlaceOrder, workflow_id_for
+from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
-from domain.tracking import TrackingEvent
-from providers import webhook_signature
 from settings import Settings
 from starter import intake
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
 from starter.refunds_api import router as refunds_router
 from starter.services import Services, Svc
-from workflows.order import OrderWorkflow
+from starter.webhooks_api import router as webhooks_router
 
 log = structlog.get_logger()
 
@@ -80,6 +76,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(inventory_router)
     app.include_router(invoices_router)
     app.include_router(refunds_router)
+    app.include_router(webhooks_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -121,47 +118,5 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
         if detail is None:
             raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
         return detail
-
-    @app.post(
-        "/webhooks/carrier",
-        status_code=202,
-        openapi_extra={
-            "requestBody": {"content": {"application/json": {"schema": TrackingEvent.model_json_schema()}}}
-        },
-    )
-    async def carrier_webhook(request: Request, svc: Svc) -> dict[str, str]:
-        """A carrier's tracking event, signed with the shared secret (header
-        X-Ordino-Signature); it reaches the order's workflow as a signal."""
-        body = await request.body()
-        if not webhook_signature.verify(
-            svc.settings.webhook_secret, body, request.headers.get(webhook_signature.HEADER)
-        ):
-            raise OrdinoError(ErrorCode.INVALID_SIGNATURE, "Missing, wrong or stale webhook signature")
-        try:
-            event = TrackingEvent.model_validate_json(body)
-        except ValidationError as err:
-            raise RequestValidationError(err.errors()) from err
-
-        def find() -> str | None:
-            with svc.db.reader() as s:
-                return order_views.order_id_for_tracking(s, event.tracking_number)
-
-        order_id = await run_in_threadpool(find)
-        if order_id is None:
-            raise OrdinoError(
-                ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
-            )
-        handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-        try:
-            await handle.signal(OrderWorkflow.carrier_event, event)
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
-            # The order's workflow has closed: nothing left to track. Acknowledge, so the
-            # carrier stops retrying.
-            log.info("late carrier event ignored", order_id=order_id, event_id=event.event_id)
-            return {"order_id": order_id, "status": "ignored"}
-        log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
-        return {"order_id": order_id, "status": "accepted"}
 
     return app

@@ -75,6 +75,8 @@ async def place_order(
                 backorder_wait_limit=settings.backorder_wait_limit,
                 backorder_policy=channel.backorder_policy,
                 backorder_recheck_interval=settings.backorder_recheck_interval,
+                customer_action_timeout=settings.customer_action_timeout,
+                unpaid_order_expiry=settings.unpaid_order_expiry,
             ),
             id=workflow_id_for(request.order_id),
             task_queue=settings.task_queue,

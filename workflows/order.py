@@ -20,7 +20,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.inventory import InventoryActivities, ReleaseStockInput
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
     from activities.order_log import OrderLogActivities, RecordEventInput
-    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
+    from activities.payments import (
+        AuthorizeInput,
+        CaptureInput,
+        PaymentActivities,
+        SettlePaymentInput,
+        VoidInput,
+    )
     from activities.refunds import RefundActivities, RefundInput, RefundOutcome
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
     from domain.errors import ErrorCode
@@ -32,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         OrderOutcome,
         OrderProgress,
         OrderStart,
+        PaymentEvent,
         PaymentOutcome,
         PlaceOrder,
         RefundRequest,
@@ -68,6 +75,7 @@ class OrderWorkflow:
         self._captured = Decimal(0)
         self._refunds: dict[str, Decimal] = {}
         self._refunding = asyncio.Lock()
+        self._payment_events: dict[str, PaymentEvent] = {}
         self._invoice_number: str | None = None
 
     # --- messages -----------------------------------------------------------------
@@ -148,6 +156,11 @@ class OrderWorkflow:
             )  # fmt: skip
 
     @workflow.signal
+    def payment_event(self, event: PaymentEvent) -> None:
+        """The payment provider settled a pending payment; the first word counts."""
+        self._payment_events.setdefault(event.reference, event)
+
+    @workflow.signal
     def stock_reserved(self) -> None:
         """Inventory filled this order's backorders: it can go on."""
         self._stock_arrived = True
@@ -202,6 +215,18 @@ class OrderWorkflow:
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=STEP_RETRY,
         )
+        if auth.pending:
+            # 3-D Secure or a bank transfer: the provider's webhook settles it, in time or not.
+            deferred = request.payment_token == "bank_transfer"
+            wait = start.unpaid_order_expiry if deferred else start.customer_action_timeout
+            settled = await self._await_payment(auth.reference or "", wait)
+            if settled is None:
+                return await self._cancel(
+                    "unpaid: the bank transfer did not arrive in time"
+                    if deferred
+                    else "payment not completed: the customer did not authenticate in time"
+                )
+            auth = settled
         if not auth.approved:
             return await self._cancel(f"payment declined: {auth.decline_code}")
         self._moved(OrderStatus.AUTHORIZED)
@@ -304,6 +329,18 @@ class OrderWorkflow:
             if not outcome.approved:
                 break
         return captured
+
+    async def _await_payment(self, reference: str, wait: timedelta) -> PaymentOutcome | None:
+        self._publish()
+        try:
+            await workflow.wait_condition(lambda: reference in self._payment_events, timeout=wait)
+        except TimeoutError:
+            return None
+        return await self._step(
+            PaymentActivities.settle_payment,
+            SettlePaymentInput(order_id=self._start.order_id, event=self._payment_events[reference],
+                               at=workflow.now()),
+        )  # fmt: skip
 
     async def _follow_parcels(self) -> None:
         """Apply carrier events until every parcel is delivered. Repeated and late events

@@ -3,17 +3,20 @@ charged at most once and invoiced once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Invoice, SandboxGatewayTransaction
-from domain.orders import PlaceOrder
+from db.models import Invoice, Payment, SandboxGatewayTransaction
+from domain.orders import PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
+from providers.sandbox_gateway import SandboxGateway
 from tests.orders import order_body
-from tests.workflows.test_order_lifecycle import start_order, tracking, wait_for_parcels
+from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -59,3 +62,72 @@ async def test_insufficient_funds_cancels_with_the_reason(env, db, catalog):
     outcome = await handle.result()
     assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, "payment declined: insufficient_funds")
     assert ledger(db, request.order_id) == [("authorize", "declined")]
+
+
+async def pending_reference(db, order_id: str) -> str:
+    for _ in range(200):
+        with db.reader() as s:
+            ref = s.scalar(
+                select(Payment.gateway_reference).where(
+                    Payment.order_id == order_id,
+                    Payment.operation == "authorize",
+                    Payment.status == "pending",
+                )
+            )
+        if ref:
+            return ref
+        await asyncio.sleep(0.05)
+    raise AssertionError("no pending authorization")
+
+
+def settled(db, reference: str, approved: bool) -> PaymentEvent:
+    result = SandboxGateway(db).settle(reference, approved)
+    return PaymentEvent(
+        event_id=f"evt-{reference}",
+        reference=reference,
+        status=result.status.value,
+        decline_code=result.decline_code,
+    )
+
+
+@pytest.mark.parametrize("token", ["tok_3ds", "bank_transfer"])
+async def test_pending_payment_goes_on_when_the_provider_confirms(env, db, catalog, token):
+    request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 2}), 1)], payment_token=token))
+    handle = await start_order(env, request, return_window=timedelta(0))
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    reference = await pending_reference(db, request.order_id)
+    await handle.signal(OrderWorkflow.payment_event, settled(db, reference, approved=True))
+    [tn] = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+    assert ledger(db, request.order_id) == [("authorize", "approved"), ("capture", "approved")]
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("tok_3ds", "payment not completed: the customer did not authenticate in time"),
+        ("bank_transfer", "unpaid: the bank transfer did not arrive in time"),
+    ],
+)
+async def test_pending_payment_that_never_settles_cancels_the_order(env, db, catalog, token, reason):
+    sku = catalog({"MIL": 2})
+    request = PlaceOrder.model_validate(order_body([(sku, 2)], payment_token=token))
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    outcome = await handle.result()  # 15 minutes or 3 days pass in no time
+    assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, reason)
+    assert stock_of(db, sku) == {"MIL": (2, 0)}
+
+
+async def test_failed_3ds_cancels_with_the_reason(env, db, catalog):
+    request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 2}), 1)], payment_token="tok_3ds"))
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    reference = await pending_reference(db, request.order_id)
+    await handle.signal(OrderWorkflow.payment_event, settled(db, reference, approved=False))
+    outcome = await handle.result()
+    assert (outcome.status, outcome.reason) == (
+        OrderStatus.CANCELLED,
+        "payment declined: authentication_failed",
+    )

@@ -1,0 +1,92 @@
+"""Webhooks from carriers and payment providers. Each is signed with the shared secret
+(header X-Ordino-Signature) and reaches the order's workflow as a signal."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from temporalio.service import RPCError, RPCStatusCode
+
+from db import order_views
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import PaymentEvent, workflow_id_for
+from domain.tracking import TrackingEvent
+from providers import webhook_signature
+from starter.services import Services, Svc
+from workflows.order import OrderWorkflow
+
+log = structlog.get_logger()
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+Event = TypeVar("Event", bound=BaseModel)
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+async def _signed(request: Request, svc: Services, model: type[Event]) -> Event:
+    """The event, if the signature over the raw body is right; 401 otherwise, 422 if malformed."""
+    body = await request.body()
+    if not webhook_signature.verify(
+        svc.settings.webhook_secret, body, request.headers.get(webhook_signature.HEADER)
+    ):
+        raise OrdinoError(ErrorCode.INVALID_SIGNATURE, "Missing, wrong or stale webhook signature")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as err:
+        raise RequestValidationError(err.errors()) from err
+
+
+async def _signal(svc: Services, order_id: str, signal: Any, event: BaseModel) -> str:
+    """Deliver the event; a closed order has nothing left to do with it, and the sender is
+    told so (200-range, so it stops retrying)."""
+    try:
+        await svc.client.get_workflow_handle(workflow_id_for(order_id)).signal(signal, event)
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        log.info("late webhook ignored", order_id=order_id)
+        return "ignored"
+    return "accepted"
+
+
+@router.post("/carrier", status_code=202, openapi_extra=_body_schema(TrackingEvent))
+async def carrier(request: Request, svc: Svc) -> dict[str, str]:
+    """A carrier's tracking event."""
+    event = await _signed(request, svc, TrackingEvent)
+
+    def find() -> str | None:
+        with svc.db.reader() as s:
+            return order_views.order_id_for_tracking(s, event.tracking_number)
+
+    order_id = await run_in_threadpool(find)
+    if order_id is None:
+        raise OrdinoError(
+            ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
+        )
+    status = await _signal(svc, order_id, OrderWorkflow.carrier_event, event)
+    log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
+    return {"order_id": order_id, "status": status}
+
+
+@router.post("/payments", status_code=202, openapi_extra=_body_schema(PaymentEvent))
+async def payments(request: Request, svc: Svc) -> dict[str, str]:
+    """A payment provider settles a pending payment (3-D Secure passed or failed, a bank
+    transfer received)."""
+    event = await _signed(request, svc, PaymentEvent)
+
+    def find() -> str | None:
+        with svc.db.reader() as s:
+            return order_views.order_id_for_payment(s, event.reference)
+
+    order_id = await run_in_threadpool(find)
+    if order_id is None:
+        raise OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
+    status = await _signal(svc, order_id, OrderWorkflow.payment_event, event)
+    log.info("payment event", order_id=order_id, status=event.status, event_id=event.event_id)
+    return {"order_id": order_id, "status": status}
