@@ -10,12 +10,15 @@ Test tokens decide the outcome, as with real gateways' test cards:
   tok_timeout             -> the first call per key is recorded but answers with a timeout,
                              so the caller does not know the outcome (also for captures of
                              that authorization)
+  tok_slow_capture        -> a capture is recorded, then its answer hangs for a minute (the
+                             network after the money moved); a replayed key answers at once
   any other tok_...       -> approved
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -32,6 +35,7 @@ from providers.payment_gateway import (
     IdempotencyKeyReused,
 )
 
+SLOW_ANSWER_SECONDS = 60
 PENDING_TOKENS = {"tok_3ds", "bank_transfer"}
 DECLINING_TOKENS = {"tok_declined": "card_declined", "tok_insufficient_funds": "insufficient_funds"}
 
@@ -124,7 +128,11 @@ class SandboxGateway:
     def capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult:
         token = self._token_of(authorization)
         self._before(key, token)
-        return self._after(key, token, self._capture(key, authorization, amount))
+        replay = self.lookup(key) is not None
+        result = self._capture(key, authorization, amount)
+        if token == "tok_slow_capture" and not replay:
+            time.sleep(SLOW_ANSWER_SECONDS)  # the money moved; the answer is slow to come back
+        return self._after(key, token, result)
 
     def _capture(self, key: str, authorization: str, amount: Decimal) -> GatewayResult:
         with self._db.transaction() as s:
