@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from temporalio.exceptions import ApplicationError
 
 from activities.intake import AcceptOrderInput, IntakeActivities
@@ -185,3 +186,16 @@ def test_booking_twice_ships_one_parcel(db, intake, catalog, settings):
         count(db, SandboxCarrierParcel, SandboxCarrierParcel.idempotency_key.startswith(order.order_id)) == 1
     )
     assert levels(db, sku) == {"MIL": (1, 0)}
+
+
+def test_an_issued_invoice_cannot_be_changed_or_deleted(db, intake, catalog, settings):
+    order = paid(db, accept(intake, [(catalog({"MIL": 1}), 1)]))
+    invoice = InvoicingActivities(db, settings).issue_invoice(
+        IssueInvoiceInput(order_id=order.order_id, payment_reference="p", at=NOW)
+    )
+    for statement in (
+        update(Invoice).where(Invoice.number == invoice.number).values(grand_total=0),
+        delete(Invoice).where(Invoice.number == invoice.number),
+    ):
+        with pytest.raises(IntegrityError, match="cannot be changed"), db.transaction() as s:
+            s.execute(statement)
