@@ -73,3 +73,24 @@ def show(
     if pdf is not None:
         pdf.write_bytes(render_invoice(inv))
         console.print(f"saved {pdf}")
+
+
+@invoices_app.command("credit-notes")
+def credit_notes(
+    order: Annotated[str | None, typer.Option(help="Only the credit notes of this order.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+) -> None:
+    """Credit notes, newest first, with the invoice each corrects."""
+    with database() as db, db.reader() as s:
+        notes = views.credit_notes(s, order, limit)
+    table = Table("number", "invoice", "order", "issued", "total", "reason", title="Credit notes")
+    for n in notes:
+        table.add_row(
+            n.number,
+            n.invoice_number,
+            n.order_id,
+            f"{n.issued_at:%Y-%m-%d %H:%M}",
+            money(n.grand_total, n.currency),
+            n.reason,
+        )
+    console.print(table)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from db import order_views
+from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
-from starter.cli_support import console, database, money
+from starter.cli_support import console, database, load_settings, money, reported_errors
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 
@@ -85,3 +86,46 @@ def show_order(order_id: str) -> None:
     for e in o.timeline:
         timeline.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.type, e.status, e.actor, e.reason or "")
     console.print(timeline)
+
+
+@orders_app.command("refund")
+def refund(
+    order_id: str,
+    amount: Annotated[str, typer.Option(help="How much to give back, e.g. 5.00.")],
+    reason: Annotated[str, typer.Option(help="Why: kept in the audit trail and on the credit note.")],
+    reference: Annotated[str, typer.Option(help="Ticket number; the same reference refunds once.")],
+) -> None:
+    """A goodwill refund: money back through the gateway, with a credit note per invoice."""
+    import asyncio
+
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from activities.refunds import RefundOutcome
+    from domain.orders import RefundRequest, workflow_id_for
+    from starter.intake import business_error
+    from starter.temporal_client import connect
+    from workflows.order import OrderWorkflow
+
+    async def run() -> RefundOutcome:
+        client = await connect(load_settings())
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            raise OrdinoError(ErrorCode.INVALID_AMOUNT, f"{amount!r} is not an amount") from None
+        request = RefundRequest(amount=value, reason=reason, reference=reference)
+        handle = client.get_workflow_handle(workflow_id_for(order_id))
+        try:
+            return await handle.execute_update(
+                OrderWorkflow.refund, request, id=f"refund-{reference}", result_type=RefundOutcome
+            )
+        except WorkflowUpdateFailedError as err:
+            raise business_error(err) from err
+        except RPCError as err:
+            raise OrdinoError(
+                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown: {err}"
+            ) from err
+
+    with reported_errors():
+        outcome = asyncio.run(run())
+    console.print(f"[green]refunded {outcome.refunded}[/]; credit notes: {', '.join(outcome.credit_notes)}")

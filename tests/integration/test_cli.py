@@ -86,3 +86,29 @@ def test_invoices_list_show_and_pdf(ordino, db, settings, catalog, tmp_path):
     assert shown.exit_code == 0 and "44.88 EUR" in shown.stdout
     assert (tmp_path / "inv.pdf").read_bytes().startswith(b"%PDF")
     assert ordino("invoices", "show", "INV-1999-000009").exit_code == 1
+
+
+async def test_support_refunds_from_the_terminal(ordino, stack, catalog):
+    import asyncio
+
+    from tests.integration.test_order_api import wait_for_status
+
+    api, _, _ = stack
+    response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}, price="20.00"), 1)]))
+    order_id = response.json()["order_id"]
+    await wait_for_status(api, order_id, "shipped")
+
+    def refund(*args: str):
+        return ordino("orders", "refund", order_id, *args)
+
+    done = await asyncio.to_thread(
+        refund, "--amount", "5.00", "--reason", "scratched box", "--reference", "T-9"
+    )
+    assert done.exit_code == 0, done.stdout
+    assert "refunded 5.00" in done.stdout and "CN-" in done.stdout
+    too_much = await asyncio.to_thread(refund, "--amount", "500", "--reason", "oops", "--reference", "T-10")
+    assert too_much.exit_code == 1 and "refund_exceeds_captured" in too_much.stdout
+    garbage = await asyncio.to_thread(refund, "--amount", "five", "--reason", "oops", "--reference", "T-11")
+    assert garbage.exit_code == 1 and "invalid_amount" in garbage.stdout
+    notes = await asyncio.to_thread(ordino, "invoices", "credit-notes", "--order", order_id)
+    assert "scratched box" in notes.stdout
