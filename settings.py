@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_RULES, AllocationRule
-from domain.orders import BackorderPolicy
+from domain.orders import BackorderPolicy, ExpiredAuthorization
 from domain.tracking import JOURNEY, TrackingStatus
 
 
@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # How long a 3-D Secure challenge may take, and how long a bank transfer may take to arrive.
     customer_action_timeout: timedelta = timedelta(minutes=15)
     unpaid_order_expiry: timedelta = timedelta(days=3)
+    # Card authorizations lapse (commonly after 7 days); past that, authorize again or cancel.
+    authorization_validity: timedelta = timedelta(days=7)
+    expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
     acceptance_timeout: timedelta = timedelta(minutes=5)
 
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.

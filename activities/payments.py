@@ -29,6 +29,8 @@ class AuthorizeInput(BaseModel):
     token: str
     amount: Decimal
     currency: str
+    # 0 for the first authorization; n for the n-th renewal after one expired.
+    renewal: int = 0
     at: datetime
 
 
@@ -132,7 +134,7 @@ class PaymentActivities:
     @activity.defn
     @business_rules
     def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, "authorize")
+        key = payment_key(inp.order_id, f"authorize:{inp.renewal}" if inp.renewal else "authorize")
         result = call_gateway(
             self._gateway, key, lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
         )
@@ -191,7 +193,7 @@ class PaymentActivities:
     @activity.defn
     @business_rules
     def void_payment(self, inp: VoidInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, "void")
+        key = payment_key(inp.order_id, f"void:{inp.authorization}")
         result = call_gateway(self._gateway, key, lambda: self._gateway.void(key, inp.authorization))
         return self._book(
             inp.order_id, key, "void", result, inp.at, "payment_voided", None, reason=inp.reason

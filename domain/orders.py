@@ -99,6 +99,13 @@ class BackorderPolicy(StrEnum):
     ALERT = "alert"
 
 
+class ExpiredAuthorization(StrEnum):
+    """What happens when an authorization runs out before the payment is captured."""
+
+    REAUTHORIZE = "reauthorize"
+    CANCEL = "cancel"
+
+
 class AcceptedOrder(Contract):
     """What the channel gets back once the order is priced, taxed and its stock reserved."""
 
@@ -129,6 +136,8 @@ class OrderStart(Contract):
     backorder_recheck_interval: timedelta = timedelta(hours=1)
     customer_action_timeout: timedelta = timedelta(minutes=15)
     unpaid_order_expiry: timedelta = timedelta(days=3)
+    authorization_validity: timedelta = timedelta(days=7)
+    expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
 
 
 class OrderOutcome(Contract):

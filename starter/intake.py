@@ -77,6 +77,8 @@ async def place_order(
                 backorder_recheck_interval=settings.backorder_recheck_interval,
                 customer_action_timeout=settings.customer_action_timeout,
                 unpaid_order_expiry=settings.unpaid_order_expiry,
+                authorization_validity=settings.authorization_validity,
+                expired_authorization=settings.expired_authorization,
             ),
             id=workflow_id_for(request.order_id),
             task_queue=settings.task_queue,

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import (
         AcceptedOrder,
         BackorderPolicy,
+        ExpiredAuthorization,
         OrderOutcome,
         OrderProgress,
         OrderStart,
@@ -203,18 +204,7 @@ class OrderWorkflow:
 
         # A regular activity, not a local one: scheduling it ends the workflow task, which
         # sends the accept answer to the channel now instead of after the steps that follow.
-        auth = await workflow.execute_activity_method(
-            PaymentActivities.authorize_payment,
-            AuthorizeInput(
-                order_id=start.order_id,
-                token=request.payment_token,
-                amount=total,
-                currency=accepted.quote.currency,
-                at=workflow.now(),
-            ),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
-        )
+        auth = await self._authorize(start, accepted, request.payment_token)
         if auth.pending:
             # 3-D Secure or a bank transfer: the provider's webhook settles it, in time or not.
             deferred = request.payment_token == "bank_transfer"
@@ -230,7 +220,19 @@ class OrderWorkflow:
         if not auth.approved:
             return await self._cancel(f"payment declined: {auth.decline_code}")
         self._moved(OrderStatus.AUTHORIZED)
+        authorized_at = workflow.now()
         self._undo.append(("void authorization", lambda why: self._void(auth, why)))
+
+        if workflow.now() - authorized_at >= start.authorization_validity:
+            # The authorization lapsed before capture: authorize again, or give up.
+            if start.expired_authorization is ExpiredAuthorization.CANCEL:
+                return await self._cancel("payment authorization expired")
+            self._undo.pop()
+            await self._void(auth, "authorization expired")
+            auth = await self._authorize(start, accepted, request.payment_token, renewal=1)
+            if not auth.approved:
+                return await self._cancel(f"payment declined on renewal: {auth.decline_code}")
+            self._undo.append(("void authorization", lambda why: self._void(auth, why)))
 
         captured = await self._capture(start.order_id, auth, total)
         declined = next((c for _, c in captured if not c.approved), None)
@@ -299,6 +301,17 @@ class OrderWorkflow:
                 deadline = None
         await self._record("backorder_filled", "backorder_filled", OrderStatus.ACCEPTED)
         return None
+
+    async def _authorize(
+        self, start: OrderStart, accepted: AcceptedOrder, token: str, renewal: int = 0
+    ) -> PaymentOutcome:
+        return await workflow.execute_activity_method(
+            PaymentActivities.authorize_payment,
+            AuthorizeInput(order_id=start.order_id, token=token, amount=accepted.quote.grand_total,
+                           currency=accepted.quote.currency, renewal=renewal, at=workflow.now()),
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=STEP_RETRY,
+        )  # fmt: skip
 
     async def _capture(
         self, order_id: str, auth: PaymentOutcome, total: Decimal

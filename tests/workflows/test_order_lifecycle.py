@@ -35,7 +35,11 @@ async def env(time_skipping_env: WorkflowEnvironment, db, settings: Settings):
 
 
 async def start_order(
-    env, request: PlaceOrder, return_window=timedelta(days=30), backorder_policy=BackorderPolicy.CANCEL
+    env,
+    request: PlaceOrder,
+    return_window=timedelta(days=30),
+    backorder_policy=BackorderPolicy.CANCEL,
+    start_overrides: dict | None = None,
 ) -> WorkflowHandle:
     client, task_queue = env[0].client, env[1]
     return await client.start_workflow(
@@ -48,6 +52,7 @@ async def start_order(
             acceptance_timeout=timedelta(minutes=5),
             return_window=return_window,
             backorder_policy=backorder_policy,
+            **(start_overrides or {}),
         ),
         id=workflow_id_for(request.order_id),
         task_queue=task_queue,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Invoice, Payment, SandboxGatewayTransaction
-from domain.orders import PaymentEvent, PlaceOrder
+from domain.orders import ExpiredAuthorization, PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from providers.sandbox_gateway import SandboxGateway
@@ -131,3 +131,32 @@ async def test_failed_3ds_cancels_with_the_reason(env, db, catalog):
         OrderStatus.CANCELLED,
         "payment declined: authentication_failed",
     )
+
+
+@pytest.mark.parametrize("policy", [ExpiredAuthorization.REAUTHORIZE, ExpiredAuthorization.CANCEL])
+async def test_an_expired_authorization_is_renewed_or_cancels(env, db, catalog, policy):
+    sku = catalog({"MIL": 2})
+    request = PlaceOrder.model_validate(order_body([(sku, 1)]))
+    # Validity zero: the authorization has lapsed by the time the order would capture.
+    handle = await start_order(
+        env,
+        request,
+        return_window=timedelta(0),
+        start_overrides={"authorization_validity": timedelta(0), "expired_authorization": policy},
+    )
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    if policy is ExpiredAuthorization.CANCEL:
+        outcome = await handle.result()
+        assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, "payment authorization expired")
+        assert ledger(db, request.order_id) == [("authorize", "approved"), ("void", "approved")]
+        assert stock_of(db, sku) == {"MIL": (2, 0)}
+        return
+    [tn] = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+    assert ledger(db, request.order_id) == [
+        ("authorize", "approved"),
+        ("authorize", "approved"),
+        ("capture", "approved"),
+        ("void", "approved"),
+    ]
