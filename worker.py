@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.intake import IntakeActivities
 from activities.inventory import InventoryActivities
 from activities.invoicing import InvoicingActivities
+from activities.notifications import NotificationActivities
 from activities.order_log import OrderLogActivities
 from activities.payments import PaymentActivities
 from activities.refunds import RefundActivities
@@ -51,6 +52,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         shipping.book_shipments,
         shipping.record_tracking,
         OrderLogActivities(db).record_event,
+        NotificationActivities(db, settings).notify_customer,
     ]
 
 

@@ -202,6 +202,22 @@ class OrderEvent(Base):
     __table_args__ = (UniqueConstraint("order_id", "key", name="order_events_once"),)
 
 
+class CustomerNotification(Base):
+    """A message to the customer, written once per order and event (the outbox a mailer
+    sends from)."""
+
+    __tablename__ = "customer_notifications"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # --- payments, invoices, shipments -------------------------------------------------
 
 

@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import stock
-from db.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, StockReservation
+from db.models import (
+    CustomerNotification,
+    Invoice,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Shipment,
+    StockReservation,
+)
 from domain.money import round_money
 from domain.orders import AcceptedOrder, Reservation
 from domain.quote import Quote, QuoteLine
@@ -55,6 +64,15 @@ class EventView(BaseModel):
     data: dict[str, Any]
 
 
+class NotificationView(BaseModel):
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class OrderSummary(BaseModel):
     id: str
     channel: str
@@ -81,6 +99,7 @@ class OrderDetail(OrderSummary):
     invoices: list[InvoiceView]
     shipments: list[ShipmentView]
     timeline: list[EventView]
+    notifications: list[NotificationView]
 
 
 class OrderPage(BaseModel):
@@ -162,6 +181,7 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
         invoices=views(InvoiceView, rows(Invoice, Invoice.sequence), "grand_total"),
         shipments=views(ShipmentView, rows(Shipment, Shipment.id)),
         timeline=views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id)),
+        notifications=views(NotificationView, rows(CustomerNotification, CustomerNotification.id)),
     )
 
 

@@ -82,6 +82,8 @@ def show_order(order_id: str) -> None:
         console.print(f"invoice  {i.number}  {money(i.grand_total, i.currency)}")
     for sh in o.shipments:
         console.print(f"parcel   {sh.tracking_number} from {sh.warehouse} via {sh.carrier}: {sh.status}")
+    for n in o.notifications:
+        console.print(f"mail     to {n.recipient}: {n.subject} ({'sent' if n.sent_at else 'queued'})")
     timeline = Table("when", "event", "status", "by", "why", title="Timeline")
     for e in o.timeline:
         timeline.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.type, e.status, e.actor, e.reason or "")

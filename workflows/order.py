@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.intake import AcceptOrderInput, IntakeActivities
     from activities.inventory import InventoryActivities, ReleaseStockInput
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from activities.notifications import NotificationActivities, NotifyInput
     from activities.order_log import OrderLogActivities, RecordEventInput
     from activities.payments import (
         AuthorizeInput,
@@ -385,6 +386,12 @@ class OrderWorkflow:
             _, undo = self._undo.pop()
             await undo(reason)
         await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=reason)
+        if workflow.patched("tell-the-customer-why"):
+            await self._step(
+                NotificationActivities.notify_customer,
+                NotifyInput(order_id=self._start.order_id, kind="order_cancelled", reason=reason,
+                            charged=self._captured > 0, at=workflow.now()),
+            )  # fmt: skip
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome(OrderStatus.CANCELLED, reason)
 

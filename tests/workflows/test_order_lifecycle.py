@@ -14,7 +14,7 @@ from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import Invoice, OrderEvent, Payment, Shipment, StockLevel
+from db.models import CustomerNotification, Invoice, OrderEvent, Payment, Shipment, StockLevel
 from domain.orders import BackorderPolicy, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
@@ -184,7 +184,13 @@ async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalo
                 select(OrderEvent).where(OrderEvent.order_id == request.order_id).order_by(OrderEvent.id)
             )
         ]
-    assert events == ["order_accepted", "payment_declined", "order_cancelled"]
+    assert events == ["order_accepted", "payment_declined", "order_cancelled", "customer_notified"]
+    with db.reader() as s:
+        [mail] = s.scalars(
+            select(CustomerNotification).where(CustomerNotification.order_id == request.order_id)
+        )
+    assert mail.recipient == "ada@example.com" and "has been cancelled" in mail.subject
+    assert "your bank declined the card payment" in mail.body and "Nothing has been charged" in mail.body
     await record_history(handle, "order_declined")
 
 

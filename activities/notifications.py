@@ -1,0 +1,82 @@
+"""Telling the customer: one message per order and event, rendered from a template and
+written to the outbox in PostgreSQL, from which a mailer sends it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import BaseModel
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from activities.failures import business_rules
+from db import order_log
+from db.engine import Database
+from db.models import CustomerNotification, Order
+from settings import Settings
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+# What a cancellation reason means to a customer.
+ANOTHER_CARD = "another card may work"
+REASONS: dict[str, tuple[str, str | None]] = {
+    "payment declined: card_declined": ("your bank declined the card payment.", ANOTHER_CARD),
+    "payment declined: insufficient_funds": ("your bank reported insufficient funds.", ANOTHER_CARD),
+    "payment declined: authentication_failed": ("the card's security check (3-D Secure) failed.", None),
+    "payment not completed: the customer did not authenticate in time": (
+        "the card's security check (3-D Secure) was not completed in time.",
+        None,
+    ),
+    "unpaid: the bank transfer did not arrive in time": ("your bank transfer did not arrive in time.", None),
+    "backorder wait limit reached": ("the items did not come back in stock in time.", None),
+    "payment authorization expired": ("the payment authorization expired before we could ship.", None),
+}
+
+
+class NotifyInput(BaseModel):
+    order_id: str
+    kind: str
+    reason: str | None = None
+    charged: bool = False
+    at: datetime
+
+
+class NotificationActivities:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+
+    def _render(self, kind: str, context: dict[str, Any]) -> tuple[str, str]:
+        text = TEMPLATES.get_template(f"{kind}.txt").render(**context)
+        subject_line, _, body = text.partition("\n\n")
+        return subject_line.removeprefix("Subject: ").strip(), body
+
+    @activity.defn
+    @business_rules
+    def notify_customer(self, inp: NotifyInput) -> None:
+        key = f"{inp.order_id}:notify:{inp.kind}"
+        with self._db.transaction() as s:
+            order = s.get(Order, inp.order_id)
+            assert order is not None, f"order {inp.order_id} has no row"
+            reason_text, hint = REASONS.get(inp.reason or "", (inp.reason or "", None))
+            subject, body = self._render(inp.kind, {
+                "order": order, "reason_text": reason_text, "retry_hint": hint, "charged": inp.charged,
+                "seller": self._settings.seller_name,
+            })  # fmt: skip
+            added = s.execute(
+                insert(CustomerNotification)
+                .values(order_id=order.id, idempotency_key=key, kind=inp.kind, recipient=order.customer_email,
+                        subject=subject, body=body, created_at=inp.at)
+                .on_conflict_do_nothing(index_elements=[CustomerNotification.idempotency_key])
+                .returning(CustomerNotification.id)
+            ).scalar_one_or_none()  # fmt: skip
+            if added is not None:
+                order_log.append_event(s, order.id, key, "customer_notified", None, inp.at,
+                                       data={"kind": inp.kind, "subject": subject})  # fmt: skip
