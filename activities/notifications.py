@@ -37,6 +37,10 @@ REASONS: dict[str, tuple[str, str | None]] = {
     "unpaid: the bank transfer did not arrive in time": ("your bank transfer did not arrive in time.", None),
     "backorder wait limit reached": ("the items did not come back in stock in time.", None),
     "payment authorization expired": ("the payment authorization expired before we could ship.", None),
+    "capture failed: authorization_expired": (
+        "your bank no longer honoured the payment authorization.",
+        None,
+    ),
 }
 
 

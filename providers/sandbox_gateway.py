@@ -12,6 +12,7 @@ Test tokens decide the outcome, as with real gateways' test cards:
                              that authorization)
   tok_slow_capture        -> a capture is recorded, then its answer hangs for a minute (the
                              network after the money moved); a replayed key answers at once
+  tok_capture_fails       -> authorized, but the capture is declined (authorization_expired)
   any other tok_...       -> approved
 """
 
@@ -154,6 +155,8 @@ class SandboxGateway:
                 raise ValueError(f"no authorization {authorization!r} in the sandbox gateway")
             if auth.status != "approved" or voided:
                 status, code = GatewayStatus.DECLINED, "authorization_invalid"
+            elif auth.token == "tok_capture_fails":
+                status, code = GatewayStatus.DECLINED, "authorization_expired"
             elif captured + amount > auth.amount:
                 status, code = GatewayStatus.DECLINED, "amount_exceeds_authorization"
             else:

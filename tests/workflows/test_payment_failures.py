@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Invoice, Payment, SandboxGatewayTransaction
+from db.models import CustomerNotification, Invoice, Payment, SandboxGatewayTransaction
 from domain.orders import ExpiredAuthorization, PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
@@ -160,3 +160,23 @@ async def test_an_expired_authorization_is_renewed_or_cancels(env, db, catalog, 
         ("capture", "approved"),
         ("void", "approved"),
     ]
+
+
+async def test_a_declined_capture_voids_releases_and_tells_the_customer(env, db, catalog):
+    sku = catalog({"MIL": 2})
+    request = PlaceOrder.model_validate(order_body([(sku, 2)], payment_token="tok_capture_fails"))
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    outcome = await handle.result()
+    assert (outcome.status, outcome.reason) == (
+        OrderStatus.CANCELLED,
+        "capture failed: authorization_expired",
+    )
+    assert ledger(db, request.order_id) == [
+        ("authorize", "approved"),
+        ("capture", "declined"),
+        ("void", "approved"),
+    ]
+    assert stock_of(db, sku) == {"MIL": (2, 0)}
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).where(CustomerNotification.order_id == request.order_id)) == 1
