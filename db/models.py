@@ -244,8 +244,10 @@ class InvoiceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Invoice(Base):
-    __tablename__ = "invoices"
+class IssuedDocument:
+    """What invoices and credit notes share: a gap-free number in a series and year, the
+    order, the amounts and the rendered content, all fixed once issued."""
+
     number: Mapped[str] = mapped_column(String(30), primary_key=True)
     series: Mapped[str] = mapped_column(String(10))
     year: Mapped[int] = mapped_column(Integer)
@@ -257,30 +259,22 @@ class Invoice(Base):
     net_total: Mapped[Decimal] = mapped_column(Money)
     tax_total: Mapped[Decimal] = mapped_column(Money)
     grand_total: Mapped[Decimal] = mapped_column(Money)
-    payment_reference: Mapped[str | None] = mapped_column(String(100))
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Invoice(IssuedDocument, Base):
+    __tablename__ = "invoices"
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
     __table_args__ = (UniqueConstraint("series", "year", "sequence", name="invoices_gap_free"),)
 
 
-class CreditNote(Base):
+class CreditNote(IssuedDocument, Base):
     """A refund on paper: its own gap-free series, always referring to the invoice it corrects."""
 
     __tablename__ = "credit_notes"
-    number: Mapped[str] = mapped_column(String(30), primary_key=True)
-    series: Mapped[str] = mapped_column(String(10))
-    year: Mapped[int] = mapped_column(Integer)
-    sequence: Mapped[int] = mapped_column(Integer)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     invoice_number: Mapped[str] = mapped_column(ForeignKey("invoices.number"), index=True)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    currency: Mapped[str] = mapped_column(String(3))
-    net_total: Mapped[Decimal] = mapped_column(Money)
-    tax_total: Mapped[Decimal] = mapped_column(Money)
-    grand_total: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
     refund_reference: Mapped[str | None] = mapped_column(String(100))
-    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
     __table_args__ = (
         UniqueConstraint("series", "year", "sequence", name="credit_notes_gap_free"),
         CheckConstraint("grand_total > 0", name="credit_note_positive"),
