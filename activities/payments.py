@@ -186,7 +186,7 @@ class PaymentActivities:
         if result.approved:
             event, status, reason = "payment_captured", OrderStatus.CAPTURED, None
         else:
-            event, status = "capture_failed", OrderStatus.AUTHORIZED
+            event, status = "capture_failed", None  # the order stays where it is; the workflow decides
             reason = f"capture failed: {result.decline_code}"
         return self._book(inp.order_id, key, "capture", result, inp.at, event, status, reason)
 

@@ -66,12 +66,14 @@ class RefundActivities:
             )
             done = s.scalar(
                 select(func.coalesce(func.sum(CreditNote.grand_total), 0)).where(
-                    CreditNote.idempotency_key.startswith(base + ":")
+                    CreditNote.idempotency_key.startswith(base + ":", autoescape=True)
                 )
             )
             done_invoices = set(
                 s.scalars(
-                    select(CreditNote.invoice_number).where(CreditNote.idempotency_key.startswith(base + ":"))
+                    select(CreditNote.invoice_number).where(
+                        CreditNote.idempotency_key.startswith(base + ":", autoescape=True)
+                    )
                 )
             )
         remaining = inp.amount - done
@@ -113,7 +115,7 @@ class RefundActivities:
         with self._db.reader() as s:
             notes = s.execute(
                 select(CreditNote.number, CreditNote.grand_total, CreditNote.currency)
-                .where(CreditNote.idempotency_key.startswith(base + ":"))
+                .where(CreditNote.idempotency_key.startswith(base + ":", autoescape=True))
                 .order_by(CreditNote.sequence)
             ).all()
         refunded = sum((round_money(total, currency) for _, total, currency in notes), Decimal(0))
@@ -126,8 +128,18 @@ class RefundActivities:
             assert order is not None
             if s.scalar(select(CreditNote.number).where(CreditNote.idempotency_key == key)) is not None:
                 return
-            # The refund takes back VAT in the invoice's own proportion.
-            tax = round_money(amount * inv.tax_total / inv.grand_total, inv.currency)
+            # VAT comes back in the invoice's own proportion, rounded on the running total so
+            # that all credit notes of an invoice together never return more VAT than it had.
+            before_total, before_tax = s.execute(
+                select(
+                    func.coalesce(func.sum(CreditNote.grand_total), 0),
+                    func.coalesce(func.sum(CreditNote.tax_total), 0),
+                ).where(CreditNote.invoice_number == inv.number)
+            ).one()
+            tax = (
+                round_money((before_total + amount) * inv.tax_total / inv.grand_total, inv.currency)
+                - before_tax
+            )
             number, sequence = next_number(s, self._invoicing.credit_note_series, inp.at.year)
             s.execute(
                 insert(CreditNote).values(

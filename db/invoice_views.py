@@ -71,10 +71,13 @@ def invoice_detail(session: Session, number: str) -> InvoiceDetail | None:
         seller=doc["seller"],
         buyer=doc["buyer"],
         warehouse=doc.get("warehouse"),
-        prices_include_tax=doc.get("prices_include_tax", True),
-        lines=doc.get("lines", []),
-        shipping=doc.get("shipping"),
-        tax_breakdown=doc.get("tax_breakdown", []),
+        prices_include_tax=doc.get(
+            "prices_include_tax", doc.get("quote", {}).get("prices_include_tax", True)
+        ),
+        # Early invoices stored the whole quote instead of their own lines.
+        lines=doc.get("lines") or doc.get("quote", {}).get("lines", []),
+        shipping=doc.get("shipping") or doc.get("quote", {}).get("shipping"),
+        tax_breakdown=doc.get("tax_breakdown") or doc.get("quote", {}).get("tax_breakdown", []),
     )
 
 

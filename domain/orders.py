@@ -151,8 +151,16 @@ class RefundRequest(Contract):
 
     amount: Decimal = Field(gt=0)
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    # A ticket number: short and plain, as it becomes part of idempotency keys.
+    reference: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
     actor: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "support"
+
+    @property
+    def update_id(self) -> str:
+        """Temporal answers a repeated update id with the first outcome: the same reference and
+        amount is the same refund; the same reference with another amount reaches the
+        validator, which refuses it."""
+        return f"refund-{self.reference}-{self.amount}"
 
 
 class OrderProgress(Contract):

@@ -13,6 +13,7 @@ Test tokens decide the outcome, as with real gateways' test cards:
   tok_slow_capture        -> a capture is recorded, then its answer hangs for a minute (the
                              network after the money moved); a replayed key answers at once
   tok_capture_fails       -> authorized, but the capture is declined (authorization_expired)
+  tok_second_capture_fails-> the first capture goes through, later ones are declined
   any other tok_...       -> approved
 """
 
@@ -155,7 +156,9 @@ class SandboxGateway:
                 raise ValueError(f"no authorization {authorization!r} in the sandbox gateway")
             if auth.status != "approved" or voided:
                 status, code = GatewayStatus.DECLINED, "authorization_invalid"
-            elif auth.token == "tok_capture_fails":
+            elif auth.token == "tok_capture_fails" or (
+                auth.token == "tok_second_capture_fails" and captured > 0
+            ):
                 status, code = GatewayStatus.DECLINED, "authorization_expired"
             elif captured + amount > auth.amount:
                 status, code = GatewayStatus.DECLINED, "amount_exceeds_authorization"
@@ -200,7 +203,12 @@ class SandboxGateway:
         Secure, or the transfer arrives. The caller then sends the provider's webhook."""
         with self._db.transaction() as s:
             txn = s.scalars(select(Txn).where(Txn.reference == reference).with_for_update()).one()
-            if txn.status == GatewayStatus.PENDING.value:
+            voided = s.scalar(
+                select(func.count()).where(Txn.parent_reference == reference, Txn.operation == "void")
+            )
+            if txn.status == GatewayStatus.PENDING.value and voided:
+                txn.status, txn.decline_code = GatewayStatus.DECLINED.value, "voided"
+            elif txn.status == GatewayStatus.PENDING.value:
                 txn.status = (GatewayStatus.APPROVED if approved else GatewayStatus.DECLINED).value
                 txn.decline_code = None if approved else (decline_code or "authentication_failed")
             s.flush()

@@ -119,7 +119,7 @@ def refund(
         handle = client.get_workflow_handle(workflow_id_for(order_id))
         try:
             return await handle.execute_update(
-                OrderWorkflow.refund, request, id=f"refund-{reference}", result_type=RefundOutcome
+                OrderWorkflow.refund, request, id=request.update_id, result_type=RefundOutcome
             )
         except WorkflowUpdateFailedError as err:
             raise business_error(err) from err

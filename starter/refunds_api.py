@@ -37,7 +37,7 @@ async def refund(order_id: str, body: RefundRequest, svc: Svc) -> RefundOutcome:
     handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
     try:
         return await handle.execute_update(
-            OrderWorkflow.refund, body, id=f"refund-{body.reference}", result_type=RefundOutcome
+            OrderWorkflow.refund, body, id=body.update_id, result_type=RefundOutcome
         )
     except WorkflowUpdateFailedError as err:
         raise business_error(err) from err

@@ -76,6 +76,7 @@ class OrderWorkflow:
         self._currency = "EUR"
         self._captured = Decimal(0)
         self._refunds: dict[str, Decimal] = {}
+        self._refund_requests: dict[str, Decimal] = {}
         self._refunding = asyncio.Lock()
         self._payment_events: dict[str, PaymentEvent] = {}
         self._invoice_number: str | None = None
@@ -140,6 +141,7 @@ class OrderWorkflow:
                             reference=request.reference, actor=request.actor, at=workflow.now()),
             )  # fmt: skip
             self._refunds[request.reference] = outcome.refunded
+            self._refund_requests[request.reference] = request.amount
             return outcome
 
     @refund.validator
@@ -149,6 +151,12 @@ class OrderWorkflow:
         if not is_minor_unit(request.amount, self._currency):
             raise ApplicationError(
                 f"{request.amount} is not an amount in {self._currency}", type=ErrorCode.INVALID_AMOUNT.value
+            )
+        asked = self._refund_requests.get(request.reference)
+        if asked is not None and asked != request.amount:
+            raise ApplicationError(
+                f"Refund {request.reference} was for {asked}, not {request.amount}",
+                type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
             )
         refundable = round_money(self._captured - sum(self._refunds.values()), self._currency)
         if request.reference not in self._refunds and request.amount > refundable:
@@ -212,6 +220,7 @@ class OrderWorkflow:
             wait = start.unpaid_order_expiry if deferred else start.customer_action_timeout
             settled = await self._await_payment(auth.reference or "", wait)
             if settled is None:
+                await self._void(auth, "payment not completed in time")  # let go of the pending payment
                 return await self._cancel(
                     "unpaid: the bank transfer did not arrive in time"
                     if deferred
@@ -238,6 +247,18 @@ class OrderWorkflow:
         captured = await self._capture(start.order_id, auth, total)
         declined = next((c for _, c in captured if not c.approved), None)
         if declined is not None:
+            taken = [(parcel, c) for parcel, c in captured if c.approved]
+            if taken:
+                # Some parcels were paid before one was refused: invoice what was taken, then
+                # the cancellation refunds it with credit notes.
+                self._captured = sum((c.amount for _, c in taken), Decimal(0))
+                for parcel, capture in taken:
+                    await self._step(
+                        InvoicingActivities.issue_invoice,
+                        IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
+                                          fulfillment=parcel, at=workflow.now()),
+                    )  # fmt: skip
+                self._undo.append(("refund payment", self._refund_everything))
             return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
         self._captured = sum((c.amount for _, c in captured), Decimal(0))
@@ -400,6 +421,16 @@ class OrderWorkflow:
             InventoryActivities.release_stock,
             ReleaseStockInput(order_id=self._start.order_id, reason=reason, at=workflow.now()),
         )
+
+    async def _refund_everything(self, reason: str) -> None:
+        refundable = self._captured - sum(self._refunds.values())
+        if refundable > 0:
+            outcome = await self._step(
+                RefundActivities.refund_payment,
+                RefundInput(order_id=self._start.order_id, amount=refundable, reason=reason,
+                            reference="cancellation", actor="ordino", at=workflow.now()),
+            )  # fmt: skip
+            self._refunds["cancellation"] = outcome.refunded
 
     async def _void(self, auth: PaymentOutcome, reason: str) -> None:
         await self._step(

@@ -108,3 +108,25 @@ async def test_refund_refusals_carry_a_code(stack, catalog):
         if closed.status_code == 409:
             break
     assert (closed.status_code, closed.json()["code"]) == (409, "order_closed")
+
+
+async def test_credit_notes_never_return_more_vat_than_the_invoice_had(stack, catalog):
+    api, _, _ = stack
+    # 95.10 at 22% carries 17.15 VAT, shipping 4.90 carries 0.88: 100.00 with 18.03 VAT.
+    order = await shipped_order(api, [(catalog({"MIL": 1}, price="95.10"), 1)])
+    for ref in ("H-1", "H-2"):
+        assert (
+            await api.post(f"/orders/{order['id']}/refunds", json=refund("50.00", ref))
+        ).status_code == 201
+    notes = (await api.get("/credit-notes", params={"order_id": order["id"]})).json()
+    assert sorted(n["tax_total"] for n in notes) == ["9.01", "9.02"]  # 9.015 twice would round to 18.04
+
+
+async def test_a_refund_reference_stands_for_one_refund(stack, catalog):
+    api, _, _ = stack
+    order = await shipped_order(api, [(catalog({"MIL": 1}, price="30.00"), 1)])
+    assert (await api.post(f"/orders/{order['id']}/refunds", json=refund("10.00", "R-1"))).status_code == 201
+    other = await api.post(f"/orders/{order['id']}/refunds", json=refund("20.00", "R-1"))
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_conflict")
+    odd = await api.post(f"/orders/{order['id']}/refunds", json=refund("1.00", "R:1"))
+    assert (odd.status_code, odd.json()["code"]) == (422, "invalid_body")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from db.models import CustomerNotification, Invoice, Payment, SandboxGatewayTransaction
+from db.models import CreditNote, CustomerNotification, Invoice, Payment, SandboxGatewayTransaction
 from domain.orders import ExpiredAuthorization, PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
@@ -180,3 +181,35 @@ async def test_a_declined_capture_voids_releases_and_tells_the_customer(env, db,
     assert stock_of(db, sku) == {"MIL": (2, 0)}
     with db.reader() as s:
         assert s.scalar(select(func.count()).where(CustomerNotification.order_id == request.order_id)) == 1
+
+
+async def test_money_taken_before_a_declined_capture_is_refunded_with_a_credit_note(env, db, catalog):
+    milan, berlin = catalog({"MIL": 1}, price="10.00"), catalog({"BER": 1}, price="20.00")
+    request = PlaceOrder.model_validate(
+        order_body([(milan, 1), (berlin, 1)], payment_token="tok_second_capture_fails")
+    )
+    handle = await start_order(env, request)
+    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    outcome = await handle.result()
+    assert (outcome.status, outcome.reason) == (
+        OrderStatus.CANCELLED,
+        "capture failed: authorization_expired",
+    )
+    assert ledger(db, request.order_id) == [
+        ("authorize", "approved"),
+        ("capture", "approved"),
+        ("capture", "declined"),
+        ("refund", "approved"),
+        ("void", "approved"),
+    ]
+    with db.reader() as s:
+        invoiced = s.scalar(select(func.sum(Invoice.grand_total)).where(Invoice.order_id == request.order_id))
+        credited = s.scalar(
+            select(func.sum(CreditNote.grand_total)).where(CreditNote.order_id == request.order_id)
+        )
+        [mail] = s.scalars(
+            select(CustomerNotification).where(CustomerNotification.order_id == request.order_id)
+        )
+    assert invoiced == credited == Decimal("24.90")  # BER parcel (20.00) with the shipping (4.90)
+    assert "will be refunded" in mail.body
+    assert stock_of(db, milan) == {"MIL": (1, 0)} and stock_of(db, berlin) == {"BER": (1, 0)}
