@@ -252,12 +252,7 @@ class OrderWorkflow:
                 # Some parcels were paid before one was refused: invoice what was taken, then
                 # the cancellation refunds it with credit notes.
                 self._captured = sum((c.amount for _, c in taken), Decimal(0))
-                for parcel, capture in taken:
-                    await self._step(
-                        InvoicingActivities.issue_invoice,
-                        IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
-                                          fulfillment=parcel, at=workflow.now()),
-                    )  # fmt: skip
+                await self._invoice(taken)
                 self._undo.append(("refund payment", self._refund_everything))
             return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
@@ -267,17 +262,7 @@ class OrderWorkflow:
         # One invoice per shipment, each for what its capture took; orders started before
         # that have one invoice for the whole order.
         per_shipment = workflow.patched("invoice-per-shipment")
-        for parcel, capture in captured if per_shipment else [(None, captured[-1][1])]:
-            invoice = await self._step(
-                InvoicingActivities.issue_invoice,
-                IssueInvoiceInput(
-                    order_id=start.order_id,
-                    payment_reference=capture.reference or "",
-                    fulfillment=parcel,
-                    at=workflow.now(),
-                ),
-            )
-            self._invoice_number = invoice.number
+        await self._invoice(captured if per_shipment else [(None, captured[-1][1])])
         self._moved(OrderStatus.INVOICED)
 
         shipments = await self._step(
@@ -421,6 +406,16 @@ class OrderWorkflow:
             InventoryActivities.release_stock,
             ReleaseStockInput(order_id=self._start.order_id, reason=reason, at=workflow.now()),
         )
+
+    async def _invoice(self, captures: list[tuple[Fulfillment | None, PaymentOutcome]]) -> None:
+        """An invoice for each capture, for exactly what it took (None: the whole order)."""
+        for parcel, capture in captures:
+            invoice = await self._step(
+                InvoicingActivities.issue_invoice,
+                IssueInvoiceInput(order_id=self._start.order_id, payment_reference=capture.reference or "",
+                                  fulfillment=parcel, at=workflow.now()),
+            )  # fmt: skip
+            self._invoice_number = invoice.number
 
     async def _refund_everything(self, reason: str) -> None:
         refundable = self._captured - sum(self._refunds.values())
