@@ -64,18 +64,13 @@ class RefundActivities:
                     .group_by(CreditNote.invoice_number)
                 ).all()
             )
-            done = s.scalar(
-                select(func.coalesce(func.sum(CreditNote.grand_total), 0)).where(
+            booked = s.execute(
+                select(CreditNote.invoice_number, CreditNote.grand_total).where(
                     CreditNote.idempotency_key.startswith(base + ":", autoescape=True)
                 )
-            )
-            done_invoices = set(
-                s.scalars(
-                    select(CreditNote.invoice_number).where(
-                        CreditNote.idempotency_key.startswith(base + ":", autoescape=True)
-                    )
-                )
-            )
+            ).all()
+        done = sum((total for _, total in booked), Decimal(0))
+        done_invoices = {number for number, _ in booked}
         remaining = inp.amount - done
         refundable = round_money(
             sum((i.grand_total - credited.get(i.number, 0) for i in invoices), Decimal(0)),

@@ -107,6 +107,10 @@ def open_backorders(session: Session, sku: str) -> int:
     return int(total or 0)
 
 
+def sku_exists(session: Session, sku: str) -> bool:
+    return session.get(Product, sku) is not None
+
+
 def sku_stock(session: Session, sku: str) -> SkuStock | None:
     product = session.get(Product, sku)
     if product is None:

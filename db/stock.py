@@ -16,6 +16,10 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Reservation
 
 
+class StockOutOfBalance(Exception):
+    """Stock levels disagree with an order's reservations: a bug, never to be papered over."""
+
+
 class StockRaceLost(Exception):
     """Another order took the units between our snapshot and our update; allocate again."""
 
@@ -175,7 +179,8 @@ def release(session: Session, order_id: str, reason: str) -> None:
         .with_for_update()
     ).all()
     for r in rows:
-        _change(session, r.sku, r.warehouse, 0, -r.quantity, order_id)
+        if not _change(session, r.sku, r.warehouse, 0, -r.quantity, order_id):
+            raise StockOutOfBalance(f"{r.sku} at {r.warehouse} holds less than {order_id} reserved")
         r.state = "released"
         _ledger(
             session,
@@ -208,7 +213,8 @@ def ship(session: Session, order_id: str, warehouse: str) -> None:
         .with_for_update()
     ).all()
     for r in rows:
-        _change(session, r.sku, r.warehouse, -r.quantity, -r.quantity, order_id)
+        if not _change(session, r.sku, r.warehouse, -r.quantity, -r.quantity, order_id):
+            raise StockOutOfBalance(f"{r.sku} at {r.warehouse} holds less than {order_id} reserved")
         r.state = "shipped"
         _ledger(
             session,

@@ -17,7 +17,6 @@ class ErrorCode(StrEnum):
     ORDER_NOT_FOUND = "order_not_found"
     UNKNOWN_TRACKING_NUMBER = "unknown_tracking_number"
     ILLEGAL_TRANSITION = "illegal_transition"
-    PAYMENT_DECLINED = "payment_declined"
     ORDER_BUSY = "order_busy"
     UNKNOWN_WAREHOUSE = "unknown_warehouse"
     SKU_NOT_FOUND = "sku_not_found"
@@ -46,7 +45,6 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ORDER_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_TRACKING_NUMBER: 404,
     ErrorCode.ILLEGAL_TRANSITION: 409,
-    ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.ORDER_BUSY: 503,
     ErrorCode.UNKNOWN_WAREHOUSE: 422,
     ErrorCode.SKU_NOT_FOUND: 404,

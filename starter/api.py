@@ -31,8 +31,7 @@ log = structlog.get_logger()
 def create_app(settings: Settings, svc: Services | None = None, database_url: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if svc is not None:
-            app.state.services = svc
+        if svc is not None:  # handed in (tests): nothing to open or close
             yield
             return
         from starter.temporal_client import connect

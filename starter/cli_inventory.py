@@ -144,7 +144,7 @@ def reorder(
 def movements(sku: str, limit: Annotated[int, typer.Option(min=1, max=500)] = 30) -> None:
     """The ledger of one SKU, newest first."""
     with database() as db, db.reader() as s:
-        if views.sku_stock(s, sku) is None:
+        if not views.sku_exists(s, sku):
             console.print(f"[red]{ErrorCode.SKU_NOT_FOUND.value}:[/] no SKU {sku}")
             raise typer.Exit(1)
         rows = views.movements(s, sku, limit)

@@ -97,7 +97,7 @@ async def movements(
 
     def read() -> list[views.MovementRow] | None:
         with svc.db.reader() as s:
-            if views.sku_stock(s, sku) is None:
+            if not views.sku_exists(s, sku):
                 return None
             return views.movements(s, sku, limit, offset)
 

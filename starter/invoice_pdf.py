@@ -13,7 +13,6 @@ from domain.money import percent, quantum
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (32, 96, 160)
-RULE = (222, 226, 230)
 
 
 def _text(value: object) -> str:

@@ -24,3 +24,18 @@ def order_body(lines: list[tuple[str, int]], **overrides: Any) -> dict[str, Any]
     }
     body.update(overrides)
     return body
+
+
+# The timeline of an order that travels the whole way, in order.
+COMPLETED_TIMELINE = [
+    "order_accepted",
+    "payment_authorized",
+    "payment_captured",
+    "invoice_issued",
+    "parcel_booked",
+    "parcel_picked_up",
+    "parcel_in_transit",
+    "parcel_out_for_delivery",
+    "parcel_delivered",
+    "order_completed",
+]

@@ -20,7 +20,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
 from settings import Settings
 from starter.intake import initial_search_attributes
-from tests.orders import order_body
+from tests.orders import COMPLETED_TIMELINE, order_body
 from tests.workflows.test_replay import HISTORIES
 from worker import build_worker
 from workflows.order import OrderWorkflow
@@ -142,18 +142,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
         ).all()
         invoice = s.scalars(select(Invoice).where(Invoice.order_id == request.order_id)).one()
         shipment = s.scalars(select(Shipment).where(Shipment.order_id == request.order_id)).one()
-    assert events == [
-        "order_accepted",
-        "payment_authorized",
-        "payment_captured",
-        "invoice_issued",
-        "parcel_booked",
-        "parcel_picked_up",
-        "parcel_in_transit",
-        "parcel_out_for_delivery",
-        "parcel_delivered",
-        "order_completed",
-    ]
+    assert events == COMPLETED_TIMELINE
     assert payments == [
         ("authorize", "approved", Decimal("29.30")),
         ("capture", "approved", Decimal("29.30")),
