@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +32,8 @@ def _default_channels() -> dict[str, ChannelConfig]:
         "marketplace": ChannelConfig(prices_include_tax=True),
         "phone": ChannelConfig(prices_include_tax=True, allow_backorders=True),
         "b2b": ChannelConfig(prices_include_tax=False),
+        # A US storefront: prices before sales tax, which is added per state at checkout.
+        "us_web": ChannelConfig(prices_include_tax=False),
     }
 
 
@@ -58,12 +59,8 @@ class Settings(BaseSettings):
 
     # Business rules.
     channels: dict[str, ChannelConfig] = _default_channels()
-    shipping_fee: dict[str, Decimal] = {
-        "EUR": Decimal("4.90"),
-        "USD": Decimal("5.90"),
-        "GBP": Decimal("4.50"),
-        "JPY": Decimal("800"),
-    }
+    # Where the seller is registered for VAT: decides reverse charge for EU business customers.
+    seller_country: str = "IT"
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
     seller_name: str = "Ordino Demo Store S.r.l."

@@ -12,7 +12,7 @@ from temporalio import activity
 
 from activities.failures import business_rules
 from activities.pricing import price_order
-from db import order_log, order_views, stock
+from db import coupons, order_log, order_views, stock
 from db.engine import Database
 from db.models import Order, OrderLine
 from domain.allocation import allocate, require_complete
@@ -48,7 +48,7 @@ class IntakeActivities:
             existing = order_views.accepted_order(s, req.order_id)
             if existing is not None:
                 return existing
-            quote = price_order(s, req, channel.prices_include_tax, self._settings.shipping_fee)
+            quote = price_order(s, req, channel, self._settings.seller_country, inp.at)
             demand = {line.sku: line.quantity for line in req.lines}
             destination = req.shipping_address.country
             for _ in range(ALLOCATION_ATTEMPTS):
@@ -92,6 +92,7 @@ class IntakeActivities:
                     updated_at=inp.at,
                 )
             )
+            coupons.redeem(s, req.order_id, req.coupons, inp.at)
             s.execute(
                 insert(OrderLine),
                 [

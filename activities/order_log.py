@@ -1,4 +1,5 @@
-"""Status changes that are not a side effect of another step: completion, cancellation."""
+"""Status changes that are not a side effect of another step: completion, cancellation
+(which also gives the order's coupons back)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.failures import business_rules
-from db import order_log
+from db import coupons, order_log
 from db.engine import Database
 from domain.status import OrderStatus
 
@@ -33,6 +34,11 @@ class OrderLogActivities:
     @business_rules
     def record_event(self, inp: RecordEventInput) -> None:
         with self._db.transaction() as s:
+            data = inp.data
+            if inp.status is OrderStatus.CANCELLED:
+                # A cancelled order gives its coupon uses back, in the same transaction.
+                released = coupons.release(s, inp.order_id, inp.at)
+                data = {**data, "coupons_released": released} if released else data
             order_log.append_event(
-                s, inp.order_id, inp.key, inp.type, inp.status, inp.at, inp.actor, inp.reason, inp.data
+                s, inp.order_id, inp.key, inp.type, inp.status, inp.at, inp.actor, inp.reason, data
             )

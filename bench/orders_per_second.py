@@ -74,7 +74,7 @@ def add_bench_stock(db: Database) -> None:
     from sqlalchemy.dialects.postgresql import insert
 
     from db import stock
-    from db.models import Product, ProductPrice
+    from db.models import PriceListPrice, Product
 
     with db.transaction() as s:
         for sku, price in (("BENCH-A", "9.90"), ("BENCH-B", "4.50")):
@@ -84,8 +84,8 @@ def add_bench_stock(db: Database) -> None:
                 .on_conflict_do_nothing()
             )
             s.execute(
-                insert(ProductPrice)
-                .values(sku=sku, currency="EUR", amount=Decimal(price))
+                insert(PriceListPrice)
+                .values(price_list="BASE-EUR", sku=sku, amount=Decimal(price))
                 .on_conflict_do_nothing()
             )
             stock.receive(s, sku, "MIL", 1_000_000, reference="bench")

@@ -3,29 +3,79 @@ Seeding is idempotent: running it again changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from db import stock
 from db.engine import Database
-from db.models import Product, ProductPrice, StockLevel, TaxRate, Warehouse
+from db.models import (
+    PriceList,
+    PriceListPrice,
+    Product,
+    PromotionRow,
+    ShippingRate,
+    ShippingZone,
+    StockLevel,
+    TaxRate,
+    TaxRegion,
+    Warehouse,
+)
 
-# Standard and reduced VAT rates (EU, 2026) and a tax-exclusive US-style zero baseline.
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+# Tax regions: code, name, country, state or province, rounding.
+TAX_REGIONS: list[tuple[str, str, str, str | None, str]] = [
+    ("IT", "Italy", "IT", None, "half_up"),
+    ("DE", "Germany", "DE", None, "half_up"),
+    ("FR", "France", "FR", None, "half_up"),
+    ("ES", "Spain", "ES", None, "half_up"),
+    ("NL", "Netherlands", "NL", None, "half_up"),
+    ("AT", "Austria", "AT", None, "half_up"),
+    ("BE", "Belgium", "BE", None, "half_up"),
+    ("GB", "United Kingdom", "GB", None, "half_up"),
+    # US sales tax is per state (here with New York City's combined rate); prices exclude it.
+    ("US-NY", "New York City, NY", "US", "NY", "half_up"),
+    ("US-CA", "California (state rate)", "US", "CA", "half_up"),
+    ("US-TX", "Texas (state rate)", "US", "TX", "half_up"),
+]
+
+# VAT rates from the EU's table of rates (standard, reduced, super-reduced). Countries without
+# a super-reduced rate tax that class at their lowest reduced rate. US states exempt
+# groceries and books from sales tax, which the reduced classes stand for there.
 TAX_RATES: list[tuple[str, str, str]] = [
     ("IT", "standard", "0.22"), ("IT", "reduced", "0.10"), ("IT", "super_reduced", "0.04"),
-    ("DE", "standard", "0.19"), ("DE", "reduced", "0.07"),
-    ("FR", "standard", "0.20"), ("FR", "reduced", "0.055"),
-    ("ES", "standard", "0.21"), ("ES", "reduced", "0.10"),
-    ("NL", "standard", "0.21"), ("NL", "reduced", "0.09"),
-    ("AT", "standard", "0.20"), ("AT", "reduced", "0.10"),
-    ("GB", "standard", "0.20"), ("GB", "reduced", "0.05"),
-    ("US", "standard", "0.00"), ("US", "reduced", "0.00"),
+    ("DE", "standard", "0.19"), ("DE", "reduced", "0.07"), ("DE", "super_reduced", "0.07"),
+    ("FR", "standard", "0.20"), ("FR", "reduced", "0.055"), ("FR", "super_reduced", "0.021"),
+    ("ES", "standard", "0.21"), ("ES", "reduced", "0.10"), ("ES", "super_reduced", "0.04"),
+    ("NL", "standard", "0.21"), ("NL", "reduced", "0.09"), ("NL", "super_reduced", "0.09"),
+    ("AT", "standard", "0.20"), ("AT", "reduced", "0.10"), ("AT", "super_reduced", "0.10"),
+    ("BE", "standard", "0.21"), ("BE", "reduced", "0.06"), ("BE", "super_reduced", "0.06"),
+    ("GB", "standard", "0.20"), ("GB", "reduced", "0.05"), ("GB", "super_reduced", "0.05"),
+    ("US-NY", "standard", "0.08875"), ("US-NY", "reduced", "0"), ("US-NY", "super_reduced", "0"),
+    ("US-CA", "standard", "0.0725"), ("US-CA", "reduced", "0"), ("US-CA", "super_reduced", "0"),
+    ("US-TX", "standard", "0.0625"), ("US-TX", "reduced", "0"), ("US-TX", "super_reduced", "0"),
 ]  # fmt: skip
+TAX_RATES += [(region, cls, "0") for region, *_ in TAX_REGIONS for cls in ("zero", "exempt")]
 
-for _c, _cls in {(c, "zero") for c, _, _ in TAX_RATES} | {(c, "exempt") for c, _, _ in TAX_RATES}:
-    TAX_RATES.append((_c, _cls, "0"))
+EU_OTHER = ["AT", "BE", "DE", "ES", "FR", "NL"]
+# Shipping zones and their tiers: zone, currency, basis, from (grams or value), price.
+SHIPPING_ZONES: list[tuple[str, str, list[str]]] = [
+    ("IT", "Italy", ["IT"]),
+    ("EU", "European Union", EU_OTHER),
+    ("UK", "United Kingdom", ["GB"]),
+    ("US", "United States", ["US"]),
+]
+SHIPPING_RATES: list[tuple[str, str, str, str, str]] = [
+    ("IT", "EUR", "weight", "0", "4.90"), ("IT", "EUR", "weight", "10000", "9.90"),
+    ("IT", "EUR", "weight", "30000", "19.90"),
+    ("EU", "EUR", "weight", "0", "8.90"), ("EU", "EUR", "weight", "10000", "14.90"),
+    ("UK", "EUR", "weight", "0", "14.90"), ("UK", "GBP", "weight", "0", "12.50"),
+    ("US", "USD", "order_value", "0", "9.90"), ("US", "USD", "order_value", "50", "5.90"),
+    ("US", "USD", "order_value", "100", "0"),
+]  # fmt: skip
 
 WAREHOUSES: list[tuple[str, str, str, int]] = [
     ("MIL", "Milan fulfilment centre", "IT", 10),
@@ -54,10 +104,43 @@ DEMO_PRODUCTS: list[tuple[str, str, str, int, str, str, dict[str, int]]] = [
 def seed_reference_data(db: Database) -> None:
     with db.transaction() as s:
         s.execute(
-            insert(TaxRate)
-            .values([{"country": c, "tax_class": k, "rate": Decimal(r)} for c, k, r in TAX_RATES])
+            insert(TaxRegion)
+            .values(
+                [
+                    {"code": c, "name": n, "country": k, "subdivision": sub, "rounding": r}
+                    for c, n, k, sub, r in TAX_REGIONS
+                ]
+            )
             .on_conflict_do_nothing()
         )
+        # Rates have no natural key, so add a region's seed rates only while it has none.
+        seeded = set(s.scalars(select(TaxRate.region).distinct()))
+        fresh = [(g, k, r) for g, k, r in TAX_RATES if g not in seeded]
+        if fresh:
+            s.execute(
+                insert(TaxRate).values(
+                    [
+                        {"region": g, "tax_class": k, "rate": Decimal(r), "valid_from": SINCE}
+                        for g, k, r in fresh
+                    ]
+                )
+            )
+        s.execute(
+            insert(ShippingZone)
+            .values([{"code": c, "name": n, "countries": k} for c, n, k in SHIPPING_ZONES])
+            .on_conflict_do_nothing()
+        )
+        s.execute(
+            insert(ShippingRate)
+            .values(
+                [
+                    {"zone": z, "currency": c, "basis": b, "from_measure": Decimal(f), "price": Decimal(p),
+                     "tax_class": "standard"}
+                    for z, c, b, f, p in SHIPPING_RATES
+                ]
+            )
+            .on_conflict_do_nothing()
+        )  # fmt: skip
         s.execute(
             insert(Warehouse)
             .values([{"code": c, "name": n, "country": k, "priority": p} for c, n, k, p in WAREHOUSES])
@@ -65,9 +148,41 @@ def seed_reference_data(db: Database) -> None:
         )
 
 
+PRICE_LISTS: list[tuple[str, str, str | None, str]] = [
+    ("BASE-EUR", "Base prices EUR", None, "EUR"),
+    ("BASE-USD", "Base prices USD", None, "USD"),
+    ("B2B-EUR", "Trade prices EUR (before VAT)", "b2b", "EUR"),
+]
+
+_PROMOTION: dict[str, object] = {
+    "currency": None, "skus": [], "min_subtotal": None, "coupon": False,
+    "usage_limit": None, "times_used": 0, "valid_from": SINCE, "active": True,
+}  # fmt: skip
+DEMO_PROMOTIONS: list[dict[str, object]] = [
+    _PROMOTION | {"code": "FREESHIP-150", "description": "Free shipping from 150 EUR",
+                  "kind": "free_shipping", "value": Decimal(0), "currency": "EUR", "min_subtotal": Decimal(150)},
+    _PROMOTION | {"code": "WELCOME10", "description": "10% off your first order", "kind": "percentage",
+                  "value": Decimal("0.10"), "coupon": True, "usage_limit": 1000},
+    _PROMOTION | {"code": "BEANS-2OFF", "description": "2 EUR off every bag of beans", "kind": "fixed_amount",
+                  "value": Decimal(2), "currency": "EUR", "skus": ["BEANS-1KG"], "coupon": True},
+]  # fmt: skip
+
+
+def trade_price(consumer_price: str) -> Decimal:
+    """Trade customers buy at 15% off the consumer price before Italian VAT."""
+    return round(Decimal(consumer_price) / Decimal("1.22") * Decimal("0.85"), 2)
+
+
 def seed_demo_catalog(db: Database) -> None:
     seed_reference_data(db)
     with db.transaction() as s:
+        s.execute(
+            insert(PriceList)
+            .values([{"code": c, "name": n, "channel": ch, "currency": cur, "valid_from": SINCE}
+                     for c, n, ch, cur in PRICE_LISTS])
+            .on_conflict_do_nothing()
+        )  # fmt: skip
+        s.execute(insert(PromotionRow).values(DEMO_PROMOTIONS).on_conflict_do_nothing())
         for sku, name, tax_class, grams, eur, usd, levels in DEMO_PRODUCTS:
             s.execute(
                 insert(Product)
@@ -75,15 +190,16 @@ def seed_demo_catalog(db: Database) -> None:
                 .on_conflict_do_nothing()
             )
             s.execute(
-                insert(ProductPrice)
+                insert(PriceListPrice)
                 .values(
                     [
-                        {"sku": sku, "currency": "EUR", "amount": Decimal(eur)},
-                        {"sku": sku, "currency": "USD", "amount": Decimal(usd)},
+                        {"price_list": "BASE-EUR", "sku": sku, "amount": Decimal(eur)},
+                        {"price_list": "BASE-USD", "sku": sku, "amount": Decimal(usd)},
+                        {"price_list": "B2B-EUR", "sku": sku, "amount": trade_price(eur)},
                     ]
                 )
                 .on_conflict_do_nothing()
-            )
+            )  # fmt: skip
             for warehouse, qty in levels.items():
                 stock.receive(s, sku, warehouse, qty, reference="demo-catalog")
                 # A reorder point at a fifth of the opening stock, unless someone set one.

@@ -29,6 +29,17 @@ class ErrorCode(StrEnum):
     CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
     UNKNOWN_PAYMENT = "unknown_payment"
     NEGATIVE_STOCK = "negative_stock"
+    UNKNOWN_COUPON = "unknown_coupon"
+    COUPON_NOT_APPLICABLE = "coupon_not_applicable"
+    COUPON_EXHAUSTED = "coupon_exhausted"
+    OVERLAPPING_VALIDITY = "overlapping_validity"
+    PRICE_LIST_NOT_FOUND = "price_list_not_found"
+    PRICE_LIST_EXISTS = "price_list_exists"
+    PROMOTION_NOT_FOUND = "promotion_not_found"
+    PROMOTION_EXISTS = "promotion_exists"
+    TAX_REGION_NOT_FOUND = "tax_region_not_found"
+    TAX_REGION_EXISTS = "tax_region_exists"
+    TAX_RATE_NOT_FOUND = "tax_rate_not_found"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -57,6 +68,17 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CREDIT_NOTE_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_PAYMENT: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
+    ErrorCode.UNKNOWN_COUPON: 422,
+    ErrorCode.COUPON_NOT_APPLICABLE: 422,
+    ErrorCode.COUPON_EXHAUSTED: 409,
+    ErrorCode.OVERLAPPING_VALIDITY: 409,
+    ErrorCode.PRICE_LIST_NOT_FOUND: 404,
+    ErrorCode.PRICE_LIST_EXISTS: 409,
+    ErrorCode.PROMOTION_NOT_FOUND: 404,
+    ErrorCode.PROMOTION_EXISTS: 409,
+    ErrorCode.TAX_REGION_NOT_FOUND: 404,
+    ErrorCode.TAX_REGION_EXISTS: 409,
+    ErrorCode.TAX_RATE_NOT_FOUND: 404,
 }
 
 

@@ -6,11 +6,11 @@ leftover minor units by largest remainder, so the parts always add up to the tot
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.money import quantum
+from domain.money import allocate
 from domain.orders import Reservation
 from domain.quote import Quote, QuoteLine, ShippingCharge
 
@@ -38,19 +38,6 @@ class Fulfillment(BaseModel):
         return self.amount - self.tax_total
 
 
-def split_amount(total: Decimal, weights: dict[str, int], currency: str) -> dict[str, Decimal]:
-    """Divide total in proportion to weights, at the currency's minor unit, summing exactly."""
-    unit = quantum(currency)
-    whole = sum(weights.values())
-    shares = {k: total * w / whole for k, w in weights.items()}
-    parts = {k: (v / unit).to_integral_value(rounding=ROUND_FLOOR) * unit for k, v in shares.items()}
-    leftover = int((total - sum(parts.values())) / unit)
-    # Largest remainder first; ties by key so the result never depends on dict order.
-    for k in sorted(shares, key=lambda k: (parts[k] - shares[k], k))[:leftover]:
-        parts[k] += unit
-    return parts
-
-
 def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Fulfillment]:
     units: dict[str, dict[str, int]] = defaultdict(dict)
     for r in reservations:
@@ -59,8 +46,9 @@ def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Ful
     lines: dict[str, list[QuoteLine]] = {wh: [] for wh in warehouses}
     for line in quote.lines:
         weights = {wh: units[wh][line.sku] for wh in warehouses if units[wh].get(line.sku)}
-        totals = split_amount(line.total, weights, quote.currency)
-        taxes = split_amount(line.tax, weights, quote.currency)
+        totals = allocate(line.total, weights, quote.currency)
+        taxes = allocate(line.tax, weights, quote.currency)
+        discounts = allocate(line.discount, weights, quote.currency)
         for wh, qty in weights.items():
             lines[wh].append(
                 line.model_copy(
@@ -69,6 +57,7 @@ def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Ful
                         "total": totals[wh],
                         "tax": taxes[wh],
                         "net": totals[wh] - taxes[wh],
+                        "discount": discounts[wh],
                     }
                 )
             )

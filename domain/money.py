@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from collections.abc import Mapping
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from domain.errors import ErrorCode, OrdinoError
+
+K = TypeVar("K", bound=str | int)
 
 MINOR_UNITS: dict[str, int] = {
     "EUR": 2,
@@ -54,3 +58,24 @@ def is_minor_unit(amount: Decimal, currency: str) -> bool:
 def percent(rate: Decimal) -> str:
     """0.22 -> '22%', 0.055 -> '5.5%': a tax rate as people write it."""
     return f"{format((rate * 100).normalize(), 'f')}%"
+
+
+def allocate(total: Decimal, weights: Mapping[K, Decimal | int], currency: str) -> dict[K, Decimal]:
+    """Divide total in proportion to weights at the currency's minor unit, summing exactly.
+
+    Each share is rounded down, then the minor units left over go to the largest
+    remainders (ties by key, so the result never depends on dict order). Used wherever one
+    amount is spread over parts: a discount over lines, a line over parcels.
+    """
+    unit = quantum(currency)
+    whole = sum(weights.values(), Decimal(0))
+    if whole == 0:
+        # Nothing to weigh by: spread evenly rather than divide by zero.
+        weights = {k: Decimal(1) for k in weights}
+        whole = Decimal(len(weights))
+    shares = {k: total * Decimal(w) / whole for k, w in weights.items()}
+    parts = {k: (v / unit).to_integral_value(rounding=ROUND_FLOOR) * unit for k, v in shares.items()}
+    leftover = int((total - sum(parts.values(), Decimal(0))) / unit)
+    for k in sorted(shares, key=lambda k: (parts[k] - shares[k], k))[:leftover]:
+        parts[k] += unit
+    return parts

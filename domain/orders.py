@@ -36,10 +36,21 @@ class Address(Contract):
     country: CountryCode
 
 
+CouponCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9_-]{2,40}$")
+]
+# Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
+VatId = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+]
+
+
 class Customer(Contract):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@+-]{1,64}$")]
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
     name: NonBlank
+    # A business customer's VAT number; from another EU member state it means reverse charge.
+    vat_id: VatId | None = None
 
 
 class OrderLineRequest(Contract):
@@ -57,6 +68,14 @@ class PlaceOrder(Contract):
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
     currency: CurrencyCode
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    coupons: list[CouponCode] = Field(default=[], max_length=5)
+
+    @field_validator("coupons")
+    @classmethod
+    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
+        if len(coupons) != len(set(coupons)):
+            raise ValueError("each coupon may be given once")
+        return coupons
 
     @field_validator("lines")
     @classmethod
@@ -75,6 +94,13 @@ class PlaceOrder(Contract):
         retry may reorder the lines or carry a fresh single-use payment token: same order."""
         content = self.model_dump(mode="json", exclude={"payment_token"})
         content["lines"] = sorted(content["lines"], key=lambda line: line["sku"])
+        # Fields added later count only when used, so older orders keep their fingerprint.
+        if not content["coupons"]:
+            del content["coupons"]
+        else:
+            content["coupons"] = sorted(content["coupons"])
+        if content["customer"]["vat_id"] is None:
+            del content["customer"]["vat_id"]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

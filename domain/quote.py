@@ -1,14 +1,18 @@
-"""Pricing and tax of a basket. Tax is rounded per line, and every total is a sum of
-rounded parts, so the order total, the payment and the invoice agree to the cent."""
+"""Pricing and tax of a basket. Discounts come off the shown prices first, then tax is
+rounded per line on each discounted line, and every total is a sum of rounded parts, so
+the order total, the payment and the invoice agree to the minor unit."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.money import Rounding, round_money
+from domain.promotions import AppliedDiscount, Promotion, PromotionKind, apply_promotions
+from domain.tax import REVERSE_CHARGE_NOTE, split_tax
 
 
 class PricedItem(BaseModel):
@@ -35,6 +39,9 @@ class QuoteLine(BaseModel):
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
+    # Taken off unit_price x quantity before tax (on the shown, inclusive or exclusive, price).
+    discount: Decimal = Decimal(0)
+    tax_class: str = "standard"
 
 
 class ShippingCharge(BaseModel):
@@ -44,6 +51,9 @@ class ShippingCharge(BaseModel):
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
+    discount: Decimal = Decimal(0)
+    tax_class: str = "standard"
+    zone: str | None = None
 
 
 class TaxBucket(BaseModel):
@@ -65,26 +75,17 @@ class Quote(BaseModel):
     tax_total: Decimal
     grand_total: Decimal
     tax_breakdown: list[TaxBucket]
+    # Defaults keep quotes stored before promotions and tax regions readable.
+    discounts: list[AppliedDiscount] = []
+    tax_region: str | None = None
+    rounding: Rounding = Rounding.HALF_UP
+    reverse_charge: bool = False
+    buyer_vat_id: str | None = None
+    notes: list[str] = []
 
-
-def split_amount(
-    gross_or_net: Decimal,
-    rate: Decimal,
-    currency: str,
-    includes_tax: bool,
-    rounding: Rounding,
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Return (net, tax, total) of one amount, each at the currency's minor unit.
-
-    An inclusive amount keeps its total and the tax is carved out of it, so the
-    customer pays exactly the shown price; net + tax == total always holds.
-    """
-    amount = round_money(gross_or_net, currency, rounding)
-    if includes_tax:
-        tax = round_money(amount * rate / (1 + rate), currency, rounding)
-        return amount - tax, tax, amount
-    tax = round_money(amount * rate, currency, rounding)
-    return amount, tax, amount + tax
+    @property
+    def discount_total(self) -> Decimal:
+        return sum((d.amount for d in self.discounts), Decimal(0))
 
 
 def build_quote(
@@ -94,29 +95,74 @@ def build_quote(
     shipping_price: Decimal,
     shipping_tax_rate: Decimal,
     rounding: Rounding = Rounding.HALF_UP,
+    *,
+    promotions: Sequence[Promotion] = (),
+    reverse_charge: bool = False,
+    buyer_vat_id: str | None = None,
+    tax_classes: Sequence[str] = (),
+    shipping_tax_class: str = "standard",
+    shipping_zone: str | None = None,
+    tax_region: str | None = None,
 ) -> Quote:
+    """Price a basket. `promotions` must already be the applicable ones. Under reverse
+    charge no VAT is charged: an inclusive price gives up the VAT it contained."""
+    amounts = [round_money(it.unit_price * it.quantity, currency, rounding) for it in items]
+    discounted = apply_promotions(
+        [it.sku for it in items], [it.quantity for it in items], amounts, promotions, currency
+    )
+
+    def taxed(amount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(rate charged, net, tax, total) of a discounted amount."""
+        net, tax, total = split_tax(amount, rate, currency, prices_include_tax, rounding)
+        if reverse_charge:
+            return Decimal(0), net, Decimal(0), net
+        return rate, net, tax, total
+
     lines: list[QuoteLine] = []
-    for line_no, item in enumerate(items, start=1):
-        net, tax, total = split_amount(
-            item.unit_price * item.quantity, item.tax_rate, currency, prices_include_tax, rounding
-        )
+    for i, item in enumerate(items):
+        discount = discounted.line_discounts[i]
+        rate, net, tax, total = taxed(amounts[i] - discount, item.tax_rate)
         lines.append(
             QuoteLine(
-                line_no=line_no,
+                line_no=i + 1,
                 sku=item.sku,
                 name=item.name,
                 quantity=item.quantity,
                 unit_price=item.unit_price,
+                discount=discount,
                 net=net,
-                tax_rate=item.tax_rate,
+                tax_rate=rate,
                 tax=tax,
                 total=total,
+                tax_class=tax_classes[i] if tax_classes else "standard",
             )
         )
-    s_net, s_tax, s_total = split_amount(
-        shipping_price, shipping_tax_rate, currency, prices_include_tax, rounding
+
+    applied = list(discounted.applied)
+    list_shipping = round_money(shipping_price, currency, rounding)
+    shipping_discount = Decimal(0)
+    if discounted.free_shipping and list_shipping > 0:
+        shipping_discount = list_shipping
+        free = next(p for p in promotions if p.kind is PromotionKind.FREE_SHIPPING)
+        applied.append(
+            AppliedDiscount(
+                code=free.code,
+                description=free.description,
+                kind=free.kind,
+                amount=list_shipping,
+                coupon=free.coupon,
+            )
+        )
+    s_rate, s_net, s_tax, s_total = taxed(list_shipping - shipping_discount, shipping_tax_rate)
+    shipping = ShippingCharge(
+        net=s_net,
+        tax_rate=s_rate,
+        tax=s_tax,
+        total=s_total,
+        discount=shipping_discount,
+        tax_class=shipping_tax_class,
+        zone=shipping_zone,
     )
-    shipping = ShippingCharge(net=s_net, tax_rate=shipping_tax_rate, tax=s_tax, total=s_total)
 
     buckets: dict[Decimal, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for rate, net, tax in [(ln.tax_rate, ln.net, ln.tax) for ln in lines] + [
@@ -136,4 +182,10 @@ def build_quote(
         tax_breakdown=[
             TaxBucket(rate=rate, net=net, tax=tax) for rate, (net, tax) in sorted(buckets.items())
         ],
+        discounts=applied,
+        tax_region=tax_region,
+        rounding=rounding,
+        reverse_charge=reverse_charge,
+        buyer_vat_id=buyer_vat_id,
+        notes=[REVERSE_CHARGE_NOTE] if reverse_charge else [],
     )

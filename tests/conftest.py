@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from db import stock
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Product, ProductPrice
+from db.models import PriceListPrice, Product
 from db.seed import seed_demo_catalog
 from settings import Settings
 from starter.binaries import temporal_cli, temporal_test_server
@@ -96,7 +96,7 @@ def catalog(db: Database):
                     sku=sku, name=f"Test product {sku}", tax_class=tax_class, weight_grams=weight_grams
                 )
             )
-            s.execute(insert(ProductPrice).values(sku=sku, currency="EUR", amount=Decimal(price)))
+            s.execute(insert(PriceListPrice).values(price_list="BASE-EUR", sku=sku, amount=Decimal(price)))
             for warehouse, qty in stock_by_warehouse.items():
                 stock.receive(s, sku, warehouse, qty, reference=f"test-{sku}")
         return sku

@@ -1,0 +1,91 @@
+"""Tax rules that need no database: tax classes, splitting an amount into net and tax, and
+when an EU business customer pays no VAT (reverse charge)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.money import Rounding, round_money
+
+
+class TaxClass(StrEnum):
+    STANDARD = "standard"
+    REDUCED = "reduced"
+    SUPER_REDUCED = "super_reduced"
+    ZERO = "zero"
+    EXEMPT = "exempt"
+
+
+# Member states as VAT numbers spell them (Greece is EL in VAT numbers, GR in addresses).
+EU_VAT_PREFIXES: dict[str, str] = {
+    c: c
+    for c in [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+} | {"EL": "GR"}
+EU_COUNTRIES = frozenset(EU_VAT_PREFIXES.values())
+
+REVERSE_CHARGE_NOTE = (
+    "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Council Directive 2006/112/EC)."
+)
+
+
+def vat_country(vat_id: str) -> str | None:
+    """The member state a VAT number belongs to, or None outside the EU."""
+    return EU_VAT_PREFIXES.get(vat_id[:2].upper())
+
+
+def reverse_charge_applies(buyer_vat_id: str | None, seller_country: str, destination: str) -> bool:
+    """Intra-EU supply of goods to a business registered for VAT in another member state:
+    the seller charges no VAT and the buyer accounts for it."""
+    if not buyer_vat_id:
+        return False
+    buyer_country = vat_country(buyer_vat_id)
+    return (
+        buyer_country is not None
+        and buyer_country != seller_country
+        and seller_country in EU_COUNTRIES
+        and destination in EU_COUNTRIES
+    )
+
+
+def split_tax(
+    amount: Decimal, rate: Decimal, currency: str, includes_tax: bool, rounding: Rounding
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Return (net, tax, total) of one amount, each at the currency's minor unit.
+
+    An inclusive amount keeps its total and the tax is carved out of it, so the customer
+    pays exactly the shown price; net + tax == total always holds.
+    """
+    amount = round_money(amount, currency, rounding)
+    if includes_tax:
+        tax = round_money(amount * rate / (1 + rate), currency, rounding)
+        return amount - tax, tax, amount
+    tax = round_money(amount * rate, currency, rounding)
+    return amount, tax, amount + tax
