@@ -160,7 +160,8 @@ _PROMOTION: dict[str, object] = {
 }  # fmt: skip
 DEMO_PROMOTIONS: list[dict[str, object]] = [
     _PROMOTION | {"code": "FREESHIP-150", "description": "Free shipping from 150 EUR",
-                  "kind": "free_shipping", "value": Decimal(0), "currency": "EUR", "min_subtotal": Decimal(150)},
+                  "kind": "free_shipping", "value": Decimal(0), "currency": "EUR",
+                  "min_subtotal": Decimal(150)},
     _PROMOTION | {"code": "WELCOME10", "description": "10% off your first order", "kind": "percentage",
                   "value": Decimal("0.10"), "coupon": True, "usage_limit": 1000},
     _PROMOTION | {"code": "BEANS-2OFF", "description": "2 EUR off every bag of beans", "kind": "fixed_amount",
