@@ -48,7 +48,7 @@ class IntakeActivities:
             existing = order_views.accepted_order(s, req.order_id)
             if existing is not None:
                 return existing
-            quote = price_order(s, req, channel, self._settings.seller_country, inp.at)
+            quote = price_order(s, req.basket, channel, self._settings.seller_country, inp.at)
             demand = {line.sku: line.quantity for line in req.lines}
             destination = req.shipping_address.country
             for _ in range(ALLOCATION_ATTEMPTS):

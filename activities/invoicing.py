@@ -52,6 +52,7 @@ class InvoicingActivities:
                 "name": order.customer_name,
                 "email": order.customer_email,
                 "address": order.shipping_address,
+                "vat_id": order.quote.get("buyer_vat_id"),
             },
         }
 
@@ -71,6 +72,8 @@ class InvoicingActivities:
             "warehouse": part.warehouse if part else None,
             "lines": [ln.model_dump(mode="json") for ln in lines],
             "shipping": shipping.model_dump(mode="json") if shipping else None,
+            # Legal notes (reverse charge) must appear on every invoice of the order.
+            "notes": quote.notes,
             "tax_breakdown": [
                 {"rate": str(rate), "net": str(net), "tax": str(tax)}
                 for rate, (net, tax) in sorted(buckets.items())

@@ -14,7 +14,7 @@ from db import pricing
 from db.models import Product
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import Rounding, minor_unit, round_money
-from domain.orders import PlaceOrder
+from domain.orders import Basket
 from domain.promotions import Promotion, why_not_applicable
 from domain.quote import PricedItem, Quote, build_quote
 from domain.shipping_charges import choose_tier
@@ -28,7 +28,7 @@ def _plain(rate: Decimal) -> Decimal:
 
 
 def price_order(
-    s: Session, request: PlaceOrder, channel: ChannelConfig, seller_country: str, at: datetime
+    s: Session, request: Basket, channel: ChannelConfig, seller_country: str, at: datetime
 ) -> Quote:
     currency = request.currency
     minor_unit(currency)  # rejects unknown currencies
@@ -103,8 +103,8 @@ def price_order(
         _plain(rates[tier.tax_class]),
         Rounding(region.rounding),
         promotions=promotions,
-        reverse_charge=reverse_charge_applies(request.customer.vat_id, seller_country, address.country),
-        buyer_vat_id=request.customer.vat_id,
+        reverse_charge=reverse_charge_applies(request.vat_id, seller_country, address.country),
+        buyer_vat_id=request.vat_id,
         tax_classes=[products[sku].tax_class for sku in skus],
         shipping_tax_class=tier.tax_class,
         shipping_zone=zone,
@@ -112,7 +112,7 @@ def price_order(
     )
 
 
-def _promotions(s: Session, request: PlaceOrder, basket: Decimal, at: datetime) -> list[Promotion]:
+def _promotions(s: Session, request: Basket, basket: Decimal, at: datetime) -> list[Promotion]:
     """The running automatic promotions the basket qualifies for, and every coupon given,
     each of which must apply (a coupon that silently does nothing is a support call)."""
     skus = {line.sku for line in request.lines}

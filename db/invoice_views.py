@@ -41,6 +41,7 @@ class InvoiceDetail(InvoiceSummary):
     lines: list[QuoteLine]
     shipping: ShippingCharge | None
     tax_breakdown: list[TaxLine]
+    notes: list[str] = []
 
 
 class InvoicePage(BaseModel):
@@ -78,6 +79,7 @@ def invoice_detail(session: Session, number: str) -> InvoiceDetail | None:
         lines=doc.get("lines") or doc.get("quote", {}).get("lines", []),
         shipping=doc.get("shipping") or doc.get("quote", {}).get("shipping"),
         tax_breakdown=doc.get("tax_breakdown") or doc.get("quote", {}).get("tax_breakdown", []),
+        notes=doc.get("notes", []),
     )
 
 

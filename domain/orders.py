@@ -58,6 +58,34 @@ class OrderLineRequest(Contract):
     quantity: int = Field(gt=0, le=1000)
 
 
+def _each_once(values: list[str], what: str) -> list[str]:
+    if len(values) != len(set(values)):
+        raise ValueError(f"each {what} may appear once")
+    return values
+
+
+class Basket(Contract):
+    """What is priced: the body of POST /quotes, and the priced part of every order."""
+
+    channel: ChannelCode
+    shipping_address: Address
+    lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
+    currency: CurrencyCode
+    coupons: list[CouponCode] = Field(default=[], max_length=5)
+    vat_id: VatId | None = None
+
+    @field_validator("lines")
+    @classmethod
+    def _one_line_per_sku(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
+        _each_once([line.sku for line in lines], "SKU")
+        return lines
+
+    @field_validator("coupons")
+    @classmethod
+    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
+        return _each_once(coupons, "coupon")
+
+
 class PlaceOrder(Contract):
     """The body of POST /orders."""
 
@@ -70,20 +98,27 @@ class PlaceOrder(Contract):
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     coupons: list[CouponCode] = Field(default=[], max_length=5)
 
-    @field_validator("coupons")
-    @classmethod
-    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
-        if len(coupons) != len(set(coupons)):
-            raise ValueError("each coupon may be given once")
-        return coupons
-
     @field_validator("lines")
     @classmethod
     def _one_line_per_sku(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        skus = [line.sku for line in lines]
-        if len(skus) != len(set(skus)):
-            raise ValueError("each SKU may appear on one line only")
+        _each_once([line.sku for line in lines], "SKU")
         return lines
+
+    @field_validator("coupons")
+    @classmethod
+    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
+        return _each_once(coupons, "coupon")
+
+    @property
+    def basket(self) -> Basket:
+        return Basket(
+            channel=self.channel,
+            shipping_address=self.shipping_address,
+            lines=self.lines,
+            currency=self.currency,
+            coupons=self.coupons,
+            vat_id=self.customer.vat_id,
+        )
 
     @property
     def order_id(self) -> str:

@@ -115,7 +115,7 @@ def build_quote(
         """(rate charged, net, tax, total) of a discounted amount."""
         net, tax, total = split_tax(amount, rate, currency, prices_include_tax, rounding)
         if reverse_charge:
-            return Decimal(0), net, Decimal(0), net
+            return Decimal(0), net, round_money(Decimal(0), currency), net
         return rate, net, tax, total
 
     lines: list[QuoteLine] = []

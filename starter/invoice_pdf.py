@@ -60,6 +60,7 @@ def render_invoice(inv: InvoiceDetail) -> bytes:
                 f"{address.get('postal_code', '')} {address.get('city', '')}",
                 address.get("country", ""),
                 buyer.get("email", ""),
+                f"VAT {buyer['vat_id']}" if buyer.get("vat_id") else "",
             ],
         ),
     ):
@@ -85,7 +86,7 @@ def render_invoice(inv: InvoiceDetail) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     rows = [
         (
-            f"{ln.name} ({ln.sku})",
+            f"{ln.name} ({ln.sku})" + (f", {money(ln.discount)} off" if ln.discount else ""),
             str(ln.quantity),
             money(ln.unit_price),
             money(ln.net),
@@ -122,4 +123,8 @@ def render_invoice(inv: InvoiceDetail) -> bytes:
     shipped = f" Shipped from warehouse {inv.warehouse}." if inv.warehouse else ""
     vat = "include" if inv.prices_include_tax else "exclude"
     pdf.multi_cell(0, 5, _text(f"{paid}{shipped} Prices {vat} VAT. Thank you for your order."))
+    for note in inv.notes:
+        pdf.set_text_color(*INK)
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.multi_cell(0, 5, _text(note))
     return bytes(pdf.output())

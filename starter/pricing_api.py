@@ -1,0 +1,130 @@
+"""Prices, promotions and tax over HTTP: quote a basket, and administer price lists,
+promotions and tax rates. Every refusal carries a code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime
+from starlette.concurrency import run_in_threadpool
+
+from activities.pricing import price_order
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import Basket, Contract
+from domain.quote import Quote
+from starter import price_lists, promotions, tax_rates
+from starter.services import Svc
+
+router = APIRouter()
+
+
+@router.post("/quotes", response_model=Quote, tags=["pricing"])
+async def quote(body: Basket, svc: Svc) -> Quote:
+    """Price a basket as an order placed now would be priced, without placing it: lines,
+    discounts, shipping, tax per rate and totals. Coupons are checked, not used."""
+    channel = svc.settings.channels.get(body.channel)
+    if channel is None:
+        raise OrdinoError(ErrorCode.UNKNOWN_CHANNEL, f"Unknown sales channel {body.channel!r}")
+
+    def price() -> Quote:
+        with svc.db.reader() as s:
+            return price_order(s, body, channel, svc.settings.seller_country, datetime.now(UTC))
+
+    return await run_in_threadpool(price)
+
+
+# --- price lists -------------------------------------------------------------------
+
+
+@router.get("/price-lists", response_model=list[price_lists.PriceListSummary], tags=["pricing"])
+async def list_price_lists(svc: Svc) -> list[price_lists.PriceListSummary]:
+    return await run_in_threadpool(price_lists.list_all, svc.db)
+
+
+@router.post("/price-lists", response_model=price_lists.PriceListView, status_code=201, tags=["pricing"])
+async def create_price_list(body: price_lists.NewPriceList, svc: Svc) -> price_lists.PriceListView:
+    """A list for one channel (or none: every channel) and currency. Lists for the same
+    channel and currency may follow each other but never overlap (`409 overlapping_validity`)."""
+    return await run_in_threadpool(price_lists.create, svc.db, body, set(svc.settings.channels))
+
+
+@router.get("/price-lists/{code}", response_model=price_lists.PriceListView, tags=["pricing"])
+async def get_price_list(code: str, svc: Svc) -> price_lists.PriceListView:
+    return await run_in_threadpool(price_lists.get, svc.db, code)
+
+
+@router.put("/price-lists/{code}/prices", response_model=price_lists.PriceListView, tags=["pricing"])
+async def set_prices(code: str, body: list[price_lists.Price], svc: Svc) -> price_lists.PriceListView:
+    """Add or change prices; SKUs not in the body keep theirs."""
+    return await run_in_threadpool(price_lists.set_prices, svc.db, code, body)
+
+
+@router.delete("/price-lists/{code}/prices/{sku}", response_model=price_lists.PriceListView, tags=["pricing"])
+async def remove_price(code: str, sku: str, svc: Svc) -> price_lists.PriceListView:
+    return await run_in_threadpool(price_lists.remove_price, svc.db, code, sku)
+
+
+class EndAt(Contract):
+    at: AwareDatetime
+
+
+@router.post("/price-lists/{code}/end", response_model=price_lists.PriceListView, tags=["pricing"])
+async def end_price_list(code: str, body: EndAt, svc: Svc) -> price_lists.PriceListView:
+    return await run_in_threadpool(price_lists.end, svc.db, code, body.at)
+
+
+# --- promotions --------------------------------------------------------------------
+
+
+@router.get("/promotions", response_model=list[promotions.PromotionView], tags=["pricing"])
+async def list_promotions(svc: Svc) -> list[promotions.PromotionView]:
+    return await run_in_threadpool(promotions.list_all, svc.db)
+
+
+@router.post("/promotions", response_model=promotions.PromotionView, status_code=201, tags=["pricing"])
+async def create_promotion(body: promotions.NewPromotion, svc: Svc) -> promotions.PromotionView:
+    return await run_in_threadpool(promotions.create, svc.db, body, set(svc.settings.channels))
+
+
+@router.get("/promotions/{code}", response_model=promotions.PromotionView, tags=["pricing"])
+async def get_promotion(code: str, svc: Svc) -> promotions.PromotionView:
+    return await run_in_threadpool(promotions.get, svc.db, code)
+
+
+@router.patch("/promotions/{code}", response_model=promotions.PromotionView, tags=["pricing"])
+async def change_promotion(code: str, body: promotions.PromotionChange, svc: Svc) -> promotions.PromotionView:
+    """Pause or resume (`active`), end (`valid_to`) or change a coupon's usage limit."""
+    return await run_in_threadpool(promotions.change, svc.db, code, body)
+
+
+# --- tax ---------------------------------------------------------------------------
+
+
+@router.get("/tax/regions", response_model=list[tax_rates.TaxRegionView], tags=["tax"])
+async def list_tax_regions(svc: Svc, at: AwareDatetime | None = None) -> list[tax_rates.TaxRegionView]:
+    """Every region with the rates in force now (or at `at`)."""
+    return await run_in_threadpool(tax_rates.regions, svc.db, at)
+
+
+@router.post("/tax/regions", response_model=tax_rates.TaxRegionView, status_code=201, tags=["tax"])
+async def create_tax_region(body: tax_rates.NewTaxRegion, svc: Svc) -> tax_rates.TaxRegionView:
+    return await run_in_threadpool(tax_rates.create_region, svc.db, body)
+
+
+@router.get("/tax/regions/{code}", response_model=tax_rates.TaxRegionView, tags=["tax"])
+async def get_tax_region(code: str, svc: Svc, at: AwareDatetime | None = None) -> tax_rates.TaxRegionView:
+    return await run_in_threadpool(tax_rates.region, svc.db, code, at)
+
+
+@router.get("/tax/regions/{code}/rates", response_model=list[tax_rates.TaxRateView], tags=["tax"])
+async def list_tax_rates(code: str, svc: Svc) -> list[tax_rates.TaxRateView]:
+    """The region's rates over time, past and future included."""
+    return await run_in_threadpool(tax_rates.rates, svc.db, code)
+
+
+@router.post("/tax/regions/{code}/rates", response_model=tax_rates.TaxRateView, status_code=201, tags=["tax"])
+async def add_tax_rate(code: str, body: tax_rates.NewTaxRate, svc: Svc) -> tax_rates.TaxRateView:
+    """A rate from a date. Overlapping an existing rate is `409 overlapping_validity`, unless
+    `supersede` ends the rate in force at that date."""
+    return await run_in_threadpool(tax_rates.add_rate, svc.db, code, body)
