@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -58,10 +58,22 @@ class OrderLineRequest(Contract):
     quantity: int = Field(gt=0, le=1000)
 
 
-def _each_once(values: list[str], what: str) -> list[str]:
-    if len(values) != len(set(values)):
-        raise ValueError(f"each {what} may appear once")
-    return values
+def _each_once(message: str) -> AfterValidator:
+    def check(values: list) -> list:
+        keys = [getattr(v, "sku", v) for v in values]
+        if len(keys) != len(set(keys)):
+            raise ValueError(message)
+        return values
+
+    return AfterValidator(check)
+
+
+OrderLines = Annotated[
+    list[OrderLineRequest],
+    Field(min_length=1, max_length=100),
+    _each_once("each SKU may appear on one line only"),
+]
+Coupons = Annotated[list[CouponCode], Field(max_length=5), _each_once("each coupon may be given once")]
 
 
 class Basket(Contract):
@@ -69,21 +81,10 @@ class Basket(Contract):
 
     channel: ChannelCode
     shipping_address: Address
-    lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
+    lines: OrderLines
     currency: CurrencyCode
-    coupons: list[CouponCode] = Field(default=[], max_length=5)
+    coupons: Coupons = []
     vat_id: VatId | None = None
-
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        _each_once([line.sku for line in lines], "SKU")
-        return lines
-
-    @field_validator("coupons")
-    @classmethod
-    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
-        return _each_once(coupons, "coupon")
 
 
 class PlaceOrder(Contract):
@@ -93,21 +94,10 @@ class PlaceOrder(Contract):
     external_id: ExternalId
     customer: Customer
     shipping_address: Address
-    lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
+    lines: OrderLines
     currency: CurrencyCode
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    coupons: list[CouponCode] = Field(default=[], max_length=5)
-
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        _each_once([line.sku for line in lines], "SKU")
-        return lines
-
-    @field_validator("coupons")
-    @classmethod
-    def _each_coupon_once(cls, coupons: list[str]) -> list[str]:
-        return _each_once(coupons, "coupon")
+    coupons: Coupons = []
 
     @property
     def basket(self) -> Basket:

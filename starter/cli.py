@@ -10,6 +10,7 @@ import typer
 from starter.cli_inventory import inventory_app
 from starter.cli_invoices import invoices_app
 from starter.cli_orders import orders_app
+from starter.cli_pricing import prices_app, promotions_app, quote, tax_app
 from starter.cli_support import console, db_url, load_settings
 
 app = typer.Typer(
@@ -18,6 +19,10 @@ app = typer.Typer(
 app.add_typer(orders_app, name="orders")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(invoices_app, name="invoices")
+app.add_typer(prices_app, name="prices")
+app.add_typer(promotions_app, name="promotions")
+app.add_typer(tax_app, name="tax")
+app.command()(quote)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -112,3 +113,39 @@ async def test_support_refunds_from_the_terminal(ordino, stack, catalog):
     assert garbage.exit_code == 1 and "invalid_amount" in garbage.stdout
     notes = await asyncio.to_thread(ordino, "invoices", "credit-notes", "--order", order_id)
     assert "scratched box" in notes.stdout
+
+
+def test_prices_promotions_tax_and_quotes_from_the_terminal(ordino, catalog, tmp_path):
+    sku = catalog({"MIL": 5}, price="10.00")
+    code = f"CLI-{uuid.uuid4().hex[:6].upper()}"
+    assert ordino("prices", "create", code, "Phone desk", "EUR", "--channel", "phone").exit_code == 0
+    assert ordino("prices", "set", code, sku, "9.50").exit_code == 0
+    assert sku in ordino("prices", "show", code).output
+    off_unit = ordino("prices", "set", code, sku, "9.505")
+    assert off_unit.exit_code == 1 and "invalid_amount" in off_unit.output
+    clash = ordino("prices", "create", f"{code}-2", "Phone again", "EUR", "--channel", "phone")
+    assert clash.exit_code == 1 and "overlapping_validity" in clash.output
+
+    coupon = f"CLI{uuid.uuid4().hex[:6].upper()}"
+    options = ["--value", "5", "--currency", "EUR", "--coupon", "--usage-limit", "2"]
+    made = ordino("promotions", "create", coupon, "Five off", "fixed_amount", *options)
+    assert made.exit_code == 0, made.output
+    assert coupon in ordino("promotions", "list").output
+
+    basket = order_body([(sku, 2)], channel="phone", coupons=[coupon])
+    path = tmp_path / "basket.json"
+    priced = {k: basket[k] for k in ("channel", "shipping_address", "lines", "currency", "coupons")}
+    path.write_text(json.dumps(priced))
+    quoted = ordino("quote", str(path))
+    assert quoted.exit_code == 0, quoted.output
+    # 2 x 9.50 from the phone list, 5.00 off, 4.90 shipping
+    assert "-5.00 EUR" in quoted.output and "total 18.90 EUR" in quoted.output
+
+    assert ordino("promotions", "pause", coupon).exit_code == 0
+    paused = ordino("quote", str(path))
+    assert paused.exit_code == 1 and "coupon_not_applicable" in paused.output
+
+    assert "22%" in ordino("tax", "regions").output
+    later = ordino("tax", "set-rate", "DE", "reduced", "0.05", "--valid-from", "2040-01-01", "--supersede")
+    assert later.exit_code == 0, later.output
+    assert "→ 2040-01-01" in ordino("tax", "rates", "DE").output
