@@ -5,13 +5,17 @@ what would make prices ambiguous."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
 from db.models import PromotionRow, ShippingRate, ShippingZone
+from domain.money import is_minor_unit
+from domain.orders import PlaceOrder
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 
@@ -241,3 +245,41 @@ async def test_a_tax_rate_change_takes_effect_on_its_date_and_overlaps_are_refus
         assert (response.status_code, response.json()["code"]) == (status, error), response.text
     nowhere = await api.post("/tax/regions/XX/rates", json=rate)
     assert (nowhere.status_code, nowhere.json()["code"]) == (404, "tax_region_not_found")
+
+
+async def test_orders_in_currencies_without_cents_or_with_three_decimals_add_up(stack, db, catalog):
+    api, _, _ = stack
+    for currency, price, shipping in (("JPY", "1999", "800"), ("KWD", "3.335", "1.250")):
+        sku = catalog({"MIL": 9, "BER": 9})
+        list_code = code(f"BASE-{currency}")
+        made = await api.post(
+            "/price-lists", json={"code": list_code, "name": currency, "currency": currency}
+        )
+        assert made.status_code == 201, made.text
+        with db.transaction() as s:
+            s.add(ShippingRate(zone="IT", currency=currency, from_measure=0, basis="weight",
+                               price=Decimal(shipping), tax_class="standard"))  # fmt: skip
+        await api.put(f"/price-lists/{list_code}/prices", json=[{"sku": sku, "amount": price}])
+        placed = await api.post("/orders", json=order_body([(sku, 13)], currency=currency))
+        assert placed.status_code == 201, placed.text
+        q = placed.json()["quote"]
+        order = await wait_for_status(api, placed.json()["order_id"], "shipped")
+        captures = [Decimal(p["amount"]) for p in order["payments"] if p["operation"] == "capture"]
+        invoices = [Decimal(i["grand_total"]) for i in order["invoices"]]
+        assert len(captures) == len(invoices) == 2  # split parcels, each captured and invoiced
+        assert sum(captures) == sum(invoices) == Decimal(q["grand_total"])
+        amounts = [*captures, *invoices, Decimal(q["tax_total"]), Decimal(q["grand_total"])]
+        assert all(is_minor_unit(a, currency) for a in amounts), amounts
+
+
+async def test_the_readme_examples_price(stack):
+    api, _, _ = stack
+    examples = Path(__file__).parents[2] / "examples"
+    quoted = await api.post("/quotes", json=json.loads((examples / "quote.json").read_text()))
+    assert quoted.status_code == 200, quoted.text
+    # 4 x 24.50 + 59.00 = 157.00 before discounts: over 150, so shipping is free too.
+    assert [d["code"] for d in quoted.json()["discounts"]] == ["BEANS-2OFF", "WELCOME10", "FREESHIP-150"]
+    for name in ("order.json", "order-us.json", "order-b2b-de.json"):
+        order = PlaceOrder.model_validate_json((examples / name).read_text())
+        response = await api.post("/quotes", json=order.basket.model_dump(mode="json"))
+        assert response.status_code == 200, (name, response.text)
