@@ -18,16 +18,18 @@ from activities.notifications import NotificationActivities
 from activities.order_log import OrderLogActivities
 from activities.payments import PaymentActivities
 from activities.refunds import RefundActivities
+from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
 from providers.sandbox_carrier import SandboxCarrier
 from providers.sandbox_gateway import SandboxGateway
 from settings import Settings
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 
 log = structlog.get_logger()
 
-WORKFLOWS = [OrderWorkflow]
+WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
 
 
 def activities_for(db: Database, settings: Settings) -> list[object]:
@@ -38,6 +40,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     payments = PaymentActivities(db, gateway)
     shipping = ShippingActivities(db, carrier)
     invoicing = InvoicingActivities(db, settings)
+    returns = ReturnActivities(db, carrier, settings)
     return [
         IntakeActivities(db, settings).accept_order,
         inventory.release_stock,
@@ -53,6 +56,13 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         shipping.record_tracking,
         OrderLogActivities(db).record_event,
         NotificationActivities(db, settings).notify_customer,
+        returns.open_return,
+        returns.decide_return,
+        returns.send_return_label,
+        returns.receive_return,
+        returns.quote_replacement,
+        returns.ship_replacement,
+        returns.close_return,
     ]
 
 

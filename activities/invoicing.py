@@ -32,6 +32,8 @@ class IssueInvoiceInput(BaseModel):
     payment_reference: str
     # The shipment this invoice is for; None: the whole order on one invoice.
     fulfillment: Fulfillment | None = None
+    # Invoices after delivery (an exchange's price difference) leave the order's status alone.
+    order_status: OrderStatus | None = OrderStatus.INVOICED
     at: datetime
 
 
@@ -119,7 +121,7 @@ class InvoicingActivities:
                 order.id,
                 key,
                 "invoice_issued",
-                OrderStatus.INVOICED,
+                inp.order_status,
                 inp.at,
                 data={
                     "number": number,

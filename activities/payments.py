@@ -31,6 +31,9 @@ class AuthorizeInput(BaseModel):
     currency: str
     # 0 for the first authorization; n for the n-th renewal after one expired.
     renewal: int = 0
+    # What else an authorization is for (a return's exchange difference): keyed apart, and
+    # it leaves the order's status alone.
+    purpose: str | None = None
     at: datetime
 
 
@@ -40,6 +43,8 @@ class CaptureInput(BaseModel):
     amount: Decimal
     # The warehouse whose parcel this capture pays for; None: the whole order at once.
     fulfillment: str | None = None
+    # As for authorizations: a capture for something else than the order's own parcels.
+    purpose: str | None = None
     at: datetime
 
 
@@ -134,7 +139,8 @@ class PaymentActivities:
     @activity.defn
     @business_rules
     def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, f"authorize:{inp.renewal}" if inp.renewal else "authorize")
+        step = f"authorize:{inp.purpose}" if inp.purpose else "authorize"
+        key = payment_key(inp.order_id, f"{step}:{inp.renewal}" if inp.renewal else step)
         result = call_gateway(
             self._gateway, key, lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
         )
@@ -145,6 +151,8 @@ class PaymentActivities:
         else:
             event, status = "payment_declined", OrderStatus.ACCEPTED
             reason = f"payment declined: {result.decline_code}"
+        if inp.purpose:
+            status = None
         return self._book(inp.order_id, key, "authorize", result, inp.at, event, status, reason)
 
     @activity.defn
@@ -179,12 +187,13 @@ class PaymentActivities:
     @activity.defn
     @business_rules
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
-        key = payment_key(inp.order_id, f"capture:{inp.fulfillment}" if inp.fulfillment else "capture")
+        part = inp.purpose or inp.fulfillment
+        key = payment_key(inp.order_id, f"capture:{part}" if part else "capture")
         result = call_gateway(
             self._gateway, key, lambda: self._gateway.capture(key, inp.authorization, inp.amount)
         )
         if result.approved:
-            event, status, reason = "payment_captured", OrderStatus.CAPTURED, None
+            event, status, reason = "payment_captured", None if inp.purpose else OrderStatus.CAPTURED, None
         else:
             event, status = "capture_failed", None  # the order stays where it is; the workflow decides
             reason = f"capture failed: {result.decline_code}"

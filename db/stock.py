@@ -308,3 +308,20 @@ def fill_backorders(session: Session, skus: list[str], at: datetime) -> list[str
             continue
         touched.add(bo.order_id)
     return sorted(order_id for order_id in touched if not waiting(session, order_id))
+
+
+def take_back(
+    session: Session, sku: str, warehouse: str, quantity: int, resellable: bool, reference: str
+) -> None:
+    """Goods a customer sent back: booked in as a return, and written off at once when the
+    inspection found them unsellable, so the ledger shows both what came and what went."""
+    key = f"return:{reference}:{sku}:{warehouse}"
+    if _ledger(session, key, sku, warehouse, "return", quantity, 0, "customer return", reference):
+        session.execute(
+            upsert_level(sku, warehouse).on_conflict_do_update(
+                index_elements=[StockLevel.sku, StockLevel.warehouse],
+                set_={"on_hand": StockLevel.on_hand + quantity},
+            )
+        )
+    if not resellable:
+        adjust(session, sku, warehouse, -quantity, "write_off", "returned damaged", reference)

@@ -40,6 +40,12 @@ class ErrorCode(StrEnum):
     TAX_REGION_NOT_FOUND = "tax_region_not_found"
     TAX_REGION_EXISTS = "tax_region_exists"
     TAX_RATE_NOT_FOUND = "tax_rate_not_found"
+    NOT_IN_ORDER = "not_in_order"
+    QUANTITY_EXCEEDS_RETURNABLE = "quantity_exceeds_returnable"
+    RETURN_WINDOW_CLOSED = "return_window_closed"
+    NOT_DELIVERED = "not_delivered"
+    RETURN_NOT_FOUND = "return_not_found"
+    RETURN_MISMATCH = "return_mismatch"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -79,6 +85,12 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TAX_REGION_NOT_FOUND: 404,
     ErrorCode.TAX_REGION_EXISTS: 409,
     ErrorCode.TAX_RATE_NOT_FOUND: 404,
+    ErrorCode.NOT_IN_ORDER: 422,
+    ErrorCode.QUANTITY_EXCEEDS_RETURNABLE: 409,
+    ErrorCode.RETURN_WINDOW_CLOSED: 409,
+    ErrorCode.NOT_DELIVERED: 409,
+    ErrorCode.RETURN_NOT_FOUND: 404,
+    ErrorCode.RETURN_MISMATCH: 422,
 }
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.money import allocate
+from domain.money import distribute
 from domain.orders import Reservation
 from domain.quote import Quote, QuoteLine, ShippingCharge
 
@@ -46,9 +46,9 @@ def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Ful
     lines: dict[str, list[QuoteLine]] = {wh: [] for wh in warehouses}
     for line in quote.lines:
         weights = {wh: units[wh][line.sku] for wh in warehouses if units[wh].get(line.sku)}
-        totals = allocate(line.total, weights, quote.currency)
-        taxes = allocate(line.tax, weights, quote.currency)
-        discounts = allocate(line.discount, weights, quote.currency)
+        totals = distribute(line.total, weights, quote.currency)
+        taxes = distribute(line.tax, weights, quote.currency)
+        discounts = distribute(line.discount, weights, quote.currency)
         for wh, qty in weights.items():
             lines[wh].append(
                 line.model_copy(

@@ -60,7 +60,7 @@ def percent(rate: Decimal) -> str:
     return f"{format((rate * 100).normalize(), 'f')}%"
 
 
-def allocate(total: Decimal, weights: Mapping[K, Decimal | int], currency: str) -> dict[K, Decimal]:
+def distribute(total: Decimal, weights: Mapping[K, Decimal | int], currency: str) -> dict[K, Decimal]:
     """Divide total in proportion to weights at the currency's minor unit, summing exactly.
 
     Each share is rounded down, then the minor units left over go to the largest

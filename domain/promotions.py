@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.money import allocate, round_money
+from domain.money import distribute, round_money
 
 
 class PromotionKind(StrEnum):
@@ -124,7 +124,7 @@ def apply_promotions(
                 taken = round_money(remaining * promo.value, currency)
             else:
                 taken = min(round_money(promo.value, currency), remaining)
-            shares = allocate(taken, {i: left(i) for i in range(len(amounts))}, currency)
+            shares = distribute(taken, {i: left(i) for i in range(len(amounts))}, currency)
             for i, share in shares.items():
                 discounts[i] += share
         if taken > 0:

@@ -19,3 +19,7 @@ class Booking(BaseModel):
 
 class Carrier(Protocol):
     def book(self, key: str, recipient: Address, weight_grams: int) -> Booking: ...
+
+    def book_return(self, key: str, sender: Address, weight_grams: int) -> Booking:
+        """A prepaid return label: the customer drops the parcel off, the warehouse books it in."""
+        ...

@@ -49,6 +49,19 @@ class SandboxCarrier:
             )
         return Booking(carrier=CARRIER, tracking_number=tracking)
 
+    def book_return(self, key: str, sender: Address, weight_grams: int) -> Booking:
+        tracking = "R" + _tracking_number(key)
+        with self._db.transaction() as s:
+            # No journey: the warehouse reports the parcel's arrival, not the carrier.
+            s.execute(
+                insert(Parcel)
+                .values(tracking_number=tracking, idempotency_key=key,
+                        recipient=sender.model_dump(mode="json"), weight_grams=weight_grams, journey_step=0,
+                        next_event_at=None)
+                .on_conflict_do_nothing(index_elements=[Parcel.idempotency_key])
+            )  # fmt: skip
+        return Booking(carrier=CARRIER, tracking_number=tracking)
+
 
 PostEvent = Callable[[TrackingEvent], Awaitable[bool]]
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.fulfillment import plan_fulfillments
-from domain.money import allocate
+from domain.money import distribute
 from domain.orders import Reservation
 from domain.quote import PricedItem, build_quote
 
@@ -32,12 +32,12 @@ def test_a_split_line_is_paid_by_the_units_each_warehouse_ships():
 
 
 def test_a_cent_that_cannot_be_shared_goes_to_the_largest_remainder():
-    assert allocate(Decimal("10.00"), {"a": 1, "b": 1, "c": 1}, "EUR") == {
+    assert distribute(Decimal("10.00"), {"a": 1, "b": 1, "c": 1}, "EUR") == {
         "a": Decimal("3.34"),
         "b": Decimal("3.33"),
         "c": Decimal("3.33"),
     }
-    assert allocate(Decimal("100"), {"x": 2, "y": 1}, "JPY") == {"x": Decimal("67"), "y": Decimal("33")}
+    assert distribute(Decimal("100"), {"x": 2, "y": 1}, "JPY") == {"x": Decimal("67"), "y": Decimal("33")}
 
 
 currencies = st.sampled_from(["EUR", "JPY", "KWD"])

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from domain.money import allocate
+from domain.money import distribute
 from domain.promotions import Promotion, PromotionKind, apply_promotions, why_not_applicable
 from domain.tax import reverse_charge_applies
 
@@ -59,10 +59,10 @@ def test_a_fixed_order_discount_stops_at_zero_and_free_shipping_is_flagged():
 
 
 def test_allocation_sums_exactly_and_favours_the_largest_remainder():
-    assert allocate(D("0.10"), {"a": D("1"), "b": D("1"), "c": D("1")}, "EUR") == {
+    assert distribute(D("0.10"), {"a": D("1"), "b": D("1"), "c": D("1")}, "EUR") == {
         "a": D("0.04"), "b": D("0.03"), "c": D("0.03"),
     }  # fmt: skip
-    assert allocate(D("0.005"), {"x": D("2"), "y": D("1")}, "KWD") == {"x": D("0.003"), "y": D("0.002")}
+    assert distribute(D("0.005"), {"x": D("2"), "y": D("1")}, "KWD") == {"x": D("0.003"), "y": D("0.002")}
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from db.models import Backorder, OrderEvent
@@ -17,15 +16,7 @@ from domain.tracking import TrackingStatus
 from starter.inventory import Receipt, book_receipt, wake
 from tests.orders import order_body
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
-from worker import build_worker
 from workflows.order import OrderWorkflow
-
-
-@pytest.fixture
-async def env(time_skipping_env, db, settings):
-    task_queue = f"orders-{uuid.uuid4().hex[:6]}"
-    async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
-        yield time_skipping_env, task_queue
 
 
 def phone_order(lines):

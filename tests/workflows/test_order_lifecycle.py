@@ -5,33 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
 from db.models import CustomerNotification, Invoice, OrderEvent, Payment, Shipment, StockLevel
 from domain.orders import BackorderPolicy, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
-from settings import Settings
 from starter.intake import initial_search_attributes
 from tests.orders import COMPLETED_TIMELINE, order_body
 from tests.workflows.test_replay import HISTORIES
-from worker import build_worker
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
-
-
-@pytest.fixture
-async def env(time_skipping_env: WorkflowEnvironment, db, settings: Settings):
-    task_queue = f"orders-{uuid.uuid4().hex[:6]}"
-    async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
-        yield time_skipping_env, task_queue
 
 
 async def start_order(

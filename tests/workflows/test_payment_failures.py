@@ -4,7 +4,6 @@ charged at most once and invoiced once."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,15 +17,7 @@ from domain.tracking import TrackingStatus
 from providers.sandbox_gateway import SandboxGateway
 from tests.orders import order_body
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
-from worker import build_worker
 from workflows.order import OrderWorkflow
-
-
-@pytest.fixture
-async def env(time_skipping_env, db, settings):
-    task_queue = f"orders-{uuid.uuid4().hex[:6]}"
-    async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
-        yield time_skipping_env, task_queue
 
 
 def ledger(db, order_id: str) -> list[tuple[str, str]]:

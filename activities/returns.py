@@ -1,0 +1,302 @@
+"""Returns: the return's record and the order's audit trail, the return label, booking the
+goods back in (restocked or written off) and shipping replacements. Every step is keyed
+by the return, so a retry changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.failures import business_rules
+from activities.pricing import price_order
+from db import order_log, stock
+from db.engine import Database
+from db.models import Order, Product, ReturnLineRow, ReturnRow, Shipment, StockReservation, Warehouse
+from domain.allocation import allocate, require_complete
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import Address, Basket, OrderLineRequest, ShipmentBooked
+from domain.quote import Quote
+from domain.returns import (
+    Decision,
+    Inspection,
+    ReceiveReturn,
+    ReturnRequest,
+    ReturnStatus,
+    accepted_units,
+    check_receipt,
+)
+from domain.tracking import TrackingStatus
+from providers.carrier import Carrier
+from settings import Settings
+
+log = structlog.get_logger()
+
+
+class OpenReturnInput(BaseModel):
+    order_id: str
+    return_id: str
+    request: ReturnRequest
+    approved: bool
+    value: Decimal
+    at: datetime
+
+
+class DecideReturnInput(BaseModel):
+    order_id: str
+    return_id: str
+    decision: Decision
+    at: datetime
+
+
+class ReturnStepInput(BaseModel):
+    order_id: str
+    return_id: str
+    at: datetime
+
+
+class ReceiveReturnInput(BaseModel):
+    order_id: str
+    return_id: str
+    request: ReturnRequest
+    receipt: ReceiveReturn
+    at: datetime
+
+
+class QuoteReplacementInput(BaseModel):
+    order_id: str
+    items: dict[str, int]
+    at: datetime
+
+
+class CloseReturnInput(BaseModel):
+    order_id: str
+    return_id: str
+    status: ReturnStatus
+    refunded: Decimal = Decimal(0)
+    outcome: dict[str, Any] = {}
+    reason: str | None = None
+    at: datetime
+
+
+class ShipReplacementInput(BaseModel):
+    order_id: str
+    return_id: str
+    items: dict[str, int]
+    at: datetime
+
+
+def _reserved(s: Session, key: str) -> dict[str, int]:
+    """Parcel weight per warehouse of what is reserved (or shipped) under a key."""
+    rows = s.execute(
+        select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
+        .join(Product, Product.sku == StockReservation.sku)
+        .where(StockReservation.order_id == key, StockReservation.state != "released")
+        .group_by(StockReservation.warehouse)
+        .order_by(StockReservation.warehouse)
+    ).all()
+    return {wh: int(grams) for wh, grams in rows}
+
+
+class ReturnActivities:
+    def __init__(self, db: Database, carrier: Carrier, settings: Settings) -> None:
+        self._db = db
+        self._carrier = carrier
+        self._settings = settings
+
+    @activity.defn
+    @business_rules
+    def open_return(self, inp: OpenReturnInput) -> None:
+        req = inp.request
+        status = ReturnStatus.APPROVED if inp.approved else ReturnStatus.REQUESTED
+        with self._db.transaction() as s:
+            created = s.execute(
+                insert(ReturnRow)
+                .values(id=inp.return_id, order_id=inp.order_id, reference=req.reference, status=status.value,
+                        resolution=req.resolution.value, note=req.note, requested_by=req.actor,
+                        requested_at=inp.at, refunded=0, outcome={}, updated_at=inp.at,
+                        decided_by="rules" if inp.approved else None)
+                .on_conflict_do_nothing(index_elements=[ReturnRow.id])
+                .returning(ReturnRow.id)
+            ).first()  # fmt: skip
+            if created is None:
+                return
+            s.execute(
+                insert(ReturnLineRow),
+                [
+                    {"return_id": inp.return_id, "sku": line.sku, "quantity": line.quantity,
+                     "reason": line.reason.value, "exchange_sku": line.exchange_sku, "resellable": 0,
+                     "damaged": 0, "accepted": 0}
+                    for line in req.lines
+                ],
+            )  # fmt: skip
+            order_log.append_event(
+                s, inp.order_id, f"{inp.return_id}:requested", "return_requested", None, inp.at,
+                actor=req.actor, reason=req.note,
+                data={"return_id": inp.return_id, "resolution": req.resolution.value, "value": str(inp.value),
+                      "approved_by_rules": inp.approved,
+                      "lines": [line.model_dump(mode="json") for line in req.lines]},
+            )  # fmt: skip
+
+    @activity.defn
+    @business_rules
+    def decide_return(self, inp: DecideReturnInput) -> None:
+        d = inp.decision
+        status = ReturnStatus.APPROVED if d.approve else ReturnStatus.REJECTED
+        with self._db.transaction() as s:
+            s.execute(
+                update(ReturnRow)
+                .where(ReturnRow.id == inp.return_id, ReturnRow.status == ReturnStatus.REQUESTED.value)
+                .values(status=status.value, decided_by=d.actor, decision_reason=d.reason, updated_at=inp.at)
+            )
+            order_log.append_event(
+                s, inp.order_id, f"{inp.return_id}:decided", f"return_{status.value}", None, inp.at,
+                actor=d.actor, reason=d.reason, data={"return_id": inp.return_id},
+            )  # fmt: skip
+
+    @activity.defn
+    @business_rules
+    def send_return_label(self, inp: ReturnStepInput) -> str:
+        """Book a prepaid return label; the customer gets its tracking number."""
+        with self._db.reader() as s:
+            order = s.get(Order, inp.order_id)
+            assert order is not None, f"order {inp.order_id} has no row"
+            grams = s.scalar(
+                select(func.coalesce(func.sum(ReturnLineRow.quantity * Product.weight_grams), 0))
+                .join(Product, Product.sku == ReturnLineRow.sku)
+                .where(ReturnLineRow.return_id == inp.return_id)
+            )
+            sender = Address.model_validate(order.shipping_address)
+        booking = self._carrier.book_return(f"{inp.return_id}:label", sender, int(grams or 0))
+        with self._db.transaction() as s:
+            s.execute(
+                update(ReturnRow)
+                .where(ReturnRow.id == inp.return_id)
+                .values(label_tracking_number=booking.tracking_number, updated_at=inp.at)
+            )
+            order_log.append_event(
+                s, inp.order_id, f"{inp.return_id}:label", "return_label_sent", None, inp.at,
+                data={"return_id": inp.return_id, "carrier": booking.carrier,
+                      "tracking_number": booking.tracking_number},
+            )  # fmt: skip
+        return booking.tracking_number
+
+    @activity.defn
+    @business_rules
+    def receive_return(self, inp: ReceiveReturnInput) -> dict[str, int]:
+        """Book what arrived back into stock (or write it off) and answer the accepted units."""
+        receipt = inp.receipt
+        check_receipt(inp.request.lines, receipt.items)
+        accepted = accepted_units(inp.request.lines, receipt.items)
+        with self._db.transaction() as s:
+            if s.get(Warehouse, receipt.warehouse) is None:
+                raise OrdinoError(ErrorCode.UNKNOWN_WAREHOUSE, f"Unknown warehouse {receipt.warehouse}")
+            for n, item in enumerate(receipt.items):
+                stock.take_back(
+                    s, item.sku, receipt.warehouse, item.quantity, item.outcome.value == "resellable",
+                    reference=f"{inp.return_id}:{n}",
+                )  # fmt: skip
+            for line in inp.request.lines:
+                mine = [i for i in receipt.items if i.sku == line.sku]
+                counts = {o.value: sum(i.quantity for i in mine if i.outcome is o) for o in Inspection}
+                s.execute(
+                    update(ReturnLineRow)
+                    .where(ReturnLineRow.return_id == inp.return_id, ReturnLineRow.sku == line.sku)
+                    .values(**counts, accepted=accepted.get(line.sku, 0))
+                )
+            s.execute(
+                update(ReturnRow)
+                .where(ReturnRow.id == inp.return_id)
+                .values(status=ReturnStatus.RECEIVED.value, warehouse=receipt.warehouse, received_at=inp.at,
+                        updated_at=inp.at)
+            )  # fmt: skip
+            order_log.append_event(
+                s, inp.order_id, f"{inp.return_id}:received", "return_received", None, inp.at,
+                actor=receipt.actor,
+                data={"return_id": inp.return_id, "warehouse": receipt.warehouse, "accepted": accepted,
+                      "items": [i.model_dump(mode="json") for i in receipt.items]},
+            )  # fmt: skip
+        return accepted
+
+    @activity.defn
+    @business_rules
+    def quote_replacement(self, inp: QuoteReplacementInput) -> Quote:
+        """Today's price of replacement products, for the order's channel, currency and address
+        (shipping is on the house)."""
+        with self._db.reader() as s:
+            order = s.get(Order, inp.order_id)
+            assert order is not None, f"order {inp.order_id} has no row"
+            basket = Basket(
+                channel=order.channel,
+                shipping_address=Address.model_validate(order.shipping_address),
+                lines=[OrderLineRequest(sku=sku, quantity=n) for sku, n in sorted(inp.items.items())],
+                currency=order.currency,
+                vat_id=order.quote.get("buyer_vat_id"),
+            )
+            channel = self._settings.channels[order.channel]
+            return price_order(s, basket, channel, self._settings.seller_country, inp.at)
+
+    @activity.defn
+    @business_rules
+    def ship_replacement(self, inp: ShipReplacementInput) -> list[ShipmentBooked]:
+        """Reserve and ship the replacement units under the return's own key, one parcel per
+        warehouse, like the order's first shipment. A race for the last units retries."""
+        key = inp.return_id
+        with self._db.transaction() as s:
+            order = s.get(Order, inp.order_id)
+            assert order is not None, f"order {inp.order_id} has no row"
+            recipient = Address.model_validate(order.shipping_address)
+            if not _reserved(s, key):
+                channel = self._settings.channels[order.channel]
+                allocation = allocate(
+                    inp.items, stock.availability(s, list(inp.items)), stock.sites(s), recipient.country,
+                    channel.allocation_rules, channel.split_shipments,
+                )  # fmt: skip
+                require_complete(allocation)
+                stock.reserve(s, key, allocation.plan)
+            parcels = _reserved(s, key)
+        booked = []
+        for warehouse, grams in parcels.items():
+            shipment_id = f"{key}:ship:{warehouse}"
+            booking = self._carrier.book(shipment_id, recipient, grams)
+            with self._db.transaction() as s:
+                s.execute(
+                    insert(Shipment)
+                    .values(id=shipment_id, order_id=inp.order_id, warehouse=warehouse,
+                            carrier=booking.carrier, tracking_number=booking.tracking_number,
+                            status=TrackingStatus.BOOKED.value, booked_at=inp.at, updated_at=inp.at)
+                    .on_conflict_do_nothing(index_elements=[Shipment.id])
+                )  # fmt: skip
+                stock.ship(s, key, warehouse)
+                order_log.append_event(
+                    s, inp.order_id, f"{key}:booked:{warehouse}", "replacement_shipped", None, inp.at,
+                    data={"return_id": key, "warehouse": warehouse,
+                          "tracking_number": booking.tracking_number},
+                )  # fmt: skip
+            booked.append(ShipmentBooked(shipment_id=shipment_id, carrier=booking.carrier,
+                                         tracking_number=booking.tracking_number))  # fmt: skip
+        return booked
+
+    @activity.defn
+    @business_rules
+    def close_return(self, inp: CloseReturnInput) -> None:
+        with self._db.transaction() as s:
+            s.execute(
+                update(ReturnRow)
+                .where(ReturnRow.id == inp.return_id)
+                .values(
+                    status=inp.status.value, refunded=inp.refunded, outcome=inp.outcome, updated_at=inp.at
+                )
+            )
+            order_log.append_event(
+                s, inp.order_id, f"{inp.return_id}:closed", f"return_{inp.status.value}", None, inp.at,
+                reason=inp.reason,
+                data={"return_id": inp.return_id, "refunded": str(inp.refunded), **inp.outcome},
+            )  # fmt: skip

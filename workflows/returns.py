@@ -1,0 +1,281 @@
+"""The return workflow: a child of the order workflow for each return or exchange, from the
+request to the refund or the replacement parcel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
+    from activities.refunds import RefundActivities, RefundInput
+    from activities.returns import (
+        CloseReturnInput,
+        DecideReturnInput,
+        OpenReturnInput,
+        QuoteReplacementInput,
+        ReceiveReturnInput,
+        ReturnActivities,
+        ReturnStepInput,
+        ShipReplacementInput,
+    )
+    from domain.errors import ErrorCode, OrdinoError
+    from domain.fulfillment import Fulfillment
+    from domain.orders import Contract
+    from domain.quote import Quote
+    from domain.returns import (
+        CLOSED_STATES,
+        Decision,
+        ExchangeDifference,
+        ReceiveReturn,
+        Resolution,
+        ReturnRequest,
+        ReturnStatus,
+        check_receipt,
+        exchange_difference,
+        goods_worth,
+        whole_order_back,
+    )
+    from workflows.steps import run_step
+
+
+class ReturnStart(Contract):
+    order_id: str
+    return_id: str
+    request: ReturnRequest
+    quote: Quote
+    ordered: dict[str, int]
+    # Units of each SKU accepted back by earlier returns: they set where this one's shares start.
+    returned_before: dict[str, int] = {}
+    approved_by_rules: bool
+    value: Decimal
+    refund_shipping_on_full_return: bool = True
+    payment_token: str
+    decision_timeout: timedelta
+    receipt_timeout: timedelta
+
+
+class ReturnOutcome(Contract):
+    return_id: str
+    status: ReturnStatus
+    accepted: dict[str, int] = {}
+    refunded: Decimal = Decimal(0)
+    charged: Decimal = Decimal(0)
+    reason: str | None = None
+
+
+@workflow.defn
+class ReturnWorkflow:
+    @workflow.init
+    def __init__(self, start: ReturnStart) -> None:
+        self._start = start
+        self._status = ReturnStatus.REQUESTED
+        self._decision: Decision | None = None
+        self._receipt: ReceiveReturn | None = None
+        self._outcome: ReturnOutcome | None = None
+
+    @workflow.query
+    def status(self) -> ReturnStatus:
+        return self._status
+
+    @workflow.update
+    async def decide(self, decision: Decision) -> ReturnStatus:
+        """Support approves or rejects; answers once the decision is recorded."""
+        self._decision = decision
+        await workflow.wait_condition(lambda: self._status is not ReturnStatus.REQUESTED)
+        return self._status
+
+    @decide.validator
+    def _validate_decide(self, decision: Decision) -> None:
+        if self._status is not ReturnStatus.REQUESTED or self._decision is not None:
+            raise ApplicationError(
+                f"Return {self._start.return_id} is {self._status.value}, not waiting for a decision",
+                type=ErrorCode.ILLEGAL_TRANSITION.value,
+            )
+
+    @workflow.update
+    async def receive(self, receipt: ReceiveReturn) -> ReturnOutcome:
+        """The warehouse books the parcel in; answers with the refund or replacement."""
+        self._receipt = receipt
+        await workflow.wait_condition(lambda: self._outcome is not None)
+        assert self._outcome is not None
+        return self._outcome
+
+    @receive.validator
+    def _validate_receive(self, receipt: ReceiveReturn) -> None:
+        if self._status is not ReturnStatus.APPROVED or self._receipt is not None:
+            raise ApplicationError(
+                f"Return {self._start.return_id} is {self._status.value}, not waiting for its parcel",
+                type=ErrorCode.ILLEGAL_TRANSITION.value,
+            )
+        try:
+            check_receipt(self._start.request.lines, receipt.items)
+        except OrdinoError as err:
+            raise ApplicationError(err.message, err.details, type=err.code.value) from None
+
+    @workflow.run
+    async def run(self, start: ReturnStart) -> ReturnOutcome:
+        req = start.request
+        await self._step(
+            ReturnActivities.open_return,
+            OpenReturnInput(order_id=start.order_id, return_id=start.return_id, request=req,
+                            approved=start.approved_by_rules, value=start.value, at=workflow.now()),
+        )  # fmt: skip
+        if not start.approved_by_rules:
+            if not await self._wait(lambda: self._decision is not None, start.decision_timeout):
+                return await self._close(ReturnStatus.EXPIRED, reason="no decision in time")
+            assert self._decision is not None
+            await self._step(
+                ReturnActivities.decide_return,
+                DecideReturnInput(order_id=start.order_id, return_id=start.return_id, decision=self._decision,
+                                  at=workflow.now()),
+            )  # fmt: skip
+            if not self._decision.approve:
+                self._status = ReturnStatus.REJECTED
+                return await self._close(ReturnStatus.REJECTED, reason=self._decision.reason)
+        await self._step(
+            ReturnActivities.send_return_label,
+            ReturnStepInput(order_id=start.order_id, return_id=start.return_id, at=workflow.now()),
+        )
+        self._status = ReturnStatus.APPROVED
+
+        if not await self._wait(lambda: self._receipt is not None, start.receipt_timeout):
+            return await self._close(ReturnStatus.EXPIRED, reason="the parcel did not arrive in time")
+        assert self._receipt is not None
+        accepted: dict[str, int] = await self._step(
+            ReturnActivities.receive_return,
+            ReceiveReturnInput(order_id=start.order_id, return_id=start.return_id, request=req,
+                               receipt=self._receipt, at=workflow.now()),
+        )  # fmt: skip
+        self._status = ReturnStatus.RECEIVED
+
+        if req.resolution is Resolution.EXCHANGE and accepted:
+            return await self._exchange(accepted)
+        refunded = Decimal(0)
+        worth = self._refund_due(accepted)
+        if worth > 0:
+            refunded = await self._refund(worth, "returned goods")
+        return await self._close(ReturnStatus.CLOSED, accepted, refunded, outcome={"refunded": str(refunded)})
+
+    # --- money --------------------------------------------------------------------
+
+    def _refund_due(self, accepted: dict[str, int]) -> Decimal:
+        """What the accepted units cost, and the original shipping when this return brings
+        the whole order back and the policy refunds it."""
+        start, q = self._start, self._start.quote
+        worth = goods_worth(q, accepted, start.returned_before)
+        back = {sku: start.returned_before.get(sku, 0) + accepted.get(sku, 0) for sku in start.ordered}
+        if start.refund_shipping_on_full_return and whole_order_back(start.ordered, back):
+            worth += q.shipping.total
+        return worth
+
+    async def _exchange(self, accepted: dict[str, int]) -> ReturnOutcome:
+        """Ship the replacements. Like for like costs nothing more; another product costs
+        today's price, and the difference is charged (and invoiced) or refunded."""
+        start, req = self._start, self._start.request
+        swaps = {sku: req.replacement_for(sku) for sku in accepted if req.replacement_for(sku) != sku}
+        difference = ExchangeDifference()
+        if swaps:
+            replacement: Quote = await self._step(
+                ReturnActivities.quote_replacement,
+                QuoteReplacementInput(order_id=start.order_id, items={swaps[s]: accepted[s] for s in swaps},
+                                      at=workflow.now()),
+            )  # fmt: skip
+            paid = {
+                sku: goods_worth(start.quote, {sku: accepted[sku]}, start.returned_before) for sku in swaps
+            }
+            difference = exchange_difference(replacement, paid, swaps)
+        charged = await self._charge(difference) if difference.owed else Decimal(0)
+        if difference.owed and not charged:
+            # The customer cannot pay the difference: they get their money back instead.
+            refunded = await self._refund(self._refund_due(accepted), "exchange declined; refunded instead")
+            outcome = {"refunded": str(refunded)}
+            return await self._close(ReturnStatus.CLOSED, accepted, refunded, outcome=outcome,
+                                     reason="price difference declined")  # fmt: skip
+        shipped = await self._step(
+            ReturnActivities.ship_replacement,
+            ShipReplacementInput(order_id=start.order_id, return_id=start.return_id,
+                                 items={req.replacement_for(s): n for s, n in accepted.items()},
+                                 at=workflow.now()),
+        )  # fmt: skip
+        refunded = (
+            await self._refund(difference.refund, "exchanged for a cheaper product")
+            if difference.refund
+            else 0
+        )
+        outcome = {"replacement_parcels": [p.tracking_number for p in shipped], "charged": str(charged),
+                   "refunded": str(refunded)}  # fmt: skip
+        return await self._close(ReturnStatus.CLOSED, accepted, Decimal(refunded), charged, outcome)
+
+    async def _refund(self, amount: Decimal, reason: str) -> Decimal:
+        outcome = await self._step(
+            RefundActivities.refund_payment,
+            RefundInput(order_id=self._start.order_id, amount=amount, reason=reason,
+                        reference=self._start.return_id, actor="ordino", at=workflow.now()),
+        )  # fmt: skip
+        return outcome.refunded
+
+    async def _charge(self, difference: ExchangeDifference) -> Decimal:
+        """Take what an exchange costs more with the order's payment method, and invoice it.
+        Nothing if the payment is declined."""
+        start, amount = self._start, difference.charge
+        auth = await self._step(
+            PaymentActivities.authorize_payment,
+            AuthorizeInput(order_id=start.order_id, token=start.payment_token, amount=amount,
+                           currency=start.quote.currency, purpose=start.return_id, at=workflow.now()),
+        )  # fmt: skip
+        if not auth.approved:
+            return Decimal(0)
+        capture = await self._step(
+            PaymentActivities.capture_payment,
+            CaptureInput(order_id=start.order_id, authorization=auth.reference or "", amount=amount,
+                         purpose=start.return_id, at=workflow.now()),
+        )  # fmt: skip
+        if not capture.approved:
+            return Decimal(0)
+        await self._step(
+            InvoicingActivities.issue_invoice,
+            IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
+                              fulfillment=Fulfillment(warehouse=start.return_id, units={}, amount=amount,
+                                                      lines=difference.owed),
+                              order_status=None, at=workflow.now()),
+        )  # fmt: skip
+        return amount
+
+    # --- helpers ------------------------------------------------------------------
+
+    async def _close(
+        self,
+        status: ReturnStatus,
+        accepted: dict[str, int] | None = None,
+        refunded: Decimal = Decimal(0),
+        charged: Decimal = Decimal(0),
+        outcome: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> ReturnOutcome:
+        await self._step(
+            ReturnActivities.close_return,
+            CloseReturnInput(order_id=self._start.order_id, return_id=self._start.return_id, status=status,
+                             refunded=refunded, outcome=outcome or {}, reason=reason, at=workflow.now()),
+        )  # fmt: skip
+        self._status = status
+        assert status in CLOSED_STATES
+        self._outcome = ReturnOutcome(return_id=self._start.return_id, status=status, accepted=accepted or {},
+                                      refunded=refunded, charged=charged, reason=reason)  # fmt: skip
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome
+
+    async def _wait(self, done: Any, timeout: timedelta) -> bool:
+        try:
+            await workflow.wait_condition(done, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _step(self, activity: Any, arg: Any) -> Any:
+        return await run_step(activity, arg)

@@ -1,0 +1,20 @@
+"""How workflows run their steps: each is a local activity (a short database transaction
+or provider call) with the same timeout and retries everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+STEP_TIMEOUT = timedelta(seconds=30)
+STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+
+
+async def run_step(activity: Callable[..., Any], arg: Any) -> Any:
+    return await workflow.execute_local_activity_method(
+        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+    )
