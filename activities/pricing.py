@@ -15,7 +15,7 @@ from db.models import Product
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import Rounding, minor_unit, round_money
 from domain.orders import Basket
-from domain.promotions import Promotion, why_not_applicable
+from domain.promotions import Promotion, PromotionKind, apply_promotions, why_not_applicable
 from domain.quote import PricedItem, Quote, build_quote
 from domain.shipping_charges import choose_tier
 from domain.tax import reverse_charge_applies
@@ -67,14 +67,25 @@ def price_order(
             {"country": address.country},
         )
     unit_prices = {sku: round_money(prices[sku], currency) for sku in skus}
-    basket = sum((unit_prices[line.sku] * line.quantity for line in request.lines), Decimal(0))
+    amounts = [unit_prices[line.sku] * line.quantity for line in request.lines]
+    basket = sum(amounts, Decimal(0))
+    discounts, free_shipping = _promotions(s, request, basket, at)
+    # Shipping tiers by value and free-shipping thresholds look at what the goods cost after
+    # their discounts: a coupon cannot lift a basket over a threshold it no longer reaches.
+    cut = apply_promotions(skus, [line.quantity for line in request.lines], amounts, discounts, currency)
+    goods = basket - sum(cut.line_discounts, Decimal(0))
+    free_shipping = [
+        p
+        for p in free_shipping
+        if _keep(p, why_not_applicable(p, request.channel, currency, at, goods, set(skus)))
+    ]
     weight = sum(products[line.sku].weight_grams * line.quantity for line in request.lines)
-    tier = choose_tier(tiers, weight, basket)
+    tier = choose_tier(tiers, weight, goods)
     if tier is None:
         raise OrdinoError(
-            ErrorCode.UNSUPPORTED_CURRENCY,
-            f"No shipping rate to {address.country} in {currency}",
-            {"currency": currency, "country": address.country, "zone": zone},
+            ErrorCode.NO_SHIPPING_RATE,
+            f"No shipping rate to {address.country} in {currency} for this parcel",
+            {"currency": currency, "country": address.country, "zone": zone, "weight_grams": weight},
         )
     needed = {products[sku].tax_class for sku in skus} | {tier.tax_class}
     missing = sorted(needed - rates.keys())
@@ -94,15 +105,14 @@ def price_order(
         )
         for line in request.lines
     ]
-    promotions = _promotions(s, request, basket, at)
-    return build_quote(
+    quote = build_quote(
         items,
         currency,
         channel.prices_include_tax,
         tier.price,
         _plain(rates[tier.tax_class]),
         Rounding(region.rounding),
-        promotions=promotions,
+        promotions=discounts + free_shipping,
         reverse_charge=reverse_charge_applies(request.vat_id, seller_country, address.country),
         buyer_vat_id=request.vat_id,
         tax_classes=[products[sku].tax_class for sku in skus],
@@ -110,30 +120,52 @@ def price_order(
         shipping_zone=zone,
         tax_region=region.code,
     )
-
-
-def _promotions(s: Session, request: Basket, basket: Decimal, at: datetime) -> list[Promotion]:
-    """The running automatic promotions the basket qualifies for, and every coupon given,
-    each of which must apply (a coupon that silently does nothing is a support call)."""
-    skus = {line.sku for line in request.lines}
-    chosen = [
-        p
-        for p in pricing.automatic_promotions(s, request.channel, at)
-        if why_not_applicable(p, request.channel, request.currency, at, basket, skus) is None
-    ]
-    found = pricing.coupons(s, request.coupons)
+    given = {d.code for d in quote.discounts}
     for code in request.coupons:
-        promo = found.get(code)
-        if promo is None:
-            raise OrdinoError(ErrorCode.UNKNOWN_COUPON, f"There is no coupon {code}", {"coupon": code})
-        reason = why_not_applicable(promo, request.channel, request.currency, at, basket, skus)
-        if reason is not None:
+        if code not in given:  # e.g. free shipping on a parcel that already ships free
             raise OrdinoError(
                 ErrorCode.COUPON_NOT_APPLICABLE,
-                f"Coupon {code} does not apply: {reason}",
-                {"coupon": code, "reason": reason},
+                f"Coupon {code} does not apply: it takes nothing off this order",
+                {"coupon": code, "reason": "nothing to take off"},
             )
-        if promo.uses_left == 0:
+    return quote
+
+
+def _keep(promo: Promotion, reason: str | None) -> bool:
+    """Keep an automatic promotion that applies; a coupon that does not is an error."""
+    if reason is None:
+        return True
+    if promo.coupon:
+        raise OrdinoError(
+            ErrorCode.COUPON_NOT_APPLICABLE,
+            f"Coupon {promo.code} does not apply: {reason}",
+            {"coupon": promo.code, "reason": reason},
+        )
+    return False
+
+
+def _promotions(
+    s: Session, request: Basket, basket: Decimal, at: datetime
+) -> tuple[list[Promotion], list[Promotion]]:
+    """The discounts and the free-shipping offers in play: running automatic promotions and
+    every coupon given. A discount's minimum is checked here on the basket before
+    discounts; free shipping's later, on the discounted basket. A coupon that does not
+    apply is refused: one that silently does nothing is a support call."""
+    skus = {line.sku for line in request.lines}
+    found = pricing.coupons(s, request.coupons)
+    for code in request.coupons:
+        if code not in found:
+            raise OrdinoError(ErrorCode.UNKNOWN_COUPON, f"There is no coupon {code}", {"coupon": code})
+        if found[code].uses_left == 0:
             raise OrdinoError(ErrorCode.COUPON_EXHAUSTED, f"Coupon {code} has been used up", {"coupon": code})
-        chosen.append(promo)
-    return chosen
+    offered = pricing.automatic_promotions(s, request.channel, at) + [found[c] for c in request.coupons]
+    discounts, free_shipping = [], []
+    for promo in offered:
+        if promo.kind is PromotionKind.FREE_SHIPPING:
+            # Its threshold waits for the discounted basket; everything else is checked now.
+            early = promo.model_copy(update={"min_subtotal": None})
+            if _keep(promo, why_not_applicable(early, request.channel, request.currency, at, basket, skus)):
+                free_shipping.append(promo)
+        elif _keep(promo, why_not_applicable(promo, request.channel, request.currency, at, basket, skus)):
+            discounts.append(promo)
+    return discounts, free_shipping

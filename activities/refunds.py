@@ -142,7 +142,8 @@ class RefundActivities:
                     sequence=sequence, idempotency_key=key, order_id=inp.order_id, invoice_number=inv.number,
                     issued_at=inp.at, currency=inv.currency, net_total=amount - tax, tax_total=tax,
                     grand_total=amount, reason=inp.reason, refund_reference=reference,
-                    document={**self._invoicing.parties(order), "invoice": inv.number, "reason": inp.reason},
+                    document={**self._invoicing.parties(order), "invoice": inv.number, "reason": inp.reason,
+                              "notes": inv.document.get("notes", [])},
                 )
             )  # fmt: skip
             s.execute(

@@ -109,12 +109,13 @@ class CreditNoteView(BaseModel):
     grand_total: Decimal
     reason: str
     refund_reference: str | None
+    notes: list[str] = []
 
 
 def _credit_note(note: CreditNote) -> CreditNoteView:
     view = CreditNoteView.model_validate(note, from_attributes=True)
     q = {f: round_money(getattr(view, f), note.currency) for f in ("net_total", "tax_total", "grand_total")}
-    return view.model_copy(update=q)
+    return view.model_copy(update={**q, "notes": note.document.get("notes", [])})
 
 
 def credit_notes(session: Session, order_id: str | None = None, limit: int = 50) -> list[CreditNoteView]:

@@ -147,6 +147,7 @@ class PromotionRow(Base):
         # The database itself refuses to hand out a coupon more often than allowed.
         CheckConstraint("usage_limit IS NULL OR times_used <= usage_limit", name="coupon_not_over_consumed"),
         CheckConstraint("times_used >= 0 AND value >= 0", name="promotion_not_negative"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="promotion_validity"),
     )
 
 

@@ -71,7 +71,9 @@ SHIPPING_ZONES: list[tuple[str, str, list[str]]] = [
 SHIPPING_RATES: list[tuple[str, str, str, str, str]] = [
     ("IT", "EUR", "weight", "0", "4.90"), ("IT", "EUR", "weight", "10000", "9.90"),
     ("IT", "EUR", "weight", "30000", "19.90"),
+    ("IT", "USD", "weight", "0", "5.90"), ("IT", "USD", "weight", "10000", "11.90"),
     ("EU", "EUR", "weight", "0", "8.90"), ("EU", "EUR", "weight", "10000", "14.90"),
+    ("EU", "USD", "weight", "0", "9.90"), ("EU", "USD", "weight", "10000", "16.90"),
     ("UK", "EUR", "weight", "0", "14.90"), ("UK", "GBP", "weight", "0", "12.50"),
     ("US", "USD", "order_value", "0", "9.90"), ("US", "USD", "order_value", "50", "5.90"),
     ("US", "USD", "order_value", "100", "0"),
@@ -113,9 +115,10 @@ def seed_reference_data(db: Database) -> None:
             )
             .on_conflict_do_nothing()
         )
-        # Rates have no natural key, so add a region's seed rates only while it has none.
-        seeded = set(s.scalars(select(TaxRate.region).distinct()))
-        fresh = [(g, k, r) for g, k, r in TAX_RATES if g not in seeded]
+        # Rates have no natural key: add a seed rate only where its region has none of its
+        # class yet, so rates set by administrators are left as they are.
+        seeded = {(g, k) for g, k in s.execute(select(TaxRate.region, TaxRate.tax_class).distinct())}
+        fresh = [(g, k, r) for g, k, r in TAX_RATES if (g, k) not in seeded]
         if fresh:
             s.execute(
                 insert(TaxRate).values(
@@ -162,7 +165,7 @@ DEMO_PROMOTIONS: list[dict[str, object]] = [
     _PROMOTION | {"code": "FREESHIP-150", "description": "Free shipping from 150 EUR",
                   "kind": "free_shipping", "value": Decimal(0), "currency": "EUR",
                   "min_subtotal": Decimal(150)},
-    _PROMOTION | {"code": "WELCOME10", "description": "10% off your first order", "kind": "percentage",
+    _PROMOTION | {"code": "WELCOME10", "description": "10% welcome discount", "kind": "percentage",
                   "value": Decimal("0.10"), "coupon": True, "usage_limit": 1000},
     _PROMOTION | {"code": "BEANS-2OFF", "description": "2 EUR off every bag of beans", "kind": "fixed_amount",
                   "value": Decimal(2), "currency": "EUR", "skus": ["BEANS-1KG"], "coupon": True},

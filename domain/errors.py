@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     TAX_REGION_NOT_FOUND = "tax_region_not_found"
     TAX_REGION_EXISTS = "tax_region_exists"
     TAX_RATE_NOT_FOUND = "tax_rate_not_found"
+    NO_SHIPPING_RATE = "no_shipping_rate"
     NOT_IN_ORDER = "not_in_order"
     QUANTITY_EXCEEDS_RETURNABLE = "quantity_exceeds_returnable"
     RETURN_WINDOW_CLOSED = "return_window_closed"
@@ -85,6 +86,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TAX_REGION_NOT_FOUND: 404,
     ErrorCode.TAX_REGION_EXISTS: 409,
     ErrorCode.TAX_RATE_NOT_FOUND: 404,
+    ErrorCode.NO_SHIPPING_RATE: 422,
     ErrorCode.NOT_IN_ORDER: 422,
     ErrorCode.QUANTITY_EXCEEDS_RETURNABLE: 409,
     ErrorCode.RETURN_WINDOW_CLOSED: 409,

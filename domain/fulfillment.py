@@ -1,7 +1,8 @@
 """Fulfillments: one parcel group per warehouse an order ships from. Payment is captured
 per fulfillment as it ships, so the order's total is divided between them exactly: each
-line's total by the units each warehouse ships, shipping with the first parcel, and
-leftover minor units by largest remainder, so the parts always add up to the total."""
+line by the units each warehouse ships (its discount and tax spread with leftover minor
+units by largest remainder), shipping with the first parcel, so the parts always add up
+to the total."""
 
 from __future__ import annotations
 
@@ -46,18 +47,21 @@ def plan_fulfillments(quote: Quote, reservations: list[Reservation]) -> list[Ful
     lines: dict[str, list[QuoteLine]] = {wh: [] for wh in warehouses}
     for line in quote.lines:
         weights = {wh: units[wh][line.sku] for wh in warehouses if units[wh].get(line.sku)}
-        totals = distribute(line.total, weights, quote.currency)
-        taxes = distribute(line.tax, weights, quote.currency)
+        # Each parcel's shown amount (units x unit price - its part of the discount) is exact;
+        # only the tax is spread, so every parcel's invoice line adds up on its own.
         discounts = distribute(line.discount, weights, quote.currency)
+        shown = {wh: line.unit_price * qty - discounts[wh] for wh, qty in weights.items()}
+        taxes = distribute(line.tax, shown, quote.currency)
         for wh, qty in weights.items():
+            net = shown[wh] - taxes[wh] if quote.prices_include_tax else shown[wh]
             lines[wh].append(
                 line.model_copy(
                     update={
                         "quantity": qty,
-                        "total": totals[wh],
-                        "tax": taxes[wh],
-                        "net": totals[wh] - taxes[wh],
                         "discount": discounts[wh],
+                        "net": net,
+                        "tax": taxes[wh],
+                        "total": net + taxes[wh],
                     }
                 )
             )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -36,13 +36,13 @@ class Address(Contract):
     country: CountryCode
 
 
-CouponCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9_-]{2,40}$")
-]
+# Codes people may type in any case: trimmed and upper-cased before the pattern is checked
+# (pydantic checks a pattern before applying its own to_upper).
+Upper = BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)
+
+CouponCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9_-]{2,40}$")]
 # Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
-VatId = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")
-]
+VatId = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
 
 
 class Customer(Contract):

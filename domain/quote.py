@@ -41,7 +41,8 @@ class QuoteLine(BaseModel):
     total: Decimal
     # Taken off unit_price x quantity before tax (on the shown, inclusive or exclusive, price).
     discount: Decimal = Decimal(0)
-    tax_class: str = "standard"
+    # None on quotes made before tax classes were recorded.
+    tax_class: str | None = None
 
 
 class ShippingCharge(BaseModel):
@@ -52,7 +53,7 @@ class ShippingCharge(BaseModel):
     tax: Decimal
     total: Decimal
     discount: Decimal = Decimal(0)
-    tax_class: str = "standard"
+    tax_class: str | None = None
     zone: str | None = None
 
 
@@ -105,18 +106,28 @@ def build_quote(
     tax_region: str | None = None,
 ) -> Quote:
     """Price a basket. `promotions` must already be the applicable ones. Under reverse
-    charge no VAT is charged: an inclusive price gives up the VAT it contained."""
+    charge no VAT is charged: inclusive prices give up the VAT they contain and the quote
+    is net, so the invoice shows net unit prices that add up to its net totals."""
+    if reverse_charge:
+        if prices_include_tax:
+            items = [
+                it.model_copy(
+                    update={"unit_price": round_money(it.unit_price / (1 + it.tax_rate), currency, rounding)}
+                )
+                for it in items
+            ]
+            shipping_price = round_money(shipping_price / (1 + shipping_tax_rate), currency, rounding)
+            prices_include_tax = False
+        items = [it.model_copy(update={"tax_rate": Decimal(0)}) for it in items]
+        shipping_tax_rate = Decimal(0)
     amounts = [round_money(it.unit_price * it.quantity, currency, rounding) for it in items]
     discounted = apply_promotions(
         [it.sku for it in items], [it.quantity for it in items], amounts, promotions, currency
     )
 
     def taxed(amount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-        """(rate charged, net, tax, total) of a discounted amount."""
-        net, tax, total = split_tax(amount, rate, currency, prices_include_tax, rounding)
-        if reverse_charge:
-            return Decimal(0), net, round_money(Decimal(0), currency), net
-        return rate, net, tax, total
+        """(rate, net, tax, total) of a discounted amount."""
+        return (rate, *split_tax(amount, rate, currency, prices_include_tax, rounding))
 
     lines: list[QuoteLine] = []
     for i, item in enumerate(items):
@@ -134,7 +145,7 @@ def build_quote(
                 tax_rate=rate,
                 tax=tax,
                 total=total,
-                tax_class=tax_classes[i] if tax_classes else "standard",
+                tax_class=tax_classes[i] if tax_classes else None,
             )
         )
 
@@ -143,7 +154,10 @@ def build_quote(
     shipping_discount = Decimal(0)
     if discounted.free_shipping and list_shipping > 0:
         shipping_discount = list_shipping
-        free = next(p for p in promotions if p.kind is PromotionKind.FREE_SHIPPING)
+        # An automatic offer comes first, so a free-shipping coupon is not used up for nothing.
+        free = min(
+            (p for p in promotions if p.kind is PromotionKind.FREE_SHIPPING), key=lambda p: (p.coupon, p.code)
+        )
         applied.append(
             AppliedDiscount(
                 code=free.code,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 class RateBasis(StrEnum):
     WEIGHT = "weight"  # tiers start at a weight in grams
-    ORDER_VALUE = "order_value"  # tiers start at a basket value after discounts
+    ORDER_VALUE = "order_value"  # tiers start at what the goods cost after their discounts
 
 
 class ShippingTier(BaseModel):

@@ -62,14 +62,14 @@ def vat_country(vat_id: str) -> str | None:
 
 
 def reverse_charge_applies(buyer_vat_id: str | None, seller_country: str, destination: str) -> bool:
-    """Intra-EU supply of goods to a business registered for VAT in another member state:
-    the seller charges no VAT and the buyer accounts for it."""
+    """Intra-EU supply of goods: they leave the seller's member state for another, where the
+    buyer is registered for VAT. The seller charges no VAT and the buyer accounts for it.
+    (The number's shape is checked; whether it is registered, VIES would tell.)"""
     if not buyer_vat_id:
         return False
-    buyer_country = vat_country(buyer_vat_id)
     return (
-        buyer_country is not None
-        and buyer_country != seller_country
+        vat_country(buyer_vat_id) == destination
+        and destination != seller_country
         and seller_country in EU_COUNTRIES
         and destination in EU_COUNTRIES
     )

@@ -17,11 +17,9 @@ from db.models import PriceList, PriceListPrice, Product
 from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import is_minor_unit, minor_unit, round_money
-from domain.orders import ChannelCode, Contract, CurrencyCode, NonBlank, SkuCode
+from domain.orders import ChannelCode, Contract, CurrencyCode, NonBlank, SkuCode, Upper
 
-ListCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9_-]{2,40}$")
-]
+ListCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9_-]{2,40}$")]
 
 
 class Price(Contract):
@@ -126,7 +124,7 @@ def create(db: Database, body: NewPriceList, channels: set[str]) -> PriceListVie
         raise OrdinoError(ErrorCode.INVALID_BODY, "valid_to must be after valid_from")
     with db.transaction() as s:
         _check_prices(s, body.currency, body.prices)
-        if s.get(PriceList, body.code) is not None:
+        if s.get(PriceList, body.code) is not None:  # the clearer answer; the insert below is the guard
             raise OrdinoError(
                 ErrorCode.PRICE_LIST_EXISTS, f"Price list {body.code} exists", {"code": body.code}
             )
@@ -142,18 +140,19 @@ def create(db: Database, body: NewPriceList, channels: set[str]) -> PriceListVie
             body.valid_to,
             f"A {body.currency} price list for that channel",
         )
-        pl = PriceList(
-            code=body.code,
-            name=body.name,
-            channel=body.channel,
-            currency=body.currency,
-            valid_from=valid_from,
-            valid_to=body.valid_to,
-        )
-        s.add(pl)
-        s.flush()
+        created = s.execute(
+            insert(PriceList)
+            .values(code=body.code, name=body.name, channel=body.channel, currency=body.currency,
+                    valid_from=valid_from, valid_to=body.valid_to)
+            .on_conflict_do_nothing()
+            .returning(PriceList.code)
+        ).first()  # fmt: skip
+        if created is None:
+            raise OrdinoError(
+                ErrorCode.PRICE_LIST_EXISTS, f"Price list {body.code} exists", {"code": body.code}
+            )
         _upsert(s, body.code, body.prices)
-        return _view(s, pl)
+        return _view(s, _get(s, body.code))
 
 
 def set_prices(db: Database, code: str, prices: list[Price]) -> PriceListView:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -104,23 +105,26 @@ def create(db: Database, body: NewPromotion, channels: set[str]) -> PromotionVie
                     f"{amount} is not an amount in {body.currency}",
                     {"amount": str(amount)},
                 )
+    valid_from = body.valid_from or datetime.now(UTC)
+    if body.valid_to is not None and body.valid_to <= valid_from:
+        raise OrdinoError(ErrorCode.INVALID_BODY, "valid_to must be after valid_from")
     with db.transaction() as s:
         known = set(s.scalars(select(Product.sku).where(Product.sku.in_(body.skus))))
         if unknown := sorted(set(body.skus) - known):
             raise OrdinoError(ErrorCode.UNKNOWN_SKU, f"Unknown SKU: {', '.join(unknown)}", {"skus": unknown})
-        if s.get(PromotionRow, body.code) is not None:
+        created = s.execute(
+            insert(PromotionRow)
+            .values(
+                **body.model_dump(exclude={"valid_from"}), valid_from=valid_from, times_used=0, active=True
+            )
+            .on_conflict_do_nothing()
+            .returning(PromotionRow.code)
+        ).first()
+        if created is None:
             raise OrdinoError(
                 ErrorCode.PROMOTION_EXISTS, f"Promotion {body.code} exists", {"code": body.code}
             )
-        promo = PromotionRow(
-            **body.model_dump(exclude={"valid_from"}),
-            valid_from=body.valid_from or datetime.now(UTC),
-            times_used=0,
-            active=True,
-        )
-        s.add(promo)
-        s.flush()
-        return _view(promo)
+        return _view(_get(s, body.code))
 
 
 def change(db: Database, code: str, body: PromotionChange) -> PromotionView:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -18,11 +19,11 @@ from db.pricing import in_force
 from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import Rounding
-from domain.orders import Contract, CountryCode, NonBlank
+from domain.orders import Contract, CountryCode, NonBlank, Upper
 from domain.tax import TaxClass
 
-RegionCode = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
-Subdivision = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{1,3}$")]
+RegionCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+Subdivision = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
 
 
 class NewTaxRegion(Contract):
@@ -99,20 +100,15 @@ def _region(s: Session, code: str) -> TaxRegion:
 
 def create_region(db: Database, body: NewTaxRegion) -> TaxRegionView:
     with db.transaction() as s:
-        clash = s.scalar(
-            select(TaxRegion.code).where(
-                (TaxRegion.code == body.code)
-                | ((TaxRegion.country == body.country) & (TaxRegion.subdivision == body.subdivision))
-            )
-        )
-        if clash:
+        # The code names the place (validated above), so the key refuses a second region there.
+        created = s.execute(
+            insert(TaxRegion).values(**body.model_dump()).on_conflict_do_nothing().returning(TaxRegion.code)
+        ).first()
+        if created is None:
             raise OrdinoError(
                 ErrorCode.TAX_REGION_EXISTS, f"Tax region {body.code} exists", {"region": body.code}
             )
-        region = TaxRegion(**body.model_dump())
-        s.add(region)
-        s.flush()
-        return _region_view(s, region, datetime.now(UTC))
+        return _region_view(s, _region(s, body.code), datetime.now(UTC))
 
 
 def add_rate(db: Database, region_code: str, body: NewTaxRate) -> TaxRateView:

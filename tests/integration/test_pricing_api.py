@@ -97,6 +97,12 @@ async def test_reverse_charge_for_an_eu_business_reaches_the_invoice(stack, cata
     invoice = (await api.get(f"/invoices/{order['invoices'][0]['number']}")).json()
     assert invoice["notes"] and "Reverse charge" in invoice["notes"][0]
     assert invoice["buyer"]["vat_id"] == "DE123456789" and invoice["tax_total"] == "0.00"
+    # A net invoice: net unit prices that add up to its net lines.
+    assert (invoice["prices_include_tax"], invoice["lines"][0]["unit_price"]) == (False, "102.52")
+    refund = {"amount": "10.00", "reason": "scratched casing", "reference": "T-rc"}
+    assert (await api.post(f"/orders/{order['id']}/refunds", json=refund)).status_code == 201
+    [note] = (await api.get("/credit-notes", params={"order_id": order["id"]})).json()
+    assert "Reverse charge" in note["notes"][0] and note["tax_total"] == "0.00"
 
     domestic = await api.post("/quotes", json=basket([(sku, 1)], vat_id="IT01234567890"))
     assert domestic.json()["reverse_charge"] is False and domestic.json()["lines"][0]["tax"] == "22.00"
@@ -277,9 +283,58 @@ async def test_the_readme_examples_price(stack):
     examples = Path(__file__).parents[2] / "examples"
     quoted = await api.post("/quotes", json=json.loads((examples / "quote.json").read_text()))
     assert quoted.status_code == 200, quoted.text
-    # 4 x 24.50 + 59.00 = 157.00 before discounts: over 150, so shipping is free too.
+    # 5 x 24.50 + 59.00 - 10.00 (beans) - 17.15 (10%) = 154.35 after discounts: over 150, ships free.
     assert [d["code"] for d in quoted.json()["discounts"]] == ["BEANS-2OFF", "WELCOME10", "FREESHIP-150"]
     for name in ("order.json", "order-us.json", "order-b2b-de.json"):
         order = PlaceOrder.model_validate_json((examples / name).read_text())
         response = await api.post("/quotes", json=order.basket.model_dump(mode="json"))
         assert response.status_code == 200, (name, response.text)
+
+
+async def test_thresholds_look_at_the_discounted_basket_and_useless_coupons_are_refused(stack, db, catalog):
+    api, _, _ = stack
+    half = await new_coupon(api, kind="percentage", value="0.5")
+    # Two kettles are 159.80: free shipping from 150, but not once half of it is taken off.
+    full = (await api.post("/quotes", json=basket([("KETTLE-GOOSE", 2)]))).json()
+    halved = (await api.post("/quotes", json=basket([("KETTLE-GOOSE", 2)], coupons=[half.lower()]))).json()
+    assert [d["code"] for d in full["discounts"]] == ["FREESHIP-150"]
+    assert [d["code"] for d in halved["discounts"]] == [half] and halved["shipping"]["total"] == "4.90"
+
+    free = await new_coupon(api, kind="free_shipping", usage_limit=1)
+    sku = catalog({"MIL": 5})
+    await api.put("/price-lists/BASE-USD/prices", json=[{"sku": sku, "amount": "120.00"}])
+    us = basket(
+        [(sku, 1)], channel="us_web", currency="USD", shipping_address=address("US", "TX"), coupons=[free]
+    )
+    useless = await api.post("/quotes", json=us)  # over 100 USD, the US parcel ships free anyway
+    assert (useless.status_code, useless.json()["code"]) == (422, "coupon_not_applicable")
+    overrides = {k: us[k] for k in ("channel", "currency", "shipping_address", "coupons")}
+    placed = await api.post("/orders", json=order_body([(sku, 1)], **overrides))
+    assert placed.status_code == 422
+    with db.reader() as s:
+        assert s.scalar(select(PromotionRow.times_used).where(PromotionRow.code == free)) == 0
+
+
+async def test_a_foreign_vat_number_does_not_take_vat_off_a_domestic_delivery(stack, catalog):
+    api, _, _ = stack
+    sku = catalog({"MIL": 5}, price="12.20")
+    q = (await api.post("/quotes", json=basket([(sku, 1)], vat_id="de123456789"))).json()
+    assert (q["reverse_charge"], q["lines"][0]["tax"]) == (False, "2.20")  # shipped within Italy
+
+
+async def test_twin_administration_requests_create_one_thing_and_refuse_the_rest(stack):
+    api, _, _ = stack
+    promo = {
+        "code": code("TWIN"),
+        "description": "twin",
+        "kind": "percentage",
+        "value": "0.05",
+        "coupon": True,
+    }
+    region = {"code": "SE", "name": "Sweden", "country": "SE"}
+    for path, body in (("/promotions", promo), ("/tax/regions", region)):
+        answers = await asyncio.gather(*(api.post(path, json=body) for _ in range(6)))
+        assert sorted(r.status_code for r in answers) == [201] + [409] * 5, [r.text for r in answers]
+    late = promo | {"code": code("LATE"), "valid_to": "2020-01-01T00:00:00Z"}  # ends before it starts (now)
+    refused = await api.post("/promotions", json=late)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_body")

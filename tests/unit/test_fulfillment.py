@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from domain.fulfillment import plan_fulfillments
 from domain.money import distribute
 from domain.orders import Reservation
+from domain.promotions import Promotion, PromotionKind
 from domain.quote import PricedItem, build_quote
 
 
@@ -55,7 +57,13 @@ def test_parts_always_add_up_to_the_order_total(lines, warehouses, currency, dat
         PricedItem(sku=f"S{i}", name="x", quantity=q, unit_price=p * step, tax_rate=Decimal("0.2"))
         for i, (q, p) in enumerate(lines)
     ]
-    quote = build_quote(items, currency, True, 5 * step, Decimal("0.2"))
+    inclusive = data.draw(st.booleans())
+    off = data.draw(st.integers(0, 100)) * step  # an order discount to spread over the parcels
+    promo = Promotion(code="OFF", description="", kind=PromotionKind.FIXED_AMOUNT, value=off,
+                      valid_from=datetime(2020, 1, 1, tzinfo=UTC))  # fmt: skip
+    quote = build_quote(
+        items, currency, inclusive, 5 * step, Decimal("0.2"), promotions=[promo] if off else []
+    )
     reservations = []
     for item in items:  # spread each line's units over some of the warehouses
         left = item.quantity
@@ -66,6 +74,13 @@ def test_parts_always_add_up_to_the_order_total(lines, warehouses, currency, dat
             left -= take
     plan = plan_fulfillments(quote, reservations)
     assert sum(f.amount for f in plan) == quote.grand_total
+    for f in plan:  # each parcel's invoice adds up on its own
+        for ln in f.lines:
+            assert ln.net + ln.tax == ln.total
+            assert ln.unit_price * ln.quantity - ln.discount == (ln.total if inclusive else ln.net)
+    for line in quote.lines:
+        parts = [ln for f in plan for ln in f.lines if ln.sku == line.sku]
+        assert sum(ln.discount for ln in parts) == line.discount and sum(ln.tax for ln in parts) == line.tax
     assert all(f.amount == f.amount.quantize(step) and f.amount >= 0 for f in plan)
     assert {f.warehouse for f in plan} == {r.warehouse for r in reservations}
 

@@ -91,6 +91,8 @@ def test_why_a_promotion_does_not_apply(fields, at, subtotal, reason):
         ("EL123456789", "GR", True),  # Greek VAT numbers start with EL
         ("IT01234567890", "IT", False),  # same member state as the seller: Italian VAT
         ("DE123456789", "US", False),  # an export, not an intra-EU supply
+        ("DE123456789", "IT", False),  # the goods stay in Italy: Italian VAT
+        ("IT01234567890", "DE", False),  # registered in Italy, not where the goods go
         ("GB123456789", "GB", False),  # not an EU VAT number
         (None, "DE", False),  # a consumer
     ],

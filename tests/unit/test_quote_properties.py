@@ -32,17 +32,26 @@ def quotes(draw: st.DrawFn) -> tuple[list[PricedItem], Quote]:
         )
         for i in range(draw(st.integers(1, 8)))
     ]
+    inclusive = draw(st.booleans())
     quote = build_quote(
         items,
         currency,
-        prices_include_tax=draw(st.booleans()),
+        prices_include_tax=inclusive,
         shipping_price=draw(money),
         shipping_tax_rate=draw(st.sampled_from(RATES)),
         rounding=draw(st.sampled_from(list(Rounding))),
         promotions=draw(promotions(currency, [it.sku for it in items])),
         reverse_charge=draw(st.booleans()),
     )
-    return items, quote
+    # Under reverse charge, inclusive prices become net ones: tell the tests what was shown.
+    shown = [
+        it.model_copy(update={"unit_price": q.unit_price}) for it, q in zip(items, quote.lines, strict=True)
+    ]
+    assert quote.reverse_charge or shown == items
+    if quote.reverse_charge and inclusive:
+        for it, ln in zip(items, quote.lines, strict=True):
+            assert abs(ln.unit_price - it.unit_price / (1 + it.tax_rate)) <= quantum(currency) / 2
+    return shown, quote
 
 
 @st.composite
@@ -113,10 +122,8 @@ def test_each_line_splits_into_net_and_tax(basket):
         assert ln.tax >= 0
         shown = it.unit_price * it.quantity - ln.discount  # tax is on the discounted price
         if q.reverse_charge:
-            assert ln.tax == 0 and ln.tax_rate == 0
-            # an inclusive price gives up exactly the VAT it contained, to the minor unit
-            exact = shown / (1 + it.tax_rate) if q.prices_include_tax else shown
-            assert abs(ln.total - exact) <= quantum(q.currency) / 2
+            assert ln.tax == 0 and ln.tax_rate == 0 and ln.total == ln.net == shown
+            assert not q.prices_include_tax  # a reverse-charged quote is net, lines and invoice alike
             continue
         if q.prices_include_tax:
             assert ln.total == shown  # the customer pays exactly the shown price

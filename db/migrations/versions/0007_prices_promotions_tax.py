@@ -36,11 +36,15 @@ def upgrade() -> None:
         sa.Column("rounding", sa.String(10), server_default="half_up", nullable=False),
         sa.UniqueConstraint("country", "subdivision", name="tax_region_place"),
     )
+    # The old country-wide US rows were 0% placeholders: US sales tax is per state now, and
+    # the reference data adds those states.
+    op.execute("DELETE FROM tax_rates WHERE country = 'US'")
     op.execute(
         "INSERT INTO tax_regions (code, name, country) "
         "SELECT DISTINCT country, country, country FROM tax_rates"
     )
     op.rename_table("tax_rates", "tax_rates_by_country")
+    op.execute("ALTER INDEX tax_rates_pkey RENAME TO tax_rates_by_country_pkey")
     op.create_table(
         "tax_rates",
         sa.Column("id", sa.BigInteger(), primary_key=True),
@@ -123,6 +127,7 @@ def upgrade() -> None:
             "usage_limit IS NULL OR times_used <= usage_limit", name="coupon_not_over_consumed"
         ),
         sa.CheckConstraint("times_used >= 0 AND value >= 0", name="promotion_not_negative"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="promotion_validity"),
     )
     op.create_table(
         "coupon_redemptions",
@@ -154,6 +159,7 @@ def downgrade() -> None:
     op.drop_table("price_list_prices")
     op.drop_table("price_lists")
     op.rename_table("tax_rates", "tax_rates_dated")
+    op.execute("ALTER INDEX tax_rates_pkey RENAME TO tax_rates_dated_pkey")
     op.create_table(
         "tax_rates",
         sa.Column("country", sa.String(2), primary_key=True),
