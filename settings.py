@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,8 @@ class ChannelConfig(BaseModel):
     backorder_policy: BackorderPolicy = BackorderPolicy.CANCEL
     allocation_rules: tuple[AllocationRule, ...] = DEFAULT_RULES
     split_shipments: bool = True
+    # None: the general return window applies.
+    return_window: timedelta | None = None
 
 
 def _default_channels() -> dict[str, ChannelConfig]:
@@ -68,6 +71,12 @@ class Settings(BaseSettings):
 
     # Every deadline is a setting.
     return_window: timedelta = timedelta(days=30)
+    return_decision_timeout: timedelta = timedelta(days=7)
+    return_receipt_timeout: timedelta = timedelta(days=30)
+    # Returns worth up to this much (in the order's currency) are approved without support,
+    # as are those whose reason is the seller's fault (damaged, wrong item, not as described).
+    return_auto_approve_limit: Decimal = Decimal(100)
+    refund_shipping_on_full_return: bool = True
     backorder_wait_limit: timedelta = timedelta(days=14)
     # How often a waiting backorder looks at the stock itself, in case a wake-up was lost.
     backorder_recheck_interval: timedelta = timedelta(hours=1)

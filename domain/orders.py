@@ -189,6 +189,13 @@ class OrderStart(Contract):
     unpaid_order_expiry: timedelta = timedelta(days=3)
     authorization_validity: timedelta = timedelta(days=7)
     expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
+    # Returns: how long support may take to decide, how long the parcel may take to come
+    # back, up to which value (in the order's currency) a return needs no person, and
+    # whether the original shipping is refunded when the whole order comes back.
+    return_decision_timeout: timedelta = timedelta(days=7)
+    return_receipt_timeout: timedelta = timedelta(days=30)
+    return_auto_approve_limit: Decimal = Decimal(100)
+    refund_shipping_on_full_return: bool = True
 
 
 class OrderOutcome(Contract):

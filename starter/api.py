@@ -23,6 +23,7 @@ from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
 from starter.pricing_api import router as pricing_router
 from starter.refunds_api import router as refunds_router
+from starter.returns_api import router as returns_router
 from starter.services import Services, Svc
 from starter.webhooks_api import router as webhooks_router
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(invoices_router)
     app.include_router(refunds_router)
     app.include_router(pricing_router)
+    app.include_router(returns_router)
     app.include_router(webhooks_router)
 
     @app.get("/health")

@@ -71,7 +71,9 @@ async def place_order(
                 external_id=request.external_id,
                 customer_id=request.customer.id,
                 acceptance_timeout=settings.acceptance_timeout,
-                return_window=settings.return_window,
+                return_window=settings.return_window
+                if channel.return_window is None
+                else channel.return_window,
                 backorder_wait_limit=settings.backorder_wait_limit,
                 backorder_policy=channel.backorder_policy,
                 backorder_recheck_interval=settings.backorder_recheck_interval,
@@ -79,6 +81,10 @@ async def place_order(
                 unpaid_order_expiry=settings.unpaid_order_expiry,
                 authorization_validity=settings.authorization_validity,
                 expired_authorization=settings.expired_authorization,
+                return_decision_timeout=settings.return_decision_timeout,
+                return_receipt_timeout=settings.return_receipt_timeout,
+                return_auto_approve_limit=settings.return_auto_approve_limit,
+                refund_shipping_on_full_return=settings.refund_shipping_on_full_return,
             ),
             id=workflow_id_for(request.order_id),
             task_queue=settings.task_queue,

@@ -29,8 +29,9 @@ with workflow.unsafe.imports_passed_through():
         VoidInput,
     )
     from activities.refunds import RefundActivities, RefundInput, RefundOutcome
+    from activities.returns import OpenReturnInput, ReturnActivities
     from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
-    from domain.errors import ErrorCode
+    from domain.errors import ErrorCode, OrdinoError
     from domain.fulfillment import Fulfillment
     from domain.money import is_minor_unit, round_money
     from domain.orders import (
@@ -45,8 +46,18 @@ with workflow.unsafe.imports_passed_through():
         PlaceOrder,
         RefundRequest,
     )
+    from domain.returns import (
+        ReturnPolicy,
+        ReturnRequest,
+        ReturnStatus,
+        auto_approved,
+        check_returnable,
+        goods_worth,
+        returnable,
+    )
     from domain.status import OrderStatus
     from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
+    from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
     from workflows.search_attributes import ORDER_STATUS
 
 STEP_TIMEOUT = timedelta(seconds=30)
@@ -80,6 +91,14 @@ class OrderWorkflow:
         self._refunding = asyncio.Lock()
         self._payment_events: dict[str, PaymentEvent] = {}
         self._invoice_number: str | None = None
+        # Returns: id per request reference, units each SKU has in returns that are not
+        # refused, where the next return's share of each line starts, and those still open.
+        self._returns: dict[str, str] = {}
+        self._units_in_returns: dict[str, int] = {}
+        self._return_offsets: dict[str, int] = {}
+        self._open_returns: set[str] = set()
+        self._return_tasks: list[asyncio.Task[None]] = []
+        self._return_window_ends: datetime | None = None
 
     # --- messages -----------------------------------------------------------------
 
@@ -164,6 +183,75 @@ class OrderWorkflow:
                 f"At most {refundable} can be refunded", {"refundable": str(refundable)},
                 type=ErrorCode.REFUND_EXCEEDS_CAPTURED.value,
             )  # fmt: skip
+
+    @workflow.update
+    async def request_return(self, request: ReturnRequest) -> str:
+        """Record a return and start its workflow; answers with the return's id."""
+        if request.reference in self._returns:
+            return self._returns[request.reference]
+        assert self._accepted is not None and self._request is not None
+        start, quote = self._start, self._accepted.quote
+        return_id = f"{start.order_id}-R{len(self._returns) + 1}"
+        self._returns[request.reference] = return_id
+        units = {line.sku: line.quantity for line in request.lines}
+        before = {sku: self._return_offsets.get(sku, 0) for sku in units}
+        for sku, n in units.items():
+            self._units_in_returns[sku] = self._units_in_returns.get(sku, 0) + n
+            self._return_offsets[sku] = before[sku] + n
+        value = goods_worth(quote, units, before)
+        policy = ReturnPolicy(auto_approve_limit=start.return_auto_approve_limit)
+        approved = auto_approved(request, value, policy)
+        await self._step(
+            ReturnActivities.open_return,
+            OpenReturnInput(order_id=start.order_id, return_id=return_id, request=request, approved=approved,
+                            value=value, at=workflow.now()),
+        )  # fmt: skip
+        child = await workflow.start_child_workflow(
+            ReturnWorkflow.run,
+            ReturnStart(
+                order_id=start.order_id, return_id=return_id, request=request, quote=quote,
+                ordered={ln.sku: ln.quantity for ln in quote.lines}, returned_before=before,
+                approved_by_rules=approved, value=value,
+                refund_shipping_on_full_return=start.refund_shipping_on_full_return,
+                payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
+                receipt_timeout=start.return_receipt_timeout,
+            ),
+            id=return_workflow_id(return_id),
+        )  # fmt: skip
+        self._open_returns.add(return_id)
+        self._return_tasks.append(asyncio.create_task(self._settle_return(return_id, units, child)))
+        return return_id
+
+    @request_return.validator
+    def _validate_return(self, request: ReturnRequest) -> None:
+        if request.reference in self._returns:
+            return  # the same request again: answered with the same return
+        if self._status is not OrderStatus.DELIVERED or self._accepted is None:
+            raise ApplicationError(
+                f"Order {self._start.order_id} is {self._status.value}: returns start once it is delivered",
+                type=ErrorCode.NOT_DELIVERED.value,
+            )
+        if self._return_window_ends is None or workflow.now() >= self._return_window_ends:
+            raise ApplicationError(
+                f"The return window of order {self._start.order_id} has closed",
+                type=ErrorCode.RETURN_WINDOW_CLOSED.value,
+            )
+        ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
+        try:
+            check_returnable(request.lines, returnable(ordered, self._units_in_returns))
+        except OrdinoError as err:
+            raise ApplicationError(err.message, err.details, type=err.code.value) from None
+
+    async def _settle_return(self, return_id: str, units: dict[str, int], child: Any) -> None:
+        """When a return closes: its money joins the order's books, and the units of a refused
+        or expired return may be returned again."""
+        outcome: ReturnOutcome = await child
+        self._captured += outcome.charged
+        self._refunds[return_id] = outcome.refunded
+        if outcome.status in (ReturnStatus.REJECTED, ReturnStatus.EXPIRED):
+            for sku, n in units.items():
+                self._units_in_returns[sku] -= n
+        self._open_returns.discard(return_id)
 
     @workflow.signal
     def payment_event(self, event: PaymentEvent) -> None:
@@ -273,7 +361,15 @@ class OrderWorkflow:
 
         await self._follow_parcels()
 
-        if start.return_window > timedelta(0):
+        if workflow.patched("returns"):
+            # Returns may be requested until the window closes; the order completes once
+            # every one of them is closed too.
+            self._return_window_ends = workflow.now() + start.return_window
+            self._publish()
+            if start.return_window > timedelta(0):
+                await workflow.sleep(start.return_window, summary="return window")
+            await workflow.wait_condition(lambda: not self._open_returns)
+        elif start.return_window > timedelta(0):
             self._publish()
             await workflow.sleep(start.return_window, summary="return window")
         await self._record("completed", "order_completed", OrderStatus.COMPLETED)

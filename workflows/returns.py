@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.returns import (
         CloseReturnInput,
         DecideReturnInput,
-        OpenReturnInput,
         QuoteReplacementInput,
         ReceiveReturnInput,
         ReturnActivities,
@@ -42,6 +41,10 @@ with workflow.unsafe.imports_passed_through():
         whole_order_back,
     )
     from workflows.steps import run_step
+
+
+def return_workflow_id(return_id: str) -> str:
+    return f"return-{return_id}"
 
 
 class ReturnStart(Contract):
@@ -120,12 +123,8 @@ class ReturnWorkflow:
 
     @workflow.run
     async def run(self, start: ReturnStart) -> ReturnOutcome:
+        """The order workflow has recorded the request (approved by the rules or not)."""
         req = start.request
-        await self._step(
-            ReturnActivities.open_return,
-            OpenReturnInput(order_id=start.order_id, return_id=start.return_id, request=req,
-                            approved=start.approved_by_rules, value=start.value, at=workflow.now()),
-        )  # fmt: skip
         if not start.approved_by_rules:
             if not await self._wait(lambda: self._decision is not None, start.decision_timeout):
                 return await self._close(ReturnStatus.EXPIRED, reason="no decision in time")

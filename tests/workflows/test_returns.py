@@ -3,46 +3,57 @@ label, inspection at the warehouse, refunds with credit notes, exchanges, and de
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from db.models import CreditNote, Invoice, Payment, ReturnLineRow, ReturnRow, StockMovement
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
 from domain.returns import Decision, ReceiveReturn, ReturnRequest, ReturnStatus
+from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.orders import order_body
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
-from workflows.returns import ReturnStart, ReturnWorkflow
+from workflows.returns import ReturnWorkflow, return_workflow_id
 
 
-async def delivered(env, lines: list[tuple[str, int]]) -> AcceptedOrder:
-    """An order that reached its customer (and, with no return window, completed)."""
+class Delivered:
+    """An order that reached its customer, inside its return window."""
+
+    def __init__(self, env, handle: WorkflowHandle, accepted: AcceptedOrder) -> None:
+        self.env, self.handle, self.accepted = env, handle, accepted
+        self.order_id = accepted.order_id
+
+    async def request(self, body: dict, reference: str = "RMA-1") -> WorkflowHandle:
+        request = ReturnRequest.model_validate({"reference": reference} | body)
+        return_id = await self.handle.execute_update(OrderWorkflow.request_return, request, id=reference)
+        return self.env[0].client.get_workflow_handle_for(ReturnWorkflow.run, return_workflow_id(return_id))
+
+    async def completes(self) -> OrderOutcome:
+        return await self.handle.result()
+
+
+async def delivered(env, lines: list[tuple[str, int]], **start: object) -> Delivered:
     request = PlaceOrder.model_validate(order_body(lines))
-    handle = await start_order(env, request, return_window=timedelta(0))
+    handle = await start_order(env, request, return_window=timedelta(days=14), start_overrides=start)
     accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
     for tn in await wait_for_parcels(handle):
         await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
-    await handle.result()
-    return accepted
+    await reaches(handle, OrderStatus.DELIVERED)
+    return Delivered(env, handle, accepted)
 
 
-async def start_return(env, order: AcceptedOrder, request: dict, *, approved: bool = True, before=None):
-    body = ReturnRequest.model_validate({"reference": "RMA-1"} | request)
-    return_id = f"{order.order_id}-R{uuid.uuid4().hex[:4]}"
-    start = ReturnStart(
-        order_id=order.order_id, return_id=return_id, request=body, quote=order.quote,
-        ordered={ln.sku: ln.quantity for ln in order.quote.lines}, returned_before=before or {},
-        approved_by_rules=approved, value=Decimal(0), payment_token="tok_visa",
-        decision_timeout=timedelta(days=7), receipt_timeout=timedelta(days=30),
-    )  # fmt: skip
-    client, queue = env[0].client, env[1]
-    return await client.start_workflow(ReturnWorkflow.run, start, id=f"return-{return_id}", task_queue=queue)
+async def reaches(handle: WorkflowHandle, status: OrderStatus) -> None:
+    for _ in range(200):
+        if (await handle.query(OrderWorkflow.progress)).status is status:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the order did not become {status}")
 
 
 def receipt(*items: tuple[str, int, str]) -> ReceiveReturn:
@@ -59,7 +70,7 @@ def credit_notes(db, order_id: str) -> list[Decimal]:
 async def test_a_return_approved_by_the_rules_is_restocked_written_off_and_refunded(env, db, catalog):
     sku = catalog({"MIL": 5}, price="10.00")
     order = await delivered(env, [(sku, 3)])
-    handle = await start_return(env, order, {"lines": [{"sku": sku, "quantity": 2, "reason": "damaged"}]})
+    handle = await order.request({"lines": [{"sku": sku, "quantity": 2, "reason": "damaged"}]})
     outcome = await handle.execute_update(
         ReturnWorkflow.receive, receipt((sku, 1, "resellable"), (sku, 1, "damaged"))
     )
@@ -78,14 +89,13 @@ async def test_a_return_approved_by_the_rules_is_restocked_written_off_and_refun
         row = s.get(ReturnRow, outcome.return_id)
     assert kinds[-3:] == ["return", "return", "write_off"]
     assert row is not None and row.status == "closed" and row.label_tracking_number.startswith("RSBX")
+    assert (await order.completes()).status is OrderStatus.COMPLETED
 
 
 async def test_support_decides_and_only_sellable_goods_are_refunded_for_a_change_of_mind(env, db, catalog):
     sku = catalog({"MIL": 5}, price="10.00")
-    order = await delivered(env, [(sku, 2)])
-    handle = await start_return(
-        env, order, {"lines": [{"sku": sku, "quantity": 2, "reason": "changed_mind"}]}, approved=False
-    )
+    order = await delivered(env, [(sku, 2)], return_auto_approve_limit=Decimal(0))
+    handle = await order.request({"lines": [{"sku": sku, "quantity": 2, "reason": "changed_mind"}]})
     with pytest.raises(WorkflowUpdateFailedError) as early:
         await handle.execute_update(ReturnWorkflow.receive, receipt((sku, 2, "resellable")))
     assert early.value.cause.type == "illegal_transition"
@@ -101,45 +111,85 @@ async def test_support_decides_and_only_sellable_goods_are_refunded_for_a_change
         ReturnWorkflow.receive, receipt((sku, 1, "resellable"), (sku, 1, "damaged"))
     )
     # The customer damaged one: it is written off and not refunded. The whole order did not
-    # come back, so the shipping stays paid.
+    # come back (not all of it was accepted), so the shipping stays paid.
     assert (outcome.accepted, outcome.refunded) == ({sku: 1}, Decimal("10.00"))
     with db.reader() as s:
         line = s.scalars(select(ReturnLineRow).where(ReturnLineRow.return_id == outcome.return_id)).one()
     assert (line.resellable, line.damaged, line.accepted) == (1, 1, 1)
+    await order.completes()
 
 
-async def test_a_rejected_return_and_one_that_never_arrives_close_without_money(env, db, catalog):
+async def test_refusals_say_why_and_the_order_waits_for_its_returns(env, db, catalog):
     sku = catalog({"MIL": 5})
-    order = await delivered(env, [(sku, 2)])
+    order = await delivered(env, [(sku, 2)], return_auto_approve_limit=Decimal(0))
     lines = {"lines": [{"sku": sku, "quantity": 1, "reason": "changed_mind"}]}
-    rejected = await start_return(env, order, lines, approved=False)
+    for body, code in [
+        ({"lines": [{"sku": sku, "quantity": 3, "reason": "damaged"}]}, "quantity_exceeds_returnable"),
+        ({"lines": [{"sku": "NOT-OURS", "quantity": 1, "reason": "damaged"}]}, "not_in_order"),
+    ]:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await order.request(body, reference="RMA-X")
+        assert refused.value.cause.type == code
+
+    rejected = await order.request(lines)
     await rejected.execute_update(ReturnWorkflow.decide, Decision(approve=False, reason="used item"))
     assert (await rejected.result()).status is ReturnStatus.REJECTED
 
-    lost = await start_return(env, order, lines | {"reference": "RMA-2"})
+    # Approved, but the parcel never comes: the order waits past its window for the return.
+    lost = await order.request(
+        {"lines": [{"sku": sku, "quantity": 2, "reason": "damaged"}]}, reference="RMA-2"
+    )
     before = await env[0].get_current_time()
-    outcome = await lost.result()  # 30 days pass without a parcel
+    assert (await order.completes()).status is OrderStatus.COMPLETED
+    assert await env[0].get_current_time() - before >= timedelta(days=30)  # the receipt deadline, not 14 days
+    outcome = await lost.result()
     assert outcome.status is ReturnStatus.EXPIRED and outcome.refunded == 0
-    assert await env[0].get_current_time() - before >= timedelta(days=30)
     assert credit_notes(db, order.order_id) == []
+
+
+async def test_no_return_before_delivery_or_after_the_window(env, catalog):
+    sku = catalog({"MIL": 5})
+    request = PlaceOrder.model_validate(order_body([(sku, 2)]))
+    handle = await start_order(env, request, return_window=timedelta(days=14))
+    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    order = Delivered(env, handle, accepted)
+    damaged = {"lines": [{"sku": sku, "quantity": 1, "reason": "damaged"}]}
+    [tn] = await wait_for_parcels(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as early:
+        await order.request(damaged)
+    assert early.value.cause.type == "not_delivered"
+
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    await reaches(handle, OrderStatus.DELIVERED)
+    pending = await order.request(damaged)
+    await env[0].sleep(timedelta(days=15))  # the window closes; the open return keeps the order alive
+    with pytest.raises(WorkflowUpdateFailedError) as late:
+        await order.request(damaged, reference="RMA-2")
+    assert late.value.cause.type == "return_window_closed"
+    assert (await order.completes()).status is OrderStatus.COMPLETED  # once the return expired
+    assert (await pending.result()).status is ReturnStatus.EXPIRED
 
 
 async def test_the_whole_order_back_refunds_the_shipping_too(env, db, catalog):
     a, b = catalog({"MIL": 5}, price="10.00"), catalog({"MIL": 5}, price="3.33")
     order = await delivered(env, [(a, 1), (b, 3)])
-    first = await start_return(env, order, {"lines": [{"sku": b, "quantity": 1, "reason": "wrong_item"}]})
+    first = await order.request({"lines": [{"sku": b, "quantity": 1, "reason": "wrong_item"}]})
     one = await first.execute_update(ReturnWorkflow.receive, receipt((b, 1, "resellable")))
-    rest = await start_return(
-        env, order,
-        {"reference": "RMA-2", "lines": [{"sku": a, "quantity": 1, "reason": "wrong_item"},
-                                         {"sku": b, "quantity": 2, "reason": "wrong_item"}]},
-        before=one.accepted,
-    )  # fmt: skip
+    rest = await order.request(
+        {
+            "lines": [
+                {"sku": a, "quantity": 1, "reason": "wrong_item"},
+                {"sku": b, "quantity": 2, "reason": "wrong_item"},
+            ]
+        },
+        reference="RMA-2",
+    )
     two = await rest.execute_update(
         ReturnWorkflow.receive, receipt((a, 1, "resellable"), (b, 2, "resellable"))
     )
     # 3.33 + (10.00 + 6.66) + 4.90 shipping: every cent the customer paid, no more.
-    assert one.refunded + two.refunded == order.quote.grand_total == Decimal("24.89")
+    assert one.refunded + two.refunded == order.accepted.quote.grand_total == Decimal("24.89")
+    await order.completes()
 
 
 async def test_exchanges_ship_a_replacement_and_settle_the_difference(env, db, catalog):
@@ -148,7 +198,7 @@ async def test_exchanges_ship_a_replacement_and_settle_the_difference(env, db, c
     swap = {"resolution": "exchange", "lines": [
         {"sku": cheap, "quantity": 1, "reason": "changed_mind", "exchange_sku": dear},
         {"sku": same, "quantity": 1, "reason": "damaged"}]}  # fmt: skip
-    handle = await start_return(env, order, swap)
+    handle = await order.request(swap)
     outcome = await handle.execute_update(
         ReturnWorkflow.receive, receipt((cheap, 1, "resellable"), (same, 1, "damaged"))
     )
@@ -163,11 +213,12 @@ async def test_exchanges_ship_a_replacement_and_settle_the_difference(env, db, c
     assert sum(captures) == sum(i.grand_total for i in invoices)  # every capture invoiced, to the cent
     assert stock_of(db, dear) == {"MIL": (4, 0)}  # the replacement left the warehouse
     assert stock_of(db, same) == {"MIL": (3, 0)}  # one sold, one written off, one replacement sent
+    await order.completes()
 
     pricey = await delivered(env, [(dear, 1)])
     line = {"sku": dear, "quantity": 1, "reason": "changed_mind", "exchange_sku": cheap}
-    down = {"resolution": "exchange", "lines": [line]}
-    back = await start_return(env, pricey, down)
+    back = await pricey.request({"resolution": "exchange", "lines": [line]})
     cheaper = await back.execute_update(ReturnWorkflow.receive, receipt((dear, 1, "resellable")))
     assert (cheaper.charged, cheaper.refunded) == (Decimal(0), Decimal("15.00"))
     assert credit_notes(db, pricey.order_id) == [Decimal("15.00")]
+    await pricey.completes()
