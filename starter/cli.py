@@ -11,6 +11,7 @@ from starter.cli_inventory import inventory_app
 from starter.cli_invoices import invoices_app
 from starter.cli_orders import orders_app
 from starter.cli_pricing import prices_app, promotions_app, quote, tax_app
+from starter.cli_returns import returns_app
 from starter.cli_support import console, db_url, load_settings
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.add_typer(invoices_app, name="invoices")
 app.add_typer(prices_app, name="prices")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(tax_app, name="tax")
+app.add_typer(returns_app, name="returns")
 app.command()(quote)
 
 

@@ -8,9 +8,11 @@ from datetime import timedelta
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner
 
-from settings import Settings
+from settings import Settings, get_settings
 from starter.api import Services, create_app
+from starter.cli import app
 from worker import build_worker
 
 
@@ -30,3 +32,19 @@ async def stack(dev_env: WorkflowEnvironment, db, settings: Settings):
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
     ):
         yield api, dev_env.client, stack_settings
+
+
+@pytest.fixture
+def ordino(database_url, dev_env, monkeypatch):
+    """Run `ordino ...` against the test database and dev server; answers the click result."""
+    monkeypatch.setenv("ORDINO_DATABASE_URL", database_url)
+    monkeypatch.setenv("ORDINO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, list(args))
+
+    yield run
+    get_settings.cache_clear()

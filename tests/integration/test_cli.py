@@ -6,29 +6,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-import pytest
-from typer.testing import CliRunner
-
 from activities.intake import AcceptOrderInput, IntakeActivities
 from domain.orders import PlaceOrder
-from settings import get_settings
-from starter.cli import app
 from tests.orders import order_body
-
-
-@pytest.fixture
-def ordino(database_url, dev_env, monkeypatch):
-    monkeypatch.setenv("ORDINO_DATABASE_URL", database_url)
-    monkeypatch.setenv("ORDINO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(app, list(args))
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_receive_adjust_and_read_the_ledger(ordino, catalog):

@@ -4,6 +4,7 @@ credit note gives the money back."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -128,3 +129,25 @@ async def test_support_approves_and_refusals_carry_a_code(shop, catalog):
         {"sku": sku, "quantity": 1, "outcome": "resellable"}]})  # fmt: skip
     # The whole order came back: the shipping is refunded too.
     assert received.json()["refunded"] == str(Decimal("120.00") + Decimal("4.90"))
+
+
+async def test_support_takes_a_return_from_the_terminal(shop, catalog, ordino):
+    api, settings = shop
+    sku = catalog({"MIL": 5}, price="20.00")
+    order = await delivered_order(api, settings, [(sku, 2)])
+    requested = await asyncio.to_thread(
+        ordino, "returns", "request", order["id"], "--line", f"{sku}:1:damaged", "--reference", "CLI-1"
+    )
+    assert requested.exit_code == 0, requested.output
+    return_id = f"{order['id']}-R1"
+    assert return_id in requested.output and "approved" in requested.output
+    assert return_id in (await asyncio.to_thread(ordino, "returns", "list")).output
+    received = await asyncio.to_thread(
+        ordino, "returns", "receive", return_id, "--warehouse", "MIL", "--item", f"{sku}:1:damaged"
+    )
+    assert received.exit_code == 0, received.output
+    assert "refunded 20.00" in received.output
+    bad = await asyncio.to_thread(
+        ordino, "returns", "receive", return_id, "--warehouse", "MIL", "--item", "x"
+    )
+    assert bad.exit_code != 0

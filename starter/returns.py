@@ -1,0 +1,84 @@
+"""Return commands shared by the API and the CLI. Requesting a return is an update of the
+order's workflow (which checks the return window and the quantities); deciding and
+receiving are updates of the return's own workflow. Each happens whole, or is refused
+with a code and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from db import order_views
+from db import return_views as views
+from db.engine import Database
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import workflow_id_for
+from domain.returns import Decision, ReceiveReturn, ReturnRequest
+from starter.intake import business_error
+from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow, return_workflow_id
+
+T = TypeVar("T")
+
+
+async def _updated(call: Callable[[], Awaitable[T]], closed: OrdinoError) -> T:
+    try:
+        return await call()
+    except WorkflowUpdateFailedError as err:
+        raise business_error(err) from err
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise closed from err
+        raise
+
+
+async def view(db: Database, return_id: str) -> views.ReturnView:
+    def read() -> views.ReturnView | None:
+        with db.reader() as s:
+            return views.return_view(s, return_id)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.RETURN_NOT_FOUND, f"No return {return_id}", {"return_id": return_id})
+    return found
+
+
+async def request(client: Client, db: Database, order_id: str, body: ReturnRequest) -> views.ReturnView:
+    def exists() -> bool:
+        with db.reader() as s:
+            return order_views.order_exists(s, order_id)
+
+    if not await run_in_threadpool(exists):
+        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+    handle = client.get_workflow_handle(workflow_id_for(order_id))
+    closed = OrdinoError(
+        ErrorCode.RETURN_WINDOW_CLOSED, f"Order {order_id} is closed: its return window is over"
+    )
+    return_id: str = await _updated(
+        lambda: handle.execute_update(
+            OrderWorkflow.request_return, body, id=f"return:{body.reference}", result_type=str
+        ),
+        closed,
+    )
+    return await view(db, return_id)
+
+
+async def decide(client: Client, db: Database, return_id: str, decision: Decision) -> views.ReturnView:
+    before = await view(db, return_id)
+    handle = client.get_workflow_handle(return_workflow_id(return_id))
+    closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
+    await _updated(lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
+    return await view(db, return_id)
+
+
+async def receive(client: Client, db: Database, return_id: str, receipt: ReceiveReturn) -> views.ReturnView:
+    """Answers once the refund or the replacement is done."""
+    before = await view(db, return_id)
+    handle = client.get_workflow_handle(return_workflow_id(return_id))
+    closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
+    await _updated(lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
+    return await view(db, return_id)
