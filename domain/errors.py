@@ -29,6 +29,13 @@ class ErrorCode(StrEnum):
     CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
     UNKNOWN_PAYMENT = "unknown_payment"
     NEGATIVE_STOCK = "negative_stock"
+    UNDELIVERABLE_ADDRESS = "undeliverable_address"
+    NOT_PACKING = "not_packing"
+    UNKNOWN_FULFILLMENT = "unknown_fulfillment"
+    ADDRESS_LOCKED = "address_locked"
+    SHIPMENT_NOT_FOUND = "shipment_not_found"
+    NOT_DELIVERED = "not_delivered"
+    FEEDBACK_EXISTS = "feedback_exists"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -57,6 +64,13 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CREDIT_NOTE_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_PAYMENT: 404,
     ErrorCode.NEGATIVE_STOCK: 409,
+    ErrorCode.UNDELIVERABLE_ADDRESS: 422,
+    ErrorCode.NOT_PACKING: 409,
+    ErrorCode.UNKNOWN_FULFILLMENT: 404,
+    ErrorCode.ADDRESS_LOCKED: 409,
+    ErrorCode.SHIPMENT_NOT_FOUND: 404,
+    ErrorCode.NOT_DELIVERED: 409,
+    ErrorCode.FEEDBACK_EXISTS: 409,
 }
 
 
