@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_RULES, AllocationRule
 from domain.orders import BackorderPolicy, ExpiredAuthorization
-from domain.tracking import JOURNEY, TrackingStatus
+from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
 
 
 class ChannelConfig(BaseModel):
@@ -87,16 +87,35 @@ class Settings(BaseSettings):
     authorization_validity: timedelta = timedelta(days=7)
     expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
     acceptance_timeout: timedelta = timedelta(minutes=5)
+    # A parcel not delivered this long after booking flags the order late and alerts support.
+    delivery_sla: timedelta = timedelta(days=5)
+    # A lost, damaged or returned parcel is sent again (once; then refunded) or refunded.
+    failed_parcel_policy: ParcelPolicy = ParcelPolicy.RESHIP
+    # How long after delivery the customer is asked for feedback.
+    feedback_delay: timedelta = timedelta(days=3)
+
+    # Customer mail goes out over SMTP; the dev stack and the tests run a local sink.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "Ordino Demo Store <orders@ordino.example>"
+    # Where the dev stack's SMTP sink keeps what it receives (below data_dir).
+    mailbox_dir: str = "mailbox"
 
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.
     carrier_step_delay: timedelta = timedelta(seconds=5)
     carrier_poll_interval: timedelta = timedelta(seconds=1)
     # The milestones the sandbox carrier reports; the benchmark reports delivery alone.
     carrier_journey: tuple[TrackingStatus, ...] = JOURNEY
+    # Sandbox warehouse: how long picking and packing takes in the dev stack.
+    pack_delay: timedelta = timedelta(seconds=5)
 
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
+
+    def tracking_url(self, tracking_number: str) -> str:
+        """Where a customer follows a parcel (sent in the shipment mail)."""
+        return f"{self.api_base_url}/shipments/{tracking_number}"
 
     @property
     def carrier_webhook_url(self) -> str:

@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.fulfillment import FulfillmentActivities
 from activities.intake import IntakeActivities
 from activities.inventory import InventoryActivities
 from activities.invoicing import InvoicingActivities
@@ -21,6 +22,7 @@ from activities.refunds import RefundActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
+from providers.mailer import SmtpMailer
 from providers.sandbox_carrier import SandboxCarrier
 from providers.sandbox_gateway import SandboxGateway
 from settings import Settings
@@ -41,6 +43,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     shipping = ShippingActivities(db, carrier)
     invoicing = InvoicingActivities(db, settings)
     returns = ReturnActivities(db, carrier, settings)
+    fulfillment = FulfillmentActivities(db)
     return [
         IntakeActivities(db, settings).accept_order,
         inventory.release_stock,
@@ -52,10 +55,17 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         payments.settle_payment,
         invoicing.issue_invoice,
         RefundActivities(db, gateway, invoicing).refund_payment,
+        fulfillment.open_fulfillments,
+        fulfillment.confirm_packed,
         shipping.book_shipments,
+        shipping.book_parcel,
+        shipping.cancel_booking,
+        shipping.correct_address,
         shipping.record_tracking,
         OrderLogActivities(db).record_event,
-        NotificationActivities(db, settings).notify_customer,
+        NotificationActivities(
+            db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port)
+        ).notify_customer,
         returns.open_return,
         returns.decide_return,
         returns.send_return_label,

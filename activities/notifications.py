@@ -1,14 +1,20 @@
 """Telling the customer: one message per order and event, rendered from a template and
-written to the outbox in PostgreSQL, from which a mailer sends it."""
+written to the outbox in PostgreSQL, then sent over SMTP and marked sent.
+
+Exactly once, as far as SMTP allows: the outbox row is unique per order and event, and a
+row is sent while its lock is held, then marked sent in the same transaction, so concurrent
+attempts never both send it. A crash after the send but before the commit leaves the row
+unsent and it is sent again, with the same Message-ID, which receivers deduplicate by."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
@@ -16,6 +22,7 @@ from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
 from db.models import CustomerNotification, Order
+from providers.mailer import Mailer, compose
 from settings import Settings
 
 TEMPLATES = Environment(
@@ -50,29 +57,40 @@ class NotifyInput(BaseModel):
     reason: str | None = None
     charged: bool = False
     at: datetime
+    # Tells apart messages of one kind for one order (e.g. one per parcel).
+    subject_key: str | None = None
+    # What the template shows besides the order (tracking number, amount, ...).
+    context: dict[str, Any] = {}
 
 
 class NotificationActivities:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, mailer: Mailer) -> None:
         self._db = db
         self._settings = settings
+        self._mailer = mailer
 
     def _render(self, kind: str, context: dict[str, Any]) -> tuple[str, str]:
         text = TEMPLATES.get_template(f"{kind}.txt").render(**context)
         subject_line, _, body = text.partition("\n\n")
         return subject_line.removeprefix("Subject: ").strip(), body
 
+    def _links(self, order_id: str, context: dict[str, Any]) -> dict[str, str]:
+        links = {"feedback_url": f"{self._settings.api_base_url}/orders/{order_id}/feedback"}
+        if "tracking_number" in context:
+            links["tracking_url"] = self._settings.tracking_url(context["tracking_number"])
+        return links
+
     @activity.defn
     @business_rules
     def notify_customer(self, inp: NotifyInput) -> None:
-        key = f"{inp.order_id}:notify:{inp.kind}"
+        key = f"{inp.order_id}:notify:{inp.kind}" + (f":{inp.subject_key}" if inp.subject_key else "")
         with self._db.transaction() as s:
             order = s.get(Order, inp.order_id)
             assert order is not None, f"order {inp.order_id} has no row"
             reason_text, hint = REASONS.get(inp.reason or "", (inp.reason or "", None))
             subject, body = self._render(inp.kind, {
                 "order": order, "reason_text": reason_text, "retry_hint": hint, "charged": inp.charged,
-                "seller": self._settings.seller_name,
+                "seller": self._settings.seller_name, **self._links(order.id, inp.context), **inp.context,
             })  # fmt: skip
             added = s.execute(
                 insert(CustomerNotification)
@@ -84,3 +102,24 @@ class NotificationActivities:
             if added is not None:
                 order_log.append_event(s, order.id, key, "customer_notified", None, inp.at,
                                        data={"kind": inp.kind, "subject": subject})  # fmt: skip
+        self._send_unsent(inp.order_id)
+
+    def _send_unsent(self, order_id: str) -> None:
+        """Send the order's messages not sent yet, each under its row lock, marked sent in
+        the transaction that holds the lock."""
+        with self._db.reader() as s:
+            pending = list(s.scalars(select(CustomerNotification.id).where(
+                CustomerNotification.order_id == order_id, CustomerNotification.sent_at.is_(None)
+            ).order_by(CustomerNotification.id)))  # fmt: skip
+        for notification_id in pending:
+            with self._db.transaction() as s:
+                row = s.scalars(
+                    select(CustomerNotification)
+                    .where(CustomerNotification.id == notification_id, CustomerNotification.sent_at.is_(None))
+                    .with_for_update(skip_locked=True)
+                ).one_or_none()
+                if row is None:
+                    continue  # sent already, or being sent by another attempt right now
+                self._mailer.send(compose(row.idempotency_key, order_id, self._settings.mail_from,
+                                          row.recipient, row.subject, row.body))  # fmt: skip
+                row.sent_at = datetime.now(UTC)

@@ -34,6 +34,8 @@ class RefundInput(BaseModel):
     reference: str
     actor: str
     at: datetime
+    # Refund against the invoice of this warehouse's parcel only (a parcel that never arrived).
+    warehouse: str | None = None
 
 
 class RefundOutcome(BaseModel):
@@ -53,6 +55,10 @@ class RefundActivities:
         with self._db.reader() as s:
             invoices = list(s.scalars(select(Invoice).where(Invoice.order_id == inp.order_id)
                                       .order_by(Invoice.sequence.desc())))  # fmt: skip
+            if inp.warehouse is not None:
+                invoices = [
+                    i for i in invoices if i.idempotency_key.endswith(f":{inp.warehouse}")
+                ] or invoices
             if not invoices:
                 raise OrdinoError(
                     ErrorCode.NO_CAPTURE, f"Order {inp.order_id} has no captured payment to refund"

@@ -265,13 +265,14 @@ class ReturnActivities:
         booked = []
         for warehouse, grams in parcels.items():
             shipment_id = f"{key}:ship:{warehouse}"
-            booking = self._carrier.book(shipment_id, recipient, grams)
+            booking = self._carrier.book(shipment_id, inp.order_id, warehouse, recipient, grams)
             with self._db.transaction() as s:
                 s.execute(
                     insert(Shipment)
                     .values(id=shipment_id, order_id=inp.order_id, warehouse=warehouse,
                             carrier=booking.carrier, tracking_number=booking.tracking_number,
-                            status=TrackingStatus.BOOKED.value, booked_at=inp.at, updated_at=inp.at)
+                            status=TrackingStatus.BOOKED.value, booked_at=inp.at, updated_at=inp.at,
+                            weight_grams=grams, cost=booking.cost, label_pdf=booking.label_pdf or None)
                     .on_conflict_do_nothing(index_elements=[Shipment.id])
                 )  # fmt: skip
                 stock.ship(s, key, warehouse)

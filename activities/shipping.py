@@ -1,5 +1,6 @@
-"""Booking parcels with the carrier (one per warehouse the order ships from) and recording
-the tracking events the carrier sends back."""
+"""Booking parcels with the carrier (one per warehouse the order ships from, and a
+replacement for one that never arrived), correcting the address the carrier refused, and
+recording the tracking events the carrier sends back."""
 
 from __future__ import annotations
 
@@ -12,19 +13,45 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
+from activities.fulfillment import parcel_weight
 from db import order_log, stock
 from db.engine import Database
 from db.models import Order, Product, Shipment, StockReservation
+from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
-from providers.carrier import Carrier
+from providers.carrier import Booking, BookingRejected, Carrier
 
 log = structlog.get_logger()
 
 
 class BookShipmentsInput(BaseModel):
     order_id: str
+    at: datetime
+
+
+class BookParcelInput(BaseModel):
+    order_id: str
+    warehouse: str
+    at: datetime
+    # A replacement for this (lost, damaged or returned) parcel.
+    replaces: str | None = None
+    # The order's status once booked (shipped), or None to leave it as it is.
+    order_status: OrderStatus | None = None
+
+
+class CorrectAddressInput(BaseModel):
+    order_id: str
+    address: Address
+    actor: str
+    at: datetime
+
+
+class CancelBookingInput(BaseModel):
+    order_id: str
+    tracking_number: str
+    reason: str
     at: datetime
 
 
@@ -61,7 +88,7 @@ class ShippingActivities:
         booked: list[ShipmentBooked] = []
         for warehouse, grams in parcels.items():
             shipment_id = f"{inp.order_id}:ship:{warehouse}"
-            booking = self._carrier.book(shipment_id, recipient, grams)
+            booking = self._carrier.book(shipment_id, inp.order_id, warehouse, recipient, grams)
             with self._db.transaction() as s:
                 s.execute(
                     insert(Shipment)
@@ -99,6 +126,125 @@ class ShippingActivities:
                 )
             )
         return booked
+
+    def _book(self, key: str, order_id: str, warehouse: str, recipient: Address, grams: int) -> Booking:
+        try:
+            return self._carrier.book(key, order_id, warehouse, recipient, grams)
+        except BookingRejected as err:
+            raise OrdinoError(
+                ErrorCode.UNDELIVERABLE_ADDRESS,
+                err.message,
+                {"carrier_code": err.code, "warehouse": warehouse},
+            ) from err
+
+    @activity.defn
+    @business_rules
+    def book_parcel(self, inp: BookParcelInput) -> ShipmentBooked:
+        """Book one warehouse's packed parcel, or a replacement for a parcel that never arrived
+        (its units taken again from free stock). Once per parcel, however often retried."""
+        shipment_id = f"{inp.order_id}:ship:{inp.warehouse}" + (f":re:{inp.replaces}" if inp.replaces else "")
+        with self._db.transaction() as s:
+            order = s.get(Order, inp.order_id)
+            assert order is not None, f"order {inp.order_id} has no row"
+            recipient = Address.model_validate(order.shipping_address)
+            if inp.replaces is None:
+                grams = parcel_weight(s, inp.order_id, inp.warehouse)
+            else:
+                lost = s.scalars(select(Shipment).where(Shipment.tracking_number == inp.replaces)).one()
+                grams = lost.weight_grams or parcel_weight(s, inp.order_id, inp.warehouse)
+                units = dict(
+                    s.execute(
+                        select(StockReservation.sku, StockReservation.quantity).where(
+                            StockReservation.order_id == inp.order_id,
+                            StockReservation.warehouse == inp.warehouse,
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+                stock.reship(s, inp.order_id, shipment_id, inp.warehouse, units)
+        booking = self._book(shipment_id, inp.order_id, inp.warehouse, recipient, grams)
+        with self._db.transaction() as s:
+            s.execute(
+                insert(Shipment)
+                .values(
+                    id=shipment_id,
+                    order_id=inp.order_id,
+                    warehouse=inp.warehouse,
+                    carrier=booking.carrier,
+                    tracking_number=booking.tracking_number,
+                    status=TrackingStatus.BOOKED.value,
+                    booked_at=inp.at,
+                    updated_at=inp.at,
+                    weight_grams=grams,
+                    cost=booking.cost,
+                    label_pdf=booking.label_pdf or None,
+                    replaces=inp.replaces,
+                )
+                .on_conflict_do_nothing(index_elements=[Shipment.id])
+            )
+            if inp.replaces is None:
+                stock.ship(s, inp.order_id, inp.warehouse)
+            order_log.append_event(
+                s,
+                inp.order_id,
+                f"booked:{inp.warehouse}" + (f":re:{inp.replaces}" if inp.replaces else ""),
+                "parcel_reshipped" if inp.replaces else "parcel_booked",
+                inp.order_status,
+                inp.at,
+                data={
+                    "warehouse": inp.warehouse,
+                    "carrier": booking.carrier,
+                    "replaces": inp.replaces,
+                    "tracking_number": booking.tracking_number,
+                    "weight_grams": grams,
+                },
+            )
+        log.info("parcel booked", tracking=booking.tracking_number, replaces=inp.replaces)
+        return ShipmentBooked(
+            shipment_id=shipment_id, carrier=booking.carrier, tracking_number=booking.tracking_number
+        )
+
+    @activity.defn
+    @business_rules
+    def cancel_booking(self, inp: CancelBookingInput) -> None:
+        self._carrier.cancel(inp.tracking_number)
+        with self._db.transaction() as s:
+            s.execute(
+                update(Shipment)
+                .where(Shipment.tracking_number == inp.tracking_number)
+                .values(status="cancelled", updated_at=inp.at)
+            )
+            order_log.append_event(
+                s,
+                inp.order_id,
+                f"unbooked:{inp.tracking_number}",
+                "parcel_cancelled",
+                None,
+                inp.at,
+                reason=inp.reason,
+                data={"tracking_number": inp.tracking_number},
+            )
+
+    @activity.defn
+    @business_rules
+    def correct_address(self, inp: CorrectAddressInput) -> None:
+        with self._db.transaction() as s:
+            order = s.get(Order, inp.order_id, with_for_update=True)
+            assert order is not None, f"order {inp.order_id} has no row"
+            before = order.shipping_address
+            order.shipping_address = inp.address.model_dump(mode="json")
+            key = f"address:{inp.at.isoformat()}"
+            order_log.append_event(
+                s,
+                inp.order_id,
+                key,
+                "address_corrected",
+                None,
+                inp.at,
+                actor=inp.actor,
+                data={"before": before, "after": order.shipping_address},
+            )
 
     @activity.defn
     @business_rules

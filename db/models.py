@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -379,6 +380,24 @@ class CreditNote(IssuedDocument, Base):
     )
 
 
+class Fulfillment(Base):
+    """A warehouse picking and packing one parcel of an order."""
+
+    __tablename__ = "fulfillments"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    warehouse: Mapped[str] = mapped_column(ForeignKey("warehouses.code"))
+    status: Mapped[str] = mapped_column(String(20))
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    packed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    packed_by: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (
+        UniqueConstraint("order_id", "warehouse", name="fulfillments_one_per_warehouse"),
+        CheckConstraint("status IN ('picking', 'packed')", name="fulfillment_status"),
+    )
+
+
 class Shipment(Base):
     __tablename__ = "shipments"
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
@@ -390,6 +409,22 @@ class Shipment(Base):
     booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A reshipment names the parcel that was lost, damaged or returned.
+    replaces: Mapped[str | None] = mapped_column(String(64))
+
+
+class OrderFeedback(Base):
+    """The customer's rating after delivery: one per order."""
+
+    __tablename__ = "order_feedback"
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="feedback_rating_range"),)
 
 
 # --- sandbox providers: the outside world's own books ------------------------------
@@ -420,6 +455,9 @@ class SandboxCarrierParcel(Base):
     next_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = _now()
+    # The warehouse it leaves from, and the statuses it will report ("wait": a silent step).
+    sender: Mapped[str | None] = mapped_column(String(20))
+    journey: Mapped[list[str] | None] = mapped_column(JSONB)
 
 
 # --- returns --------------------------------------------------------------------------

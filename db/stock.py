@@ -310,6 +310,30 @@ def fill_backorders(session: Session, skus: list[str], at: datetime) -> list[str
     return sorted(order_id for order_id in touched if not waiting(session, order_id))
 
 
+def reship(session: Session, order_id: str, key: str, warehouse: str, units: dict[str, int]) -> None:
+    """Take the units of a parcel that never arrived once more from a warehouse's free stock
+    (reserved and shipped in one step), once per key; insufficient_stock if they are not there."""
+    for sku, quantity in sorted(units.items()):
+        if not _ledger(
+            session,
+            f"reship:{key}:{sku}:{warehouse}",
+            sku,
+            warehouse,
+            "shipment",
+            -quantity,
+            0,
+            "replacement parcel",
+            order_id,
+        ):
+            continue  # taken by an earlier attempt
+        if not _change(session, sku, warehouse, -quantity, 0, order_id):
+            raise OrdinoError(
+                ErrorCode.INSUFFICIENT_STOCK,
+                f"{sku} at {warehouse}: not enough free stock to send a replacement",
+                {"sku": sku, "warehouse": warehouse},
+            )
+
+
 def take_back(
     session: Session, sku: str, warehouse: str, quantity: int, resellable: bool, reference: str
 ) -> None:

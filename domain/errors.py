@@ -47,6 +47,12 @@ class ErrorCode(StrEnum):
     NOT_DELIVERED = "not_delivered"
     RETURN_NOT_FOUND = "return_not_found"
     RETURN_MISMATCH = "return_mismatch"
+    UNDELIVERABLE_ADDRESS = "undeliverable_address"
+    NOT_PACKING = "not_packing"
+    UNKNOWN_FULFILLMENT = "unknown_fulfillment"
+    ADDRESS_LOCKED = "address_locked"
+    SHIPMENT_NOT_FOUND = "shipment_not_found"
+    FEEDBACK_EXISTS = "feedback_exists"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -93,6 +99,12 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_DELIVERED: 409,
     ErrorCode.RETURN_NOT_FOUND: 404,
     ErrorCode.RETURN_MISMATCH: 422,
+    ErrorCode.UNDELIVERABLE_ADDRESS: 422,
+    ErrorCode.NOT_PACKING: 409,
+    ErrorCode.UNKNOWN_FULFILLMENT: 404,
+    ErrorCode.ADDRESS_LOCKED: 409,
+    ErrorCode.SHIPMENT_NOT_FOUND: 404,
+    ErrorCode.FEEDBACK_EXISTS: 409,
 }
 
 

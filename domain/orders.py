@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from domain.quote import Quote
 from domain.status import OrderStatus
+from domain.tracking import ParcelPolicy
 
 ChannelCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -196,6 +197,9 @@ class OrderStart(Contract):
     return_receipt_timeout: timedelta = timedelta(days=30)
     return_auto_approve_limit: Decimal = Decimal(100)
     refund_shipping_on_full_return: bool = True
+    delivery_sla: timedelta = timedelta(days=5)
+    failed_parcel_policy: ParcelPolicy = ParcelPolicy.RESHIP
+    feedback_delay: timedelta = timedelta(days=3)
 
 
 class OrderOutcome(Contract):
@@ -228,6 +232,33 @@ class OrderProgress(Contract):
     status: OrderStatus
     parcels: dict[str, str]
     invoice_number: str | None
+    # Warehouses still picking and packing this order's parcels.
+    packing: list[str] = []
+    late: bool = False
+
+
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class PackConfirmation(Contract):
+    """A warehouse has picked and packed the order's parcel."""
+
+    warehouse: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    actor: Actor = "warehouse"
+
+
+class AddressCorrection(Contract):
+    """Support corrects the shipping address of an order the carrier could not book."""
+
+    address: Address
+    actor: Actor = "support"
+
+
+class FeedbackRequest(Contract):
+    """The body of POST /orders/{id}/feedback."""
+
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class PaymentOutcome(Contract):

@@ -16,6 +16,10 @@ class OrderStatus(StrEnum):
     INVOICED = "invoiced"
     SHIPPED = "shipped"
     IN_TRANSIT = "in_transit"
+    # Some parcels delivered, others still travelling.
+    PARTIALLY_DELIVERED = "partially_delivered"
+    # The carrier refused the booking (e.g. an undeliverable address) until support fixes it.
+    ON_HOLD = "on_hold"
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -29,9 +33,12 @@ _NEXT: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.ACCEPTED: frozenset({S.AUTHORIZED, S.CANCELLED}),
     S.AUTHORIZED: frozenset({S.CAPTURED, S.CANCELLED}),
     S.CAPTURED: frozenset({S.INVOICED, S.CANCELLED}),
-    S.INVOICED: frozenset({S.SHIPPED, S.CANCELLED}),
-    S.SHIPPED: frozenset({S.IN_TRANSIT, S.DELIVERED}),
-    S.IN_TRANSIT: frozenset({S.IN_TRANSIT, S.DELIVERED}),
+    S.INVOICED: frozenset({S.SHIPPED, S.CANCELLED, S.ON_HOLD}),
+    # Cancelled after shipping: every parcel failed and was refunded.
+    S.SHIPPED: frozenset({S.IN_TRANSIT, S.PARTIALLY_DELIVERED, S.DELIVERED, S.ON_HOLD, S.CANCELLED}),
+    S.IN_TRANSIT: frozenset({S.IN_TRANSIT, S.PARTIALLY_DELIVERED, S.DELIVERED, S.ON_HOLD, S.CANCELLED}),
+    S.PARTIALLY_DELIVERED: frozenset({S.PARTIALLY_DELIVERED, S.DELIVERED, S.ON_HOLD}),
+    S.ON_HOLD: frozenset({S.SHIPPED, S.IN_TRANSIT, S.PARTIALLY_DELIVERED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.COMPLETED}),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),

@@ -1,29 +1,84 @@
 """A sandbox carrier. Bookings live in its own table; a simulator walks each parcel through
-picked up -> in transit -> out for delivery -> delivered and calls Ordino's webhook for
-each step, like a real carrier would."""
+its journey (picked up -> in transit -> out for delivery -> delivered) and calls Ordino's
+webhook for each step, like a real carrier would.
+
+Failure modes, chosen by the recipient's address:
+- an address line containing "UNDELIVERABLE": the booking is rejected (undeliverable_address);
+- "sandbox:<scenario>" in an address line, optionally "sandbox:<scenario>@<warehouse>" for
+  the parcel from one warehouse only: the first parcel of that order (and warehouse) takes
+  the scenario's journey (see SCENARIOS); a reshipment travels normally.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import structlog
-from sqlalchemy import select
+from fpdf import FPDF
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from db.engine import Database
 from db.models import SandboxCarrierParcel as Parcel
 from domain.orders import Address
 from domain.tracking import JOURNEY, TrackingEvent, TrackingStatus
-from providers.carrier import Booking
+from providers.carrier import Booking, BookingRejected, Rate
 
 CARRIER = "sandbox"
+WAIT = "wait"  # a journey step that reports nothing: the parcel just takes longer
 log = structlog.get_logger()
+
+T = TrackingStatus
+SCENARIOS: dict[str, tuple[str, ...]] = {
+    "delayed": (T.PICKED_UP, T.IN_TRANSIT, T.DELAYED, T.OUT_FOR_DELIVERY, T.DELIVERY_ATTEMPTED, T.DELIVERED),
+    # Stalls in transit for a dozen steps: past a short delivery SLA, then arrives.
+    "late": (T.PICKED_UP, T.IN_TRANSIT, *(WAIT,) * 12, T.OUT_FOR_DELIVERY, T.DELIVERED),
+    "lost": (T.PICKED_UP, T.IN_TRANSIT, T.LOST),
+    "damaged": (T.PICKED_UP, T.IN_TRANSIT, T.OUT_FOR_DELIVERY, T.DAMAGED),
+    "returned": (T.PICKED_UP, T.IN_TRANSIT, T.OUT_FOR_DELIVERY, T.DELIVERY_ATTEMPTED, T.RETURNED_TO_SENDER),
+}
+SCENARIO = re.compile(r"sandbox:([a-z]+)(?:@([A-Z0-9]+))?")
 
 
 def _tracking_number(key: str) -> str:
     return "SBX" + hashlib.sha256(key.encode()).hexdigest()[:12].upper()
+
+
+def scenario_for(recipient: Address, sender: str) -> str | None:
+    for line in (recipient.line1, recipient.line2 or ""):
+        for name, warehouse in SCENARIO.findall(line):
+            if name in SCENARIOS and warehouse in ("", sender):
+                return name
+    return None
+
+
+def label_pdf(booking: Booking, sender: str, recipient: Address, weight_grams: int) -> bytes:
+    pdf = FPDF(format=(105, 148))  # A6, in millimetres
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 14)
+    pdf.cell(0, 8, f"{booking.carrier.upper()} PARCEL", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    lines = [
+        f"From warehouse {sender}",
+        "",
+        "To:",
+        recipient.name,
+        recipient.line1,
+        *([recipient.line2] if recipient.line2 else []),
+        f"{recipient.postal_code} {recipient.city}",
+        recipient.country,
+        "",
+        f"Weight: {weight_grams / 1000:.2f} kg",
+    ]
+    for text in lines:
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("courier", "B", 16)
+    pdf.cell(0, 12, booking.tracking_number, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 class SandboxCarrier:
@@ -32,22 +87,52 @@ class SandboxCarrier:
         self._step_delay = step_delay
         self._clock = clock
 
-    def book(self, key: str, recipient: Address, weight_grams: int) -> Booking:
+    def rate(self, sender: str, recipient: Address, weight_grams: int) -> Rate:
+        # A base price and a price per started kilogram; abroad costs more.
+        kilos = max(1, -(-weight_grams // 1000))
+        amount = Decimal("4.50") + Decimal("1.20") * kilos
+        if recipient.country not in ("IT", "DE"):
+            amount += Decimal("6.00")
+        return Rate(carrier=CARRIER, service="standard", amount=amount, currency="EUR")
+
+    def book(self, key: str, reference: str, sender: str, recipient: Address, weight_grams: int) -> Booking:
+        if any("UNDELIVERABLE" in line.upper() for line in (recipient.line1, recipient.line2 or "")):
+            raise BookingRejected(
+                "undeliverable_address", f"The carrier cannot deliver to {recipient.line1}, {recipient.city}"
+            )
         tracking = _tracking_number(key)
+        rate = self.rate(sender, recipient, weight_grams)
+        booking = Booking(carrier=CARRIER, tracking_number=tracking, cost=rate.amount)
         with self._db.transaction() as s:
+            scenario = scenario_for(recipient, sender)
+            if scenario is not None:
+                # The scenario happens to the order's first parcel from this warehouse only.
+                earlier = s.scalar(
+                    select(Parcel.tracking_number).where(
+                        Parcel.idempotency_key.startswith(f"{reference}|{sender}|", autoescape=True),
+                        Parcel.tracking_number != tracking,
+                    )
+                )
+                scenario = None if earlier else scenario
             s.execute(
                 insert(Parcel)
                 .values(
                     tracking_number=tracking,
-                    idempotency_key=key,
+                    idempotency_key=f"{reference}|{sender}|{key}",
                     recipient=recipient.model_dump(mode="json"),
                     weight_grams=weight_grams,
                     journey_step=0,
                     next_event_at=self._clock() + self._step_delay,
+                    sender=sender,
+                    journey=list(SCENARIOS[scenario]) if scenario else None,
                 )
                 .on_conflict_do_nothing(index_elements=[Parcel.idempotency_key])
             )
-        return Booking(carrier=CARRIER, tracking_number=tracking)
+        return booking.model_copy(update={"label_pdf": label_pdf(booking, sender, recipient, weight_grams)})
+
+    def cancel(self, tracking_number: str) -> None:
+        with self._db.transaction() as s:
+            s.execute(update(Parcel).where(Parcel.tracking_number == tracking_number).values(cancelled=True))
 
     def book_return(self, key: str, sender: Address, weight_grams: int) -> Booking:
         tracking = "R" + _tracking_number(key)
@@ -79,20 +164,20 @@ class CarrierSimulator:
         self._db = db
         self._step_delay = step_delay
         self._post = post
-        self._journey = journey
+        self._journey: tuple[str, ...] = journey
 
-    def _due(self, now: datetime, limit: int) -> list[tuple[str, int]]:
+    def _due(self, now: datetime, limit: int) -> list[tuple[str, int, tuple[str, ...]]]:
         with self._db.reader() as s:
             rows = s.execute(
-                select(Parcel.tracking_number, Parcel.journey_step)
+                select(Parcel.tracking_number, Parcel.journey_step, Parcel.journey)
                 .where(Parcel.next_event_at <= now, Parcel.cancelled.is_(False))
                 .order_by(Parcel.next_event_at)
                 .limit(limit)
             ).all()
-        return [(t, step) for t, step in rows]
+        return [(t, step, tuple(journey) if journey else self._journey) for t, step, journey in rows]
 
-    def _advance(self, tracking: str, step: int, now: datetime) -> None:
-        done = step + 1 >= len(self._journey)
+    def _advance(self, tracking: str, step: int, journey: tuple[str, ...], now: datetime) -> None:
+        done = step + 1 >= len(journey)
         with self._db.transaction() as s:
             parcel = s.get(Parcel, tracking, with_for_update=True)
             if parcel is None or parcel.journey_step != step:
@@ -103,16 +188,19 @@ class CarrierSimulator:
     async def tick(self, now: datetime, limit: int = 100) -> int:
         """Send every due event once; return how many were delivered to the webhook."""
         sent = 0
-        for tracking, step in self._due(now, limit):
+        for tracking, step, journey in self._due(now, limit):
+            if journey[step] == WAIT:
+                self._advance(tracking, step, journey, now)
+                continue
             event = TrackingEvent(
                 event_id=f"{tracking}-{step}",
                 tracking_number=tracking,
-                status=self._journey[step],
+                status=TrackingStatus(journey[step]),
                 occurred_at=now,
                 location="Sandbox hub",
             )
             if await self._post(event):
-                self._advance(tracking, step, now)
+                self._advance(tracking, step, journey, now)
                 sent += 1
                 log.info("carrier event sent", tracking=tracking, status=event.status.value)
         return sent

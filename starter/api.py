@@ -19,12 +19,14 @@ from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from settings import Settings
 from starter import intake
+from starter.feedback_api import router as feedback_router
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
 from starter.pricing_api import router as pricing_router
 from starter.refunds_api import router as refunds_router
 from starter.returns_api import router as returns_router
 from starter.services import Services, Svc
+from starter.shipping_api import router as shipping_router
 from starter.webhooks_api import router as webhooks_router
 
 log = structlog.get_logger()
@@ -80,6 +82,8 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(pricing_router)
     app.include_router(returns_router)
     app.include_router(webhooks_router)
+    app.include_router(shipping_router)
+    app.include_router(feedback_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -4,6 +4,7 @@ PyPI wheels, and helpers to make catalog data that belongs to one test only."""
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import PriceListPrice, Product
 from db.seed import seed_demo_catalog
+from providers.smtp_sink import MailSink, start_sink
 from settings import Settings
 from starter.binaries import temporal_cli, temporal_test_server
 from starter.temporal_client import dev_server_flags, ensure_search_attributes
@@ -74,9 +76,27 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_concurrent_activities=16)
+def mail_sink() -> Iterator[MailSink]:
+    """A local SMTP server the whole run sends customer mail to; tests read what arrived."""
+    controller, sink = start_sink("127.0.0.1", _free_port())
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, mail_sink: MailSink) -> Settings:
+    return Settings(
+        database_url=database_url,
+        max_concurrent_activities=16,
+        smtp_port=mail_sink.port,
+    )
 
 
 @pytest.fixture

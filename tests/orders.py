@@ -30,12 +30,18 @@ def order_body(lines: list[tuple[str, int]], **overrides: Any) -> dict[str, Any]
 COMPLETED_TIMELINE = [
     "order_accepted",
     "payment_authorized",
+    "picking_started",
+    "customer_notified",  # order confirmed
+    "parcel_packed",
     "payment_captured",
     "invoice_issued",
     "parcel_booked",
+    "customer_notified",  # on its way, with the tracking link
     "parcel_picked_up",
     "parcel_in_transit",
     "parcel_out_for_delivery",
     "parcel_delivered",
+    "customer_notified",  # delivered
+    "customer_notified",  # how was it?
     "order_completed",
 ]

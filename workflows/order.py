@@ -16,6 +16,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.fulfillment import (
+        FulfillmentActivities,
+        OpenFulfillmentsInput,
+        PackedInput,
+        ParcelPacked,
+    )
     from activities.intake import AcceptOrderInput, IntakeActivities
     from activities.inventory import InventoryActivities, ReleaseStockInput
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
@@ -30,17 +36,25 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.refunds import RefundActivities, RefundInput, RefundOutcome
     from activities.returns import OpenReturnInput, ReturnActivities
-    from activities.shipping import BookShipmentsInput, RecordTrackingInput, ShippingActivities
+    from activities.shipping import (
+        BookParcelInput,
+        BookShipmentsInput,
+        CorrectAddressInput,
+        RecordTrackingInput,
+        ShippingActivities,
+    )
     from domain.errors import ErrorCode, OrdinoError
     from domain.fulfillment import Fulfillment
     from domain.money import is_minor_unit, round_money
     from domain.orders import (
         AcceptedOrder,
+        AddressCorrection,
         BackorderPolicy,
         ExpiredAuthorization,
         OrderOutcome,
         OrderProgress,
         OrderStart,
+        PackConfirmation,
         PaymentEvent,
         PaymentOutcome,
         PlaceOrder,
@@ -56,7 +70,14 @@ with workflow.unsafe.imports_passed_through():
         returnable,
     )
     from domain.status import OrderStatus
-    from domain.tracking import TrackingEvent, TrackingStatus, moves_forward
+    from domain.tracking import (
+        ENDED,
+        FAILED,
+        ParcelPolicy,
+        TrackingEvent,
+        TrackingStatus,
+        moves_forward,
+    )
     from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
     from workflows.search_attributes import ORDER_STATUS
 
@@ -64,6 +85,9 @@ STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
 
 ORDER_CLOSING = "order_closing"
+# Pick and pack per warehouse, parcels booked one by one and followed with their exceptions
+# (hold, late, lost, damaged), customer mails at each step, and a feedback request.
+SHIPPING_JOURNEY = "shipping-journey"
 
 Undo = Callable[[str], Awaitable[None]]
 
@@ -91,6 +115,16 @@ class OrderWorkflow:
         self._refunding = asyncio.Lock()
         self._payment_events: dict[str, PaymentEvent] = {}
         self._invoice_number: str | None = None
+        # The shipping journey (orders started before it ship as they always did).
+        self._packing: list[str] | None = None
+        self._packed: dict[str, ParcelPacked] = {}
+        self._captured_by_warehouse: dict[str, Decimal] = {}
+        self._parcel_warehouse: dict[str, str] = {}
+        self._booked_at: dict[str, datetime] = {}
+        self._replacements: set[str] = set()
+        self._late: set[str] = set()
+        self._on_hold = False
+        self._address_corrections = 0
         # Returns: id per request reference, units each SKU has in returns that are not
         # refused, where the next return's share of each line starts, and those still open.
         self._returns: dict[str, str] = {}
@@ -185,6 +219,52 @@ class OrderWorkflow:
             )  # fmt: skip
 
     @workflow.update
+    async def confirm_packed(self, confirmation: PackConfirmation) -> ParcelPacked:
+        """A warehouse packed its parcel of this order; answers with the parcel's weight."""
+        done = self._packed.get(confirmation.warehouse)
+        if done is not None:
+            return done
+        packed = await self._step(
+            FulfillmentActivities.confirm_packed,
+            PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
+                        actor=confirmation.actor, at=workflow.now()),
+        )  # fmt: skip
+        self._packed[confirmation.warehouse] = packed
+        return packed
+
+    @confirm_packed.validator
+    def _validate_packed(self, confirmation: PackConfirmation) -> None:
+        if self._packing is None:
+            raise ApplicationError(
+                f"Order {self._start.order_id} is not being picked and packed",
+                type=ErrorCode.NOT_PACKING.value,
+            )
+        if confirmation.warehouse not in self._packing:
+            raise ApplicationError(
+                f"Order {self._start.order_id} ships nothing from {confirmation.warehouse}",
+                {"warehouses": self._packing},
+                type=ErrorCode.UNKNOWN_FULFILLMENT.value,
+            )
+
+    @workflow.update
+    async def correct_address(self, correction: AddressCorrection) -> None:
+        """Support corrects the address the carrier refused; booking is tried again."""
+        await self._step(
+            ShippingActivities.correct_address,
+            CorrectAddressInput(order_id=self._start.order_id, address=correction.address,
+                                actor=correction.actor, at=workflow.now()),
+        )  # fmt: skip
+        self._address_corrections += 1
+
+    @correct_address.validator
+    def _validate_address(self, correction: AddressCorrection) -> None:
+        if not self._on_hold:
+            raise ApplicationError(
+                f"Order {self._start.order_id} is not on hold for its address",
+                type=ErrorCode.ADDRESS_LOCKED.value,
+            )
+
+    @workflow.update
     async def request_return(self, request: ReturnRequest) -> str:
         """Record a return and start its workflow; answers with the return's id."""
         if request.reference in self._returns:
@@ -270,6 +350,8 @@ class OrderWorkflow:
             status=self._status,
             parcels={k: v.value for k, v in self._parcels.items()},
             invoice_number=self._invoice_number,
+            packing=[wh for wh in self._packing or [] if wh not in self._packed],
+            late=bool(self._late),
         )
 
     # --- the lifecycle ------------------------------------------------------------
@@ -320,6 +402,9 @@ class OrderWorkflow:
         self._moved(OrderStatus.AUTHORIZED)
         authorized_at = workflow.now()
         self._undo.append(("void authorization", lambda why: self._void(auth, why)))
+        journey = workflow.patched(SHIPPING_JOURNEY)
+        if journey:
+            await self._pick_and_pack(total)
 
         if workflow.now() - authorized_at >= start.authorization_validity:
             # The authorization lapsed before capture: authorize again, or give up.
@@ -345,6 +430,7 @@ class OrderWorkflow:
             return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
         self._captured = sum((c.amount for _, c in captured), Decimal(0))
+        self._captured_by_warehouse = {p.warehouse: c.amount for p, c in captured if p is not None}
         self._moved(OrderStatus.CAPTURED)
 
         # One invoice per shipment, each for what its capture took; orders started before
@@ -353,25 +439,23 @@ class OrderWorkflow:
         await self._invoice(captured if per_shipment else [(None, captured[-1][1])])
         self._moved(OrderStatus.INVOICED)
 
-        shipments = await self._step(
-            ShippingActivities.book_shipments, BookShipmentsInput(order_id=start.order_id, at=workflow.now())
-        )
-        self._parcels = {s.tracking_number: TrackingStatus.BOOKED for s in shipments}
-        self._moved(OrderStatus.SHIPPED)
-
-        await self._follow_parcels()
-
-        if workflow.patched("returns"):
-            # Returns may be requested until the window closes; the order completes once
-            # every one of them is closed too.
-            self._return_window_ends = workflow.now() + start.return_window
-            self._publish()
-            if start.return_window > timedelta(0):
-                await workflow.sleep(start.return_window, summary="return window")
+        if journey:
+            if not await self._ship(start):
+                return await self._close_refunded()
+            await self._after_delivery(start)
+            # The order completes once every return requested in the window is closed too.
             await workflow.wait_condition(lambda: not self._open_returns)
-        elif start.return_window > timedelta(0):
-            self._publish()
-            await workflow.sleep(start.return_window, summary="return window")
+        else:
+            shipments = await self._step(
+                ShippingActivities.book_shipments,
+                BookShipmentsInput(order_id=start.order_id, at=workflow.now()),
+            )
+            self._parcels = {s.tracking_number: TrackingStatus.BOOKED for s in shipments}
+            self._moved(OrderStatus.SHIPPED)
+            await self._follow_parcels()
+            if start.return_window > timedelta(0):
+                self._publish()
+                await workflow.sleep(start.return_window, summary="return window")
         await self._record("completed", "order_completed", OrderStatus.COMPLETED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome(OrderStatus.COMPLETED)
@@ -480,6 +564,185 @@ class OrderWorkflow:
             )
             self._moved(status)
 
+    # --- the shipping journey ------------------------------------------------------
+
+    async def _pick_and_pack(self, total: Decimal) -> None:
+        """Each warehouse picks and packs its parcel; the customer hears the order is confirmed."""
+        self._packing = await self._step(
+            FulfillmentActivities.open_fulfillments,
+            OpenFulfillmentsInput(order_id=self._start.order_id, at=workflow.now()),
+        )
+        await self._notify("order_confirmed", total=str(total), parcels=len(self._packing))
+        self._publish()
+        await workflow.wait_condition(lambda: all(wh in self._packed for wh in self._packing or []))
+
+    async def _ship(self, start: OrderStart) -> bool:
+        """Book every packed parcel, then follow them all to their end; whether any arrived."""
+        for warehouse in self._packing or []:
+            await self._book(warehouse)
+        self._moved(OrderStatus.SHIPPED)
+        while any(s not in ENDED for s in self._parcels.values()):
+            if not self._inbox:
+                self._publish()
+                deadline = self._next_deadline(start)
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._inbox),
+                        timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
+                    )
+                except TimeoutError:
+                    await self._flag_late(start)
+                    continue
+            event = self._inbox.pop(0)
+            current = self._parcels.get(event.tracking_number)
+            if current is None or not moves_forward(current, event.status):
+                continue
+            self._parcels[event.tracking_number] = event.status
+            status = self._shipping_status()
+            await self._step(
+                ShippingActivities.record_tracking,
+                RecordTrackingInput(
+                    order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
+                ),
+            )
+            self._moved(status)
+            await self._tell(start, event)
+        return any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+
+    async def _book(self, warehouse: str, replaces: str | None = None) -> None:
+        """Book a parcel; while the carrier refuses the address, hold the order for support."""
+        while True:
+            try:
+                shipped = None if replaces else OrderStatus.SHIPPED
+                booked = await self._step(
+                    ShippingActivities.book_parcel,
+                    BookParcelInput(order_id=self._start.order_id, warehouse=warehouse, at=workflow.now(),
+                                    replaces=replaces, order_status=shipped),
+                )  # fmt: skip
+                break
+            except ActivityError as err:
+                if _code(err) != ErrorCode.UNDELIVERABLE_ADDRESS:
+                    raise
+                await self._hold(err.cause.message if err.cause else "the carrier refused the address")
+        tn = booked.tracking_number
+        self._parcels[tn] = TrackingStatus.BOOKED
+        self._parcel_warehouse[tn] = warehouse
+        self._booked_at[tn] = workflow.now()
+        if replaces:
+            self._replacements.add(tn)
+        await self._notify("parcel_shipped", tn, tracking_number=tn, reshipped=replaces is not None)
+
+    async def _hold(self, why: str) -> None:
+        """Wait on hold until support corrects the address (an update), then book again."""
+        n = self._address_corrections
+        self._on_hold = True
+        await self._record(f"on_hold:{n}", "order_on_hold", OrderStatus.ON_HOLD, reason=why)
+        await self._alert(f"undeliverable:{n}", "undeliverable_address", why)
+        self._publish()
+        await workflow.wait_condition(lambda: self._address_corrections > n)
+        self._on_hold = False
+
+    def _next_deadline(self, start: OrderStart) -> datetime | None:
+        """When the earliest parcel still travelling passes its delivery SLA (if not flagged yet)."""
+        due = [
+            self._booked_at[tn] + start.delivery_sla
+            for tn, s in self._parcels.items()
+            if s not in ENDED and tn not in self._late and tn in self._booked_at
+        ]
+        return min(due, default=None)
+
+    async def _flag_late(self, start: OrderStart) -> None:
+        for tn, s in sorted(self._parcels.items()):
+            if s in ENDED or tn in self._late or self._booked_at[tn] + start.delivery_sla > workflow.now():
+                continue
+            self._late.add(tn)
+            why = f"parcel {tn} not delivered within {start.delivery_sla}"
+            await self._record(f"late:{tn}", "delivery_late", None, reason=why)
+            await self._alert(f"late:{tn}", "delivery_late", why)
+            await self._notify("parcel_delayed", tn, tracking_number=tn)
+
+    def _shipping_status(self) -> OrderStatus:
+        statuses = self._parcels.values()
+        # A failed parcel is still open until it is reshipped or refunded.
+        travelling = any(s not in ENDED or s in FAILED for s in statuses)
+        if any(s is TrackingStatus.DELIVERED for s in statuses):
+            return OrderStatus.PARTIALLY_DELIVERED if travelling else OrderStatus.DELIVERED
+        return OrderStatus.IN_TRANSIT
+
+    async def _tell(self, start: OrderStart, event: TrackingEvent) -> None:
+        """What a tracking event means for the customer and for support."""
+        tn, status = event.tracking_number, event.status
+        if status is TrackingStatus.DELAYED:
+            await self._notify("parcel_delayed", tn, tracking_number=tn)
+        elif status is TrackingStatus.DELIVERED:
+            remaining = sum(1 for s in self._parcels.values() if s not in ENDED)
+            await self._notify("parcel_delivered", tn, tracking_number=tn, remaining=remaining)
+        elif status in FAILED:
+            await self._parcel_failed(start, tn, status)
+
+    async def _parcel_failed(self, start: OrderStart, tn: str, status: TrackingStatus) -> None:
+        """Lost, damaged or returned: send it again (once), or give the money back."""
+        warehouse = self._parcel_warehouse[tn]
+        why = f"parcel {tn} from {warehouse}: {status.value.replace('_', ' ')}"
+        await self._alert(f"{status.value}:{tn}", status.value, why)
+        if start.failed_parcel_policy is ParcelPolicy.RESHIP and tn not in self._replacements:
+            try:
+                await self._book(warehouse, replaces=tn)
+                return
+            except ActivityError as err:
+                if _code(err) != ErrorCode.INSUFFICIENT_STOCK:
+                    raise
+        amount = self._captured_by_warehouse.get(warehouse, Decimal(0))
+        reference = f"parcel-{tn}"
+        if amount > 0:
+            async with self._refunding:
+                outcome = await self._step(
+                    RefundActivities.refund_payment,
+                    RefundInput(order_id=self._start.order_id, amount=amount, reason=why, reference=reference,
+                                actor="ordino", warehouse=warehouse, at=workflow.now()),
+                )  # fmt: skip
+                self._refunds[reference] = outcome.refunded
+            await self._notify(
+                "refund_issued", reference, amount=str(outcome.refunded),
+                credit_notes=", ".join(outcome.credit_notes),
+                reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
+            )  # fmt: skip
+        if self._shipping_status() is OrderStatus.DELIVERED:
+            await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
+
+    async def _close_refunded(self) -> OrderOutcome:
+        """No parcel reached the customer, and every one was refunded."""
+        why = "no parcel reached the customer; refunded"
+        await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=why)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome(OrderStatus.CANCELLED, why)
+
+    async def _after_delivery(self, start: OrderStart) -> None:
+        """A while after delivery, ask for feedback; the return window runs meanwhile."""
+        self._return_window_ends = workflow.now() + start.return_window
+        self._publish()
+        if start.feedback_delay > timedelta(0):
+            await workflow.sleep(start.feedback_delay, summary="feedback delay")
+        await self._notify("feedback_request")
+        rest = start.return_window - start.feedback_delay
+        if rest > timedelta(0):
+            await workflow.sleep(rest, summary="return window")
+
+    async def _notify(self, kind: str, subject_key: str | None = None, **context: Any) -> None:
+        await self._step(
+            NotificationActivities.notify_customer,
+            NotifyInput(order_id=self._start.order_id, kind=kind, subject_key=subject_key,
+                        reason=context.pop("reason", None), context=context, at=workflow.now()),
+        )  # fmt: skip
+
+    async def _alert(self, key: str, kind: str, why: str) -> None:
+        """Something support must look at (GET /support/alerts)."""
+        await self._step(
+            OrderLogActivities.record_event,
+            RecordEventInput(order_id=self._start.order_id, key=f"alert:{key}", type="support_alerted",
+                             status=None, at=workflow.now(), reason=why, data={"kind": kind}),
+        )  # fmt: skip
+
     # --- compensation ---------------------------------------------------------------
 
     async def _cancel(self, reason: str) -> OrderOutcome:
@@ -573,3 +836,8 @@ class OrderWorkflow:
         self._moved(status)
         self._publish()
         return OrderOutcome(order_id=self._start.order_id, status=status, reason=reason)
+
+
+def _code(err: ActivityError) -> str | None:
+    """The business error code behind a failed activity, if it is one."""
+    return err.cause.type if isinstance(err.cause, ApplicationError) else None

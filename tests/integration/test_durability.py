@@ -21,7 +21,11 @@ from workflows.order import OrderWorkflow
 
 async def test_order_completes_after_its_worker_is_replaced(dev_env, db, settings, catalog):
     settings = settings.model_copy(
-        update={"task_queue": f"orders-{uuid.uuid4().hex[:6]}", "return_window": timedelta(0)}
+        update={
+            "task_queue": f"orders-{uuid.uuid4().hex[:6]}",
+            "return_window": timedelta(0),
+            "feedback_delay": timedelta(0),
+        }
     )
     app = create_app(settings, Services(settings, dev_env.client, db))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api:

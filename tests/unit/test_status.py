@@ -38,6 +38,10 @@ def test_happy_path_is_legal():
         (S.AUTHORIZED, S.CANCELLED),
         (S.SHIPPED, S.DELIVERED),
         (S.IN_TRANSIT, S.IN_TRANSIT),
+        (S.INVOICED, S.ON_HOLD),
+        (S.ON_HOLD, S.SHIPPED),
+        (S.IN_TRANSIT, S.PARTIALLY_DELIVERED),
+        (S.PARTIALLY_DELIVERED, S.DELIVERED),
     ],
 )
 def test_legal_moves(current, new):
@@ -56,6 +60,8 @@ def test_legal_moves(current, new):
         (S.RECEIVED, S.RECEIVED),
         (S.CANCELLED, S.ACCEPTED),
         (S.COMPLETED, S.DELIVERED),
+        (S.ON_HOLD, S.COMPLETED),
+        (S.PARTIALLY_DELIVERED, S.IN_TRANSIT),
     ],
 )
 def test_illegal_moves_raise_illegal_transition(current, new):

@@ -50,6 +50,21 @@ def test_tracking_event_contract():
         "occurred_at": datetime(2025, 1, 2, tzinfo=UTC).isoformat(),
     }
     assert TrackingEvent.model_validate(body).status is T.IN_TRANSIT
-    for bad in ({"status": "lost"}, {"event_id": ""}, {"carrier": "dhl"}):
+    for bad in ({"status": "teleported"}, {"event_id": ""}, {"carrier": "dhl"}):
         with pytest.raises(ValidationError):
             TrackingEvent.model_validate(body | bad)
+
+
+def test_notices_apply_once_to_the_milestone_they_report_on():
+    assert moves_forward(T.IN_TRANSIT, T.DELAYED)
+    assert not moves_forward(T.DELAYED, T.DELAYED)
+    assert not moves_forward(T.DELAYED, T.IN_TRANSIT)  # a late repeat of the milestone
+    assert moves_forward(T.DELAYED, T.OUT_FOR_DELIVERY)
+    assert moves_forward(T.OUT_FOR_DELIVERY, T.DELIVERY_ATTEMPTED)
+    assert not moves_forward(T.OUT_FOR_DELIVERY, T.DELAYED)
+
+
+@pytest.mark.parametrize("end", [T.DELIVERED, T.LOST, T.DAMAGED, T.RETURNED_TO_SENDER])
+def test_nothing_follows_the_end_of_a_journey(end):
+    assert moves_forward(T.IN_TRANSIT, end)
+    assert not any(moves_forward(end, later) for later in T)

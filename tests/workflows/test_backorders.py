@@ -15,7 +15,13 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from starter.inventory import Receipt, book_receipt, wake
 from tests.orders import order_body
-from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
+from tests.workflows.test_order_lifecycle import (
+    deliver_all,
+    start_order,
+    stock_of,
+    tracking,
+    wait_for_parcels,
+)
 from workflows.order import OrderWorkflow
 
 
@@ -62,12 +68,9 @@ async def test_backordered_order_resumes_when_stock_arrives(env, db, catalog):
     [tn] = await wait_for_parcels(handle)
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
-    assert events(db, request.order_id)[:4] == [
-        "order_backordered",
-        "backorder_filled",
-        "payment_authorized",
-        "payment_captured",
-    ]
+    assert [e for e in events(db, request.order_id) if e.startswith(("order_", "backorder_", "payment_"))][
+        :4
+    ] == ["order_backordered", "backorder_filled", "payment_authorized", "payment_captured"]
     assert stock_of(db, sku) == {"MIL": (0, 0)}
 
 
@@ -88,8 +91,7 @@ async def test_receipts_serve_waiting_orders_first_come_first_served(env, db, ca
             s.execute(select(Backorder.order_id, Backorder.state).where(Backorder.sku == sku)).all()
         )
     assert states == {first.order_id: "filled", second.order_id: "filled"}
-    for handle in handles:  # both go on; let them reach the carrier before the worker stops
-        await wait_for(handle, OrderStatus.SHIPPED)
+    assert await deliver_all(*handles) is OrderStatus.COMPLETED  # both go on, to the end
 
 
 async def test_backorder_past_its_limit_is_cancelled_and_stock_released(env, db, catalog):
@@ -119,7 +121,7 @@ async def test_alert_policy_tells_support_and_keeps_waiting(env, db, catalog):
     assert (await handle.query(OrderWorkflow.progress)).status is OrderStatus.BACKORDERED
 
     await receive(env, db, sku, 1)
-    await wait_for(handle, OrderStatus.SHIPPED)
+    assert await deliver_all(handle) is OrderStatus.COMPLETED
 
 
 async def test_a_lost_wake_up_is_caught_by_the_hourly_recheck(env, db, catalog):
@@ -132,4 +134,4 @@ async def test_a_lost_wake_up_is_caught_by_the_hourly_recheck(env, db, catalog):
     )
     assert await asyncio.to_thread(book_receipt, db, receipt)  # booked, but nobody signals
     await env[0].sleep(timedelta(hours=1, minutes=1))
-    await wait_for(handle, OrderStatus.SHIPPED)
+    assert await deliver_all(handle) is OrderStatus.COMPLETED

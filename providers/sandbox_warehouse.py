@@ -1,0 +1,39 @@
+"""A sandbox warehouse: picks and packs every open fulfillment after a delay and confirms
+it to Ordino (POST /orders/{id}/fulfillments/{warehouse}/packed), as staff with a scanner would."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import Fulfillment
+
+log = structlog.get_logger()
+Confirm = Callable[[str, str], Awaitable[bool]]
+
+
+class WarehouseSimulator:
+    def __init__(self, db: Database, pack_delay: timedelta, confirm: Confirm) -> None:
+        self._db = db
+        self._pack_delay = pack_delay
+        self._confirm = confirm
+
+    async def tick(self, now: datetime, limit: int = 100) -> int:
+        """Confirm every fulfillment picked long enough; a refused call is tried next tick."""
+        with self._db.reader() as s:
+            due = s.execute(
+                select(Fulfillment.order_id, Fulfillment.warehouse)
+                .where(Fulfillment.status == "picking", Fulfillment.opened_at <= now - self._pack_delay)
+                .order_by(Fulfillment.opened_at)
+                .limit(limit)
+            ).all()
+        packed = 0
+        for order_id, warehouse in due:
+            if await self._confirm(order_id, warehouse):
+                packed += 1
+                log.info("parcel packed", order_id=order_id, warehouse=warehouse)
+        return packed

@@ -1,0 +1,97 @@
+"""Shipping over HTTP: warehouses confirm packed parcels, support corrects an address the
+carrier refused and reads its alerts, customers follow a parcel."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.fulfillment import ParcelPacked
+from db import order_views
+from db import shipping_views as views
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import AddressCorrection, PackConfirmation, workflow_id_for
+from starter.intake import business_error
+from starter.services import Services, Svc
+from workflows.order import OrderWorkflow
+
+router = APIRouter(tags=["shipping"])
+
+
+async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id: str, result: Any) -> Any:
+    def exists() -> bool:
+        with svc.db.reader() as s:
+            return order_views.order_exists(s, order_id)
+
+    if not await run_in_threadpool(exists):
+        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+    handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
+    try:
+        return await handle.execute_update(update, arg, id=update_id, result_type=result)
+    except WorkflowUpdateFailedError as err:
+        raise business_error(err) from err
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed") from err
+        raise
+
+
+@router.post("/orders/{order_id}/fulfillments/{warehouse}/packed", response_model=ParcelPacked)
+async def packed(order_id: str, warehouse: str, svc: Svc, actor: str = "warehouse") -> ParcelPacked:
+    """A warehouse has picked and packed its parcel of the order (idempotent); answers with
+    the parcel's weight from product data."""
+    body = PackConfirmation(warehouse=warehouse, actor=actor)
+    return await _update(
+        svc, order_id, OrderWorkflow.confirm_packed, body, f"packed-{warehouse}", ParcelPacked
+    )
+
+
+@router.put("/orders/{order_id}/shipping-address", status_code=204)
+async def correct_address(order_id: str, body: AddressCorrection, svc: Svc) -> Response:
+    """Support corrects the address of an order on hold because the carrier refused it; the
+    order books its parcels again."""
+    update_id = "address-" + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:24]
+    await _update(svc, order_id, OrderWorkflow.correct_address, body, update_id, None)
+    return Response(status_code=204)
+
+
+@router.get("/shipments/{tracking_number}", response_model=views.ParcelView)
+async def shipment(tracking_number: str, svc: Svc) -> views.ParcelView:
+    """Where a parcel is: what the customer's tracking link shows."""
+
+    def read() -> views.ParcelView | None:
+        with svc.db.reader() as s:
+            return views.parcel(s, tracking_number)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No parcel {tracking_number}")
+    return found
+
+
+@router.get("/shipments/{tracking_number}/label.pdf", response_class=Response)
+async def label(tracking_number: str, svc: Svc) -> Response:
+    def read() -> bytes | None:
+        with svc.db.reader() as s:
+            return views.label(s, tracking_number)
+
+    pdf = await run_in_threadpool(read)
+    if pdf is None:
+        raise OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No label for parcel {tracking_number}")
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.get("/support/alerts", response_model=list[views.AlertView])
+async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[views.AlertView]:
+    """What support must look at: undeliverable addresses, late, lost, damaged, returned parcels."""
+
+    def read() -> list[views.AlertView]:
+        with svc.db.reader() as s:
+            return views.alerts(s, limit)
+
+    return await run_in_threadpool(read)
