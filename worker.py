@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.changes import ChangeActivities
 from activities.fulfillment import FulfillmentActivities
 from activities.intake import IntakeActivities
 from activities.inventory import InventoryActivities
@@ -43,6 +44,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     shipping = ShippingActivities(db, carrier)
     invoicing = InvoicingActivities(db, settings)
     returns = ReturnActivities(db, carrier, settings)
+    changes = ChangeActivities(db, settings, carrier)
     fulfillment = FulfillmentActivities(db)
     return [
         IntakeActivities(db, settings).accept_order,
@@ -66,6 +68,9 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         NotificationActivities(
             db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port)
         ).notify_customer,
+        changes.plan_change,
+        changes.apply_change,
+        changes.stop_parcel,
         returns.open_return,
         returns.decide_return,
         returns.send_return_label,

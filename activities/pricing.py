@@ -28,8 +28,15 @@ def _plain(rate: Decimal) -> Decimal:
 
 
 def price_order(
-    s: Session, request: Basket, channel: ChannelConfig, seller_country: str, at: datetime
+    s: Session,
+    request: Basket,
+    channel: ChannelConfig,
+    seller_country: str,
+    at: datetime,
+    held_coupons: frozenset[str] = frozenset(),
 ) -> Quote:
+    """Price a basket as of `at`. `held_coupons` are already used by the order being priced
+    again (an edit), so they count even if no use is left for anyone else."""
     currency = request.currency
     minor_unit(currency)  # rejects unknown currencies
     skus = [line.sku for line in request.lines]
@@ -69,7 +76,7 @@ def price_order(
     unit_prices = {sku: round_money(prices[sku], currency) for sku in skus}
     amounts = [unit_prices[line.sku] * line.quantity for line in request.lines]
     basket = sum(amounts, Decimal(0))
-    discounts, free_shipping = _promotions(s, request, basket, at)
+    discounts, free_shipping = _promotions(s, request, basket, at, held_coupons)
     # Shipping tiers by value and free-shipping thresholds look at what the goods cost after
     # their discounts: a coupon cannot lift a basket over a threshold it no longer reaches.
     cut = apply_promotions(skus, [line.quantity for line in request.lines], amounts, discounts, currency)
@@ -145,7 +152,7 @@ def _keep(promo: Promotion, reason: str | None) -> bool:
 
 
 def _promotions(
-    s: Session, request: Basket, basket: Decimal, at: datetime
+    s: Session, request: Basket, basket: Decimal, at: datetime, held: frozenset[str]
 ) -> tuple[list[Promotion], list[Promotion]]:
     """The discounts and the free-shipping offers in play: running automatic promotions and
     every coupon given. A discount's minimum is checked here on the basket before
@@ -156,7 +163,7 @@ def _promotions(
     for code in request.coupons:
         if code not in found:
             raise OrdinoError(ErrorCode.UNKNOWN_COUPON, f"There is no coupon {code}", {"coupon": code})
-        if found[code].uses_left == 0:
+        if found[code].uses_left == 0 and code not in held:
             raise OrdinoError(ErrorCode.COUPON_EXHAUSTED, f"Coupon {code} has been used up", {"coupon": code})
     offered = pricing.automatic_promotions(s, request.channel, at) + [found[c] for c in request.coupons]
     discounts, free_shipping = [], []

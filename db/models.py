@@ -394,7 +394,7 @@ class Fulfillment(Base):
     packed_by: Mapped[str | None] = mapped_column(String(100))
     __table_args__ = (
         UniqueConstraint("order_id", "warehouse", name="fulfillments_one_per_warehouse"),
-        CheckConstraint("status IN ('picking', 'packed')", name="fulfillment_status"),
+        CheckConstraint("status IN ('picking', 'packed', 'cancelled')", name="fulfillment_status"),
     )
 
 

@@ -349,3 +349,62 @@ def take_back(
         )
     if not resellable:
         adjust(session, sku, warehouse, -quantity, "write_off", "returned damaged", reference)
+
+
+def active_reservations(session: Session, order_id: str) -> dict[tuple[str, str], int]:
+    """(sku, warehouse) -> units an order holds and has not shipped."""
+    rows = session.execute(
+        select(StockReservation.sku, StockReservation.warehouse, StockReservation.quantity).where(
+            StockReservation.order_id == order_id, StockReservation.state == "active"
+        )
+    ).all()
+    return {(sku, wh): qty for sku, wh, qty in rows}
+
+
+def resize(session: Session, order_id: str, sku: str, warehouse: str, delta: int, reference: str) -> None:
+    """Hold more (delta > 0) or fewer units of a SKU at a warehouse for an order, as an edit
+    or a partial cancellation asks; once per reference. StockRaceLost if the units are gone."""
+    key = f"resize:{reference}:{sku}:{warehouse}"
+    kind, reason = ("reservation", "order changed") if delta > 0 else ("release", "order changed")
+    if not _ledger(session, key, sku, warehouse, kind, 0, delta, reason, order_id):
+        return
+    if not _change(session, sku, warehouse, 0, delta, order_id):
+        if delta > 0:
+            raise StockRaceLost(sku)
+        raise StockOutOfBalance(f"{sku} at {warehouse} holds less than {order_id} reserved")
+    row = session.execute(
+        insert(StockReservation)
+        .values(order_id=order_id, sku=sku, warehouse=warehouse, quantity=delta)
+        .on_conflict_do_update(
+            index_elements=[StockReservation.order_id, StockReservation.sku, StockReservation.warehouse],
+            set_={"quantity": StockReservation.quantity + delta, "state": "active"},
+        )
+        .returning(StockReservation.quantity)
+    ).scalar_one()
+    if row == 0:
+        session.execute(
+            update(StockReservation)
+            .where(
+                StockReservation.order_id == order_id,
+                StockReservation.sku == sku,
+                StockReservation.warehouse == warehouse,
+            )
+            .values(state="released")
+        )
+
+
+def restock_shipment(
+    session: Session, order_id: str, warehouse: str, units: dict[str, int], reference: str
+) -> None:
+    """Units of a parcel whose booking was cancelled before pickup go back on the shelf."""
+    for sku, quantity in sorted(units.items()):
+        key = f"restock:{reference}:{sku}:{warehouse}"
+        if _ledger(
+            session, key, sku, warehouse, "return", quantity, 0, "parcel cancelled before pickup", order_id
+        ):
+            session.execute(
+                upsert_level(sku, warehouse).on_conflict_do_update(
+                    index_elements=[StockLevel.sku, StockLevel.warehouse],
+                    set_={"on_hand": StockLevel.on_hand + quantity},
+                )
+            )

@@ -47,6 +47,12 @@ class ErrorCode(StrEnum):
     NOT_DELIVERED = "not_delivered"
     RETURN_NOT_FOUND = "return_not_found"
     RETURN_MISMATCH = "return_mismatch"
+    EMPTY_ORDER = "empty_order"
+    QUANTITY_EXCEEDS_ORDERED = "quantity_exceeds_ordered"
+    ALREADY_PACKED = "already_packed"
+    NOT_EDITABLE = "not_editable"
+    ALREADY_DELIVERED = "already_delivered"
+    PAYMENT_DECLINED = "payment_declined"
     UNDELIVERABLE_ADDRESS = "undeliverable_address"
     NOT_PACKING = "not_packing"
     UNKNOWN_FULFILLMENT = "unknown_fulfillment"
@@ -99,6 +105,12 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_DELIVERED: 409,
     ErrorCode.RETURN_NOT_FOUND: 404,
     ErrorCode.RETURN_MISMATCH: 422,
+    ErrorCode.EMPTY_ORDER: 422,
+    ErrorCode.QUANTITY_EXCEEDS_ORDERED: 409,
+    ErrorCode.ALREADY_PACKED: 409,
+    ErrorCode.NOT_EDITABLE: 409,
+    ErrorCode.ALREADY_DELIVERED: 409,
+    ErrorCode.PAYMENT_DECLINED: 409,
     ErrorCode.UNDELIVERABLE_ADDRESS: 422,
     ErrorCode.NOT_PACKING: 409,
     ErrorCode.UNKNOWN_FULFILLMENT: 404,

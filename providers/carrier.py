@@ -49,6 +49,10 @@ class Carrier(Protocol):
 
     def cancel(self, tracking_number: str) -> None: ...
 
+    def recall(self, tracking_number: str) -> None:
+        """Bring a parcel already on its way back to the sender (return to sender)."""
+        ...
+
     def book_return(self, key: str, sender: Address, weight_grams: int) -> Booking:
         """A prepaid return label: the customer drops the parcel off, the warehouse books it in."""
         ...

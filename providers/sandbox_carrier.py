@@ -134,6 +134,16 @@ class SandboxCarrier:
         with self._db.transaction() as s:
             s.execute(update(Parcel).where(Parcel.tracking_number == tracking_number).values(cancelled=True))
 
+    def recall(self, tracking_number: str) -> None:
+        with self._db.transaction() as s:
+            # Whatever was left of its journey, the parcel now heads home.
+            s.execute(
+                update(Parcel)
+                .where(Parcel.tracking_number == tracking_number, Parcel.next_event_at.is_not(None))
+                .values(journey=[TrackingStatus.RETURNED_TO_SENDER.value], journey_step=0,
+                        next_event_at=self._clock() + self._step_delay)
+            )  # fmt: skip
+
     def book_return(self, key: str, sender: Address, weight_grams: int) -> Booking:
         tracking = "R" + _tracking_number(key)
         with self._db.transaction() as s:

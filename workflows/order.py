@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.changes import ApplyChangeInput, ChangeActivities, PlanChangeInput, StopParcelInput
     from activities.fulfillment import (
         FulfillmentActivities,
         OpenFulfillmentsInput,
@@ -42,6 +43,15 @@ with workflow.unsafe.imports_passed_through():
         CorrectAddressInput,
         RecordTrackingInput,
         ShippingActivities,
+    )
+    from domain.changes import (
+        DELIVERED_OR_CLOSED,
+        EDITABLE,
+        Cancellation,
+        CancellationOutcome,
+        ChangeOutcome,
+        OrderChange,
+        cancellation_as_change,
     )
     from domain.errors import ErrorCode, OrdinoError
     from domain.fulfillment import Fulfillment
@@ -92,6 +102,18 @@ SHIPPING_JOURNEY = "shipping-journey"
 Undo = Callable[[str], Awaitable[None]]
 
 
+class CancelRequested(Exception):
+    """Raised at a wait when support or the channel asked to cancel the whole order."""
+
+
+def _refusal(err: ActivityError) -> Exception:
+    """A business rule an update's step refused, as the update's own coded failure."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.non_retryable:
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    return err
+
+
 @workflow.defn
 class OrderWorkflow:
     @workflow.init
@@ -133,6 +155,14 @@ class OrderWorkflow:
         self._open_returns: set[str] = set()
         self._return_tasks: list[asyncio.Task[None]] = []
         self._return_window_ends: datetime | None = None
+        # Changes: the authorization in force (an edit may replace it), edits and
+        # cancellations done per reference, and a whole-order cancellation asked for.
+        self._auth: PaymentOutcome | None = None
+        self._journey = False
+        self._changes: dict[str, ChangeOutcome] = {}
+        self._changing = asyncio.Lock()
+        self._cancel_request: Cancellation | None = None
+        self._cancellations: dict[str, CancellationOutcome] = {}
 
     # --- messages -----------------------------------------------------------------
 
@@ -221,16 +251,22 @@ class OrderWorkflow:
     @workflow.update
     async def confirm_packed(self, confirmation: PackConfirmation) -> ParcelPacked:
         """A warehouse packed its parcel of this order; answers with the parcel's weight."""
-        done = self._packed.get(confirmation.warehouse)
-        if done is not None:
-            return done
-        packed = await self._step(
-            FulfillmentActivities.confirm_packed,
-            PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
-                        actor=confirmation.actor, at=workflow.now()),
-        )  # fmt: skip
-        self._packed[confirmation.warehouse] = packed
-        return packed
+        async with self._changing:  # never pack while an edit changes what is in the parcel
+            done = self._packed.get(confirmation.warehouse)
+            if done is not None:
+                return done
+            if confirmation.warehouse not in (self._packing or []):
+                raise ApplicationError(
+                    f"Order {self._start.order_id} no longer ships from {confirmation.warehouse}",
+                    type=ErrorCode.UNKNOWN_FULFILLMENT.value,
+                )
+            packed = await self._step(
+                FulfillmentActivities.confirm_packed,
+                PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
+                            actor=confirmation.actor, at=workflow.now()),
+            )  # fmt: skip
+            self._packed[confirmation.warehouse] = packed
+            return packed
 
     @confirm_packed.validator
     def _validate_packed(self, confirmation: PackConfirmation) -> None:
@@ -333,6 +369,146 @@ class OrderWorkflow:
                 self._units_in_returns[sku] -= n
         self._open_returns.discard(return_id)
 
+    @workflow.update
+    async def change(self, request: OrderChange) -> ChangeOutcome:
+        """Edit the order before anything is packed: address, quantities, lines. A preview
+        answers what would happen and changes nothing."""
+        if request.reference in self._changes:
+            return self._changes[request.reference]
+        outcome = await self._change_now(request)
+        if outcome.applied:
+            self._changes[request.reference] = outcome
+        return outcome
+
+    @change.validator
+    def _validate_change(self, request: OrderChange) -> None:
+        if request.reference not in self._changes:
+            self._check_editable()
+
+    @workflow.update
+    async def cancel(self, request: Cancellation) -> CancellationOutcome:
+        """Cancel the whole order, or some units, before delivery: stock back, the payment
+        voided or refunded with credit notes, parcels stopped or recalled."""
+        done = self._cancellations.get(request.reference)
+        if done is not None:
+            return done
+        if request.lines is None:
+            self._cancel_request = request
+            await workflow.wait_condition(lambda: self._status is OrderStatus.CANCELLED)
+            outcome = CancellationOutcome(
+                reference=request.reference,
+                status=self._status,
+                refunded=sum(self._refunds.values(), Decimal(0)),
+            )
+        else:
+            assert self._accepted is not None
+            ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
+            change = await self._change_now(cancellation_as_change(ordered, request), "items_cancelled")
+            outcome = CancellationOutcome(reference=request.reference, status=self._status, change=change)
+        self._cancellations[request.reference] = outcome
+        return outcome
+
+    @cancel.validator
+    def _validate_cancel(self, request: Cancellation) -> None:
+        if request.reference in self._cancellations:
+            return
+        if self._accepted is None:
+            raise ApplicationError("The order has not been accepted", type=ErrorCode.NOT_EDITABLE.value)
+        if self._status in DELIVERED_OR_CLOSED:
+            raise ApplicationError(
+                f"Order {self._start.order_id} is {self._status.value}: send it back as a return instead",
+                type=ErrorCode.ALREADY_DELIVERED.value,
+            )
+        if self._cancel_request is not None:
+            raise ApplicationError(
+                "The order is being cancelled already", type=ErrorCode.ILLEGAL_TRANSITION.value
+            )
+        if request.lines is not None:
+            self._check_editable()
+            ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
+            try:
+                cancellation_as_change(ordered, request)
+            except OrdinoError as err:
+                raise ApplicationError(err.message, err.details, type=err.code.value) from None
+        elif not self._journey and self._status not in (OrderStatus.ACCEPTED, OrderStatus.BACKORDERED):
+            raise ApplicationError(
+                f"Order {self._start.order_id} was placed before cancellations after payment existed",
+                type=ErrorCode.NOT_EDITABLE.value,
+            )
+
+    def _check_editable(self) -> None:
+        if self._cancel_request is not None or self._accepted is None:
+            raise ApplicationError("The order is being cancelled", type=ErrorCode.NOT_EDITABLE.value)
+        if self._packed:
+            raise ApplicationError(
+                f"A parcel of order {self._start.order_id} is packed: changes are over; cancel the whole "
+                "order, or return the items once delivered",
+                {"packed": sorted(self._packed)},
+                type=ErrorCode.ALREADY_PACKED.value,
+            )
+        if self._status not in EDITABLE or self._auth is None:
+            raise ApplicationError(
+                f"Order {self._start.order_id} is {self._status.value}: it can be changed once its payment "
+                "is authorized and until a parcel is packed",
+                type=ErrorCode.NOT_EDITABLE.value,
+            )
+
+    async def _change_now(self, change: OrderChange, event: str = "order_changed") -> ChangeOutcome:
+        """Plan the change; unless previewing, take the money first (a larger authorization),
+        then change order, lines and stock in one step, then let the old authorization go."""
+        async with self._changing:
+            self._check_editable()  # a parcel may have been packed while this update waited
+            assert self._auth is not None and self._accepted is not None
+            try:
+                plan = await self._step(
+                    ChangeActivities.plan_change,
+                    PlanChangeInput(
+                        order_id=self._start.order_id, change=change, authorized=self._auth.amount
+                    ),
+                )
+            except ActivityError as err:
+                raise _refusal(err) from None
+            if change.preview:
+                return ChangeOutcome(reference=change.reference, applied=False, plan=plan)
+            short = [e.sku for e in plan.stock if not e.available]
+            if short:
+                raise ApplicationError(
+                    f"Not enough stock for {', '.join(short)}", {"skus": short},
+                    type=ErrorCode.INSUFFICIENT_STOCK.value,
+                )  # fmt: skip
+            more: PaymentOutcome | None = None
+            total = plan.quote.grand_total
+            if total > self._auth.amount:
+                token = self._request.payment_token if self._request else ""
+                more = await self._step(
+                    PaymentActivities.authorize_payment,
+                    AuthorizeInput(order_id=self._start.order_id, token=token, amount=total,
+                                   currency=plan.quote.currency, purpose=f"change-{change.reference}",
+                                   at=workflow.now()),
+                )  # fmt: skip
+                if not more.approved:
+                    raise ApplicationError(
+                        f"The payment for the new total {total} was declined: {more.decline_code}",
+                        type=ErrorCode.PAYMENT_DECLINED.value,
+                    )
+            try:
+                warehouses = await self._step(
+                    ChangeActivities.apply_change,
+                    ApplyChangeInput(order_id=self._start.order_id, change=change, plan=plan, event=event,
+                                     at=workflow.now()),
+                )  # fmt: skip
+            except ActivityError as err:
+                if more is not None:
+                    await self._void(more, "the order change was refused")
+                raise _refusal(err) from None
+            if more is not None:
+                await self._void(self._auth, "replaced by the authorization of the changed order")
+                self._auth = more
+            self._accepted = self._accepted.model_copy(update={"quote": plan.quote})
+            if self._packing is not None:
+                self._packing = warehouses
+            return ChangeOutcome(reference=change.reference, applied=True, plan=plan)
+
     @workflow.signal
     def payment_event(self, event: PaymentEvent) -> None:
         """The payment provider settled a pending payment; the first word counts."""
@@ -372,7 +548,14 @@ class OrderWorkflow:
         if self._accepted is None or self._request is None:
             await workflow.wait_condition(workflow.all_handlers_finished)
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
-        accepted, request = self._accepted, self._request
+        try:
+            return await self._lifecycle(start, self._accepted, self._request)
+        except CancelRequested:
+            return await self._cancel_as_requested()
+
+    async def _lifecycle(
+        self, start: OrderStart, accepted: AcceptedOrder, request: PlaceOrder
+    ) -> OrderOutcome:
         total = accepted.quote.grand_total
         self._currency = accepted.quote.currency
 
@@ -388,7 +571,11 @@ class OrderWorkflow:
             # 3-D Secure or a bank transfer: the provider's webhook settles it, in time or not.
             deferred = request.payment_token == "bank_transfer"
             wait = start.unpaid_order_expiry if deferred else start.customer_action_timeout
-            settled = await self._await_payment(auth.reference or "", wait)
+            try:
+                settled = await self._await_payment(auth.reference or "", wait)
+            except CancelRequested:
+                await self._void(auth, "order cancelled before payment")  # let go of the pending payment
+                raise
             if settled is None:
                 await self._void(auth, "payment not completed in time")  # let go of the pending payment
                 return await self._cancel(
@@ -399,12 +586,16 @@ class OrderWorkflow:
             auth = settled
         if not auth.approved:
             return await self._cancel(f"payment declined: {auth.decline_code}")
+        self._auth = auth
         self._moved(OrderStatus.AUTHORIZED)
         authorized_at = workflow.now()
-        self._undo.append(("void authorization", lambda why: self._void(auth, why)))
-        journey = workflow.patched(SHIPPING_JOURNEY)
+        # The authorization in force when undone: an edit may have replaced it.
+        self._undo.append(("void authorization", lambda why: self._void(self._auth or auth, why)))
+        journey = self._journey = workflow.patched(SHIPPING_JOURNEY)
         if journey:
             await self._pick_and_pack(total)
+            # Edits while packing may have changed the total and the authorization.
+            auth, total = self._auth, self._accepted.quote.grand_total if self._accepted else total
 
         if workflow.now() - authorized_at >= start.authorization_validity:
             # The authorization lapsed before capture: authorize again, or give up.
@@ -412,10 +603,11 @@ class OrderWorkflow:
                 return await self._cancel("payment authorization expired")
             self._undo.pop()
             await self._void(auth, "authorization expired")
-            auth = await self._authorize(start, accepted, request.payment_token, renewal=1)
+            auth = await self._authorize(start, self._accepted or accepted, request.payment_token, renewal=1)
             if not auth.approved:
                 return await self._cancel(f"payment declined on renewal: {auth.decline_code}")
-            self._undo.append(("void authorization", lambda why: self._void(auth, why)))
+            self._auth = auth
+            self._undo.append(("void authorization", lambda why: self._void(self._auth or auth, why)))
 
         captured = await self._capture(start.order_id, auth, total)
         declined = next((c for _, c in captured if not c.approved), None)
@@ -429,6 +621,7 @@ class OrderWorkflow:
                 self._undo.append(("refund payment", self._refund_everything))
             return await self._cancel(f"capture failed: {declined.decline_code}")
         self._undo.pop()  # a captured authorization is settled; it cannot be voided any more
+        self._undo.append(("refund payment", self._refund_everything))  # what a cancellation now undoes
         self._captured = sum((c.amount for _, c in captured), Decimal(0))
         self._captured_by_warehouse = {p.warehouse: c.amount for p, c in captured if p is not None}
         self._moved(OrderStatus.CAPTURED)
@@ -471,7 +664,7 @@ class OrderWorkflow:
                 wait = min(wait, deadline - workflow.now())
             if wait > timedelta(0):
                 with contextlib.suppress(TimeoutError):
-                    await workflow.wait_condition(lambda: self._stock_arrived, timeout=wait)
+                    await self._wait(lambda: self._stock_arrived, timeout=wait)
             if self._stock_arrived or not await self._step(
                 InventoryActivities.waiting_backorders, start.order_id
             ):
@@ -533,7 +726,7 @@ class OrderWorkflow:
     async def _await_payment(self, reference: str, wait: timedelta) -> PaymentOutcome | None:
         self._publish()
         try:
-            await workflow.wait_condition(lambda: reference in self._payment_events, timeout=wait)
+            await self._wait(lambda: reference in self._payment_events, timeout=wait)
         except TimeoutError:
             return None
         return await self._step(
@@ -574,7 +767,7 @@ class OrderWorkflow:
         )
         await self._notify("order_confirmed", total=str(total), parcels=len(self._packing))
         self._publish()
-        await workflow.wait_condition(lambda: all(wh in self._packed for wh in self._packing or []))
+        await self._wait(lambda: all(wh in self._packed for wh in self._packing or []))
 
     async def _ship(self, start: OrderStart) -> bool:
         """Book every packed parcel, then follow them all to their end; whether any arrived."""
@@ -582,11 +775,13 @@ class OrderWorkflow:
             await self._book(warehouse)
         self._moved(OrderStatus.SHIPPED)
         while any(s not in ENDED for s in self._parcels.values()):
+            if self._cancel_request is not None:
+                raise CancelRequested
             if not self._inbox:
                 self._publish()
                 deadline = self._next_deadline(start)
                 try:
-                    await workflow.wait_condition(
+                    await self._wait(
                         lambda: bool(self._inbox),
                         timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
                     )
@@ -639,7 +834,7 @@ class OrderWorkflow:
         await self._record(f"on_hold:{n}", "order_on_hold", OrderStatus.ON_HOLD, reason=why)
         await self._alert(f"undeliverable:{n}", "undeliverable_address", why)
         self._publish()
-        await workflow.wait_condition(lambda: self._address_corrections > n)
+        await self._wait(lambda: self._address_corrections > n)
         self._on_hold = False
 
     def _next_deadline(self, start: OrderStart) -> datetime | None:
@@ -745,12 +940,33 @@ class OrderWorkflow:
 
     # --- compensation ---------------------------------------------------------------
 
-    async def _cancel(self, reason: str) -> OrderOutcome:
+    async def _cancel_as_requested(self) -> OrderOutcome:
+        """Support or the channel cancelled the order: stop the parcels on their way (cancel the
+        booking, or recall the parcel), then undo the rest as any cancellation does."""
+        request = self._cancel_request
+        assert request is not None
+        await self._record(
+            f"cancel:{request.reference}",
+            "cancellation_requested",
+            None,
+            reason=request.reason,
+            actor=request.actor,
+        )
+        for tn, status in sorted(self._parcels.items()):
+            if status not in ENDED:
+                await self._step(
+                    ChangeActivities.stop_parcel,
+                    StopParcelInput(order_id=self._start.order_id, tracking_number=tn, reason=request.reason,
+                                    at=workflow.now()),
+                )  # fmt: skip
+        return await self._cancel(request.reason, actor=request.actor)
+
+    async def _cancel(self, reason: str, actor: str | None = None) -> OrderOutcome:
         """Undo every completed step, newest first, then record the cancellation."""
         while self._undo:
             _, undo = self._undo.pop()
             await undo(reason)
-        await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=reason)
+        await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=reason, actor=actor)
         if workflow.patched("tell-the-customer-why"):
             await self._step(
                 NotificationActivities.notify_customer,
@@ -805,7 +1021,12 @@ class OrderWorkflow:
         )
 
     async def _record(
-        self, key: str, type: str, status: OrderStatus | None, reason: str | None = None
+        self,
+        key: str,
+        type: str,
+        status: OrderStatus | None,
+        reason: str | None = None,
+        actor: str | None = None,
     ) -> None:
         await self._step(
             OrderLogActivities.record_event,
@@ -816,10 +1037,19 @@ class OrderWorkflow:
                 status=status,
                 at=workflow.now(),
                 reason=reason,
+                **({"actor": actor} if actor else {}),
             ),
         )
         if status is not None:
             self._moved(status)
+
+    async def _wait(self, condition: Callable[[], bool], timeout: timedelta | None = None) -> None:
+        """wait_condition that a request to cancel the order interrupts (CancelRequested)."""
+        await workflow.wait_condition(
+            lambda: condition() or self._cancel_request is not None, timeout=timeout
+        )
+        if self._cancel_request is not None:
+            raise CancelRequested
 
     def _moved(self, status: OrderStatus) -> None:
         self._status = status
