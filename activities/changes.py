@@ -95,7 +95,7 @@ class ChangeActivities:
                             StockReservation.warehouse == parcel.warehouse,
                             StockReservation.state == "shipped",
                         )
-                    ).tuples()
+                    ).all()
                 )
                 stock.restock_shipment(s, inp.order_id, parcel.warehouse, units, inp.tracking_number)
             s.execute(
@@ -237,7 +237,7 @@ class ChangeActivities:
         current = dict(
             s.execute(
                 select(Fulfillment.warehouse, Fulfillment.status).where(Fulfillment.order_id == order_id)
-            )
+            ).all()
         )
         for wh in sorted(holding - current.keys()):
             s.execute(insert(Fulfillment).values(id=f"{order_id}:{wh}", order_id=order_id, warehouse=wh,
