@@ -19,6 +19,7 @@ from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from settings import Settings
 from starter import intake
+from starter.changes_api import router as changes_router
 from starter.feedback_api import router as feedback_router
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(refunds_router)
     app.include_router(pricing_router)
     app.include_router(returns_router)
+    app.include_router(changes_router)
     app.include_router(webhooks_router)
     app.include_router(shipping_router)
     app.include_router(feedback_router)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from starter.cli_changes import cancel, change
 from starter.cli_inventory import inventory_app
 from starter.cli_invoices import invoices_app
 from starter.cli_orders import orders_app
@@ -18,6 +19,8 @@ app = typer.Typer(
     help="Ordino: order management where every order is a durable workflow.", no_args_is_help=True
 )
 app.add_typer(orders_app, name="orders")
+orders_app.command("change")(change)
+orders_app.command("cancel")(cancel)
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(invoices_app, name="invoices")
 app.add_typer(prices_app, name="prices")

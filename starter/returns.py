@@ -25,7 +25,8 @@ from workflows.returns import ReturnWorkflow, return_workflow_id
 T = TypeVar("T")
 
 
-async def _updated(call: Callable[[], Awaitable[T]], closed: OrdinoError) -> T:
+async def updated(call: Callable[[], Awaitable[T]], closed: OrdinoError) -> T:
+    """Run an update; its refusal becomes a coded error, a closed workflow `closed`."""
     try:
         return await call()
     except WorkflowUpdateFailedError as err:
@@ -47,18 +48,22 @@ async def view(db: Database, return_id: str) -> views.ReturnView:
     return found
 
 
-async def request(client: Client, db: Database, order_id: str, body: ReturnRequest) -> views.ReturnView:
+async def order_must_exist(db: Database, order_id: str) -> None:
     def exists() -> bool:
         with db.reader() as s:
             return order_views.order_exists(s, order_id)
 
     if not await run_in_threadpool(exists):
         raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+
+
+async def request(client: Client, db: Database, order_id: str, body: ReturnRequest) -> views.ReturnView:
+    await order_must_exist(db, order_id)
     handle = client.get_workflow_handle(workflow_id_for(order_id))
     closed = OrdinoError(
         ErrorCode.RETURN_WINDOW_CLOSED, f"Order {order_id} is closed: its return window is over"
     )
-    return_id: str = await _updated(
+    return_id: str = await updated(
         lambda: handle.execute_update(
             OrderWorkflow.request_return, body, id=f"return:{body.reference}", result_type=str
         ),
@@ -71,7 +76,7 @@ async def decide(client: Client, db: Database, return_id: str, decision: Decisio
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await _updated(lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
+    await updated(lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
     return await view(db, return_id)
 
 
@@ -80,5 +85,5 @@ async def receive(client: Client, db: Database, return_id: str, receipt: Receive
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await _updated(lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
+    await updated(lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
     return await view(db, return_id)
