@@ -158,9 +158,7 @@ class ShippingActivities:
                             StockReservation.order_id == inp.order_id,
                             StockReservation.warehouse == inp.warehouse,
                         )
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 )
                 stock.reship(s, inp.order_id, shipment_id, inp.warehouse, units)
         booking = self._book(shipment_id, inp.order_id, inp.warehouse, recipient, grams)

@@ -140,9 +140,7 @@ async def test_a_lost_parcel_is_sent_again_from_stock(env, db, catalog, mail_sin
         shipments = dict(
             s.execute(
                 select(Shipment.tracking_number, Shipment.status).where(Shipment.order_id == request.order_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         replaces = s.scalar(select(Shipment.replaces).where(Shipment.tracking_number == again))
         shipped = s.scalars(
@@ -169,9 +167,7 @@ async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, cata
                 select(Shipment.warehouse, Shipment.tracking_number).where(
                     Shipment.order_id == request.order_id
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     assert sorted(by_warehouse.values()) == parcels
     await handle.signal(
