@@ -211,6 +211,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
     desc = await handle.describe()
     assert desc.typed_search_attributes.get(ORDER_STATUS) == "completed"
     await record_history(handle, "order_completed")
+    await record_history(handle, "order_packed_shipped_mailed")
 
 
 async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalog):

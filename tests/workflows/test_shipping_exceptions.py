@@ -17,7 +17,13 @@ from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import ParcelPolicy, TrackingStatus
 from tests.orders import order_body
-from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
+from tests.workflows.test_order_lifecycle import (
+    record_history,
+    start_order,
+    stock_of,
+    tracking,
+    wait_for_parcels,
+)
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -111,6 +117,7 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     assert subjects[2] == f"Your parcel {tn} is delayed"
     shipped = next(m for m in mail_sink.for_order(request.order_id) if "on its way" in str(m["Subject"]))
     assert f"/shipments/{tn}" in shipped.get_content()
+    await record_history(handle, "order_parcel_late")
 
 
 async def _late(handle):
@@ -154,6 +161,7 @@ async def test_a_lost_parcel_is_sent_again_from_stock(env, db, catalog, mail_sin
     assert ("support_alerted", "lost") in events(db, request.order_id)
     assert outbox(db, request.order_id).count("parcel_shipped") == 2
     assert_one_mail_per_event(mail_sink, db, request.order_id)
+    await record_history(handle, "order_parcel_lost_reshipped")
 
 
 async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, catalog, mail_sink):
@@ -186,6 +194,7 @@ async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, cata
     assert kinds.count("refund_issued") == 1 and kinds.count("parcel_delivered") == 1
     assert ("support_alerted", "damaged") in events(db, request.order_id)
     assert_one_mail_per_event(mail_sink, db, request.order_id)
+    await record_history(handle, "order_parcel_damaged_refunded")
 
 
 async def test_an_undeliverable_address_holds_the_order_until_support_corrects_it(
@@ -213,3 +222,4 @@ async def test_an_undeliverable_address_holds_the_order_until_support_corrects_i
     types = [t for t, _ in events(db, request.order_id)]
     assert types.index("order_on_hold") < types.index("address_corrected") < types.index("parcel_booked")
     assert_one_mail_per_event(mail_sink, db, request.order_id)
+    await record_history(handle, "order_held_for_address")
