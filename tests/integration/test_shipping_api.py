@@ -18,7 +18,12 @@ async def test_a_lost_parcel_reported_by_signed_webhook_is_sent_again(stack, db,
     body = order_body([(milan, 1), (berlin, 1)])
     body["shipping_address"]["line2"] = "sandbox:lost@BER"
     order_id = (await api.post("/orders", json=body)).json()["order_id"]
-    shipped = await wait_for_status(api, order_id, "shipped")
+    await wait_for_status(api, order_id, "shipped")
+    for _ in range(100):  # parcels are booked one after the other
+        shipped = (await api.get(f"/orders/{order_id}")).json()
+        if len(shipped["shipments"]) == 2:
+            break
+        await asyncio.sleep(0.05)
     assert sorted(p["warehouse"] for p in shipped["shipments"]) == ["BER", "MIL"]
 
     # The carrier walks both parcels through their journeys by calling the signed webhook.
