@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from db import order_views
 from db.models import CreditNote, CustomerNotification, OrderEvent, Payment, Shipment, StockMovement
 from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
@@ -100,6 +101,8 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     progress = await until(lambda: _late(handle))
     assert progress.status is OrderStatus.IN_TRANSIT
     assert ("support_alerted", "delivery_late") in events(db, request.order_id)
+    with db.reader() as s:
+        assert order_views.order_detail(s, request.order_id).late
 
     # The carrier reports the delay too: the customer has been told already.
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 1, TrackingStatus.DELAYED))
