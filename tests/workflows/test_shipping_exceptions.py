@@ -226,3 +226,31 @@ async def test_an_undeliverable_address_holds_the_order_until_support_corrects_i
     assert types.index("order_on_hold") < types.index("address_corrected") < types.index("parcel_booked")
     assert_one_mail_per_event(mail_sink, db, request.order_id)
     await record_history(handle, "order_held_for_address")
+
+
+async def test_a_replacement_that_fails_too_is_refunded(env, db, catalog, mail_sink):
+    request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 3}, price="10.00"), 1)]))
+    handle = await start(env, request, ParcelPolicy.RESHIP)
+    [first] = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(first, 1, TrackingStatus.RETURNED_TO_SENDER))
+
+    async def replacement():
+        parcels = (await handle.query(OrderWorkflow.progress)).parcels
+        return [tn for tn in parcels if tn != first]
+
+    [second] = await until(replacement)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(second, 1, TrackingStatus.LOST))
+    # Nothing reached the customer: everything is refunded and the order ends cancelled.
+    outcome = await handle.result()
+    assert (outcome.status, outcome.reason) == (
+        OrderStatus.CANCELLED,
+        "no parcel reached the customer; refunded",
+    )
+    with db.reader() as s:
+        refunded = s.scalars(
+            select(Payment.amount).where(Payment.order_id == request.order_id, Payment.operation == "refund")
+        ).all()
+    assert refunded == [Decimal("14.90")]  # the parcel with the shipping
+    kinds = outbox(db, request.order_id)
+    assert kinds == ["order_confirmed", "parcel_shipped", "parcel_shipped", "refund_issued"]
+    assert_one_mail_per_event(mail_sink, db, request.order_id)
