@@ -605,7 +605,9 @@ class OrderWorkflow:
             except (ActivityError, ApplicationError) as err:
                 if _code(err) != ErrorCode.INSUFFICIENT_STOCK:
                     raise
-        amount = self._captured_by_warehouse.get(warehouse, Decimal(0))
+        # The parcel's capture, but never more than is left after goodwill refunds.
+        left = round_money(self._captured - sum(self._refunds.values()), self._currency)
+        amount = min(self._captured_by_warehouse.get(warehouse, Decimal(0)), left)
         reference = f"parcel-{tn}"
         if amount > 0:
             async with self._refunding:
