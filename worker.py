@@ -61,7 +61,6 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         fulfillment.confirm_packed,
         shipping.book_shipments,
         shipping.book_parcel,
-        shipping.cancel_booking,
         shipping.correct_address,
         shipping.record_tracking,
         OrderLogActivities(db).record_event,

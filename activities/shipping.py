@@ -48,13 +48,6 @@ class CorrectAddressInput(BaseModel):
     at: datetime
 
 
-class CancelBookingInput(BaseModel):
-    order_id: str
-    tracking_number: str
-    reason: str
-    at: datetime
-
-
 class RecordTrackingInput(BaseModel):
     order_id: str
     event: TrackingEvent
@@ -158,9 +151,7 @@ class ShippingActivities:
                             StockReservation.order_id == inp.order_id,
                             StockReservation.warehouse == inp.warehouse,
                         )
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 )
                 stock.reship(s, inp.order_id, shipment_id, inp.warehouse, units)
         booking = self._book(shipment_id, inp.order_id, inp.warehouse, recipient, grams)
@@ -204,27 +195,6 @@ class ShippingActivities:
         return ShipmentBooked(
             shipment_id=shipment_id, carrier=booking.carrier, tracking_number=booking.tracking_number
         )
-
-    @activity.defn
-    @business_rules
-    def cancel_booking(self, inp: CancelBookingInput) -> None:
-        self._carrier.cancel(inp.tracking_number)
-        with self._db.transaction() as s:
-            s.execute(
-                update(Shipment)
-                .where(Shipment.tracking_number == inp.tracking_number)
-                .values(status="cancelled", updated_at=inp.at)
-            )
-            order_log.append_event(
-                s,
-                inp.order_id,
-                f"unbooked:{inp.tracking_number}",
-                "parcel_cancelled",
-                None,
-                inp.at,
-                reason=inp.reason,
-                data={"tracking_number": inp.tracking_number},
-            )
 
     @activity.defn
     @business_rules

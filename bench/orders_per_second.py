@@ -195,12 +195,20 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_API_PORT": str(api_port),
         "ORDINO_API_BASE_URL": f"http://127.0.0.1:{api_port}",
         "ORDINO_LOG_LEVEL": "WARNING",
+        # The sandbox warehouse packs at once; the feedback request goes out at delivery.
+        "ORDINO_PACK_DELAY": "PT0S",
+        "ORDINO_FEEDBACK_DELAY": "PT0S",
+        "ORDINO_SMTP_PORT": str(free_port()),
     }
     cli = [sys.executable, "-m", "starter.cli"]
     children = {
         "order worker": subprocess.Popen([*cli, "worker"], env=child_env, cwd=ROOT),
         "api": subprocess.Popen([*cli, "api"], env=child_env, cwd=ROOT),
         "carrier": subprocess.Popen([*cli, "carrier"], env=child_env, cwd=ROOT),
+        "warehouse": subprocess.Popen([*cli, "warehouse"], env=child_env, cwd=ROOT),
+        "mail sink": subprocess.Popen(
+            [*cli, "mailsink"], env={**child_env, "ORDINO_DATA_DIR": f"/tmp/{dbname}"}, cwd=ROOT
+        ),
         "bare worker": subprocess.Popen(
             [sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT
         ),

@@ -45,7 +45,7 @@ def record(session: Session, order_id: str, body: FeedbackRequest, at: datetime)
 
 def report(session: Session) -> FeedbackReport:
     rows = dict(
-        session.execute(select(OrderFeedback.rating, func.count()).group_by(OrderFeedback.rating)).tuples()
+        session.execute(select(OrderFeedback.rating, func.count()).group_by(OrderFeedback.rating)).all()
     )
     count = sum(rows.values())
     total = sum(r * n for r, n in rows.items())

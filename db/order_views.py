@@ -100,6 +100,8 @@ class OrderDetail(OrderSummary):
     shipments: list[ShipmentView]
     timeline: list[EventView]
     notifications: list[NotificationView]
+    # A parcel missed its delivery SLA (support was alerted).
+    late: bool = False
 
 
 class OrderPage(BaseModel):
@@ -166,6 +168,7 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
     def views(view: type[BaseModel], items: list[Any], *amounts: str) -> list[Any]:
         return [view.model_validate(_in_currency(i, o.currency, *amounts)) for i in items]
 
+    timeline = views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id))
     return OrderDetail(
         **_summary(o),
         customer_email=o.customer_email,
@@ -180,8 +183,9 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
         payments=views(PaymentView, rows(Payment, Payment.id), "amount"),
         invoices=views(InvoiceView, rows(Invoice, Invoice.sequence), "grand_total"),
         shipments=views(ShipmentView, rows(Shipment, Shipment.id)),
-        timeline=views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id)),
+        timeline=timeline,
         notifications=views(NotificationView, rows(CustomerNotification, CustomerNotification.id)),
+        late=any(e.type == "delivery_late" for e in timeline),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from starter import cli_shipping  # noqa: F401  (adds its commands to `ordino orders`)
 from starter.cli_changes import cancel, change
 from starter.cli_inventory import inventory_app
 from starter.cli_invoices import invoices_app
@@ -72,6 +73,37 @@ def carrier() -> None:
 
     settings = load_settings()
     asyncio.run(run_carrier(settings, db_url(settings)))
+
+
+@app.command()
+def warehouse() -> None:
+    """Run the sandbox warehouse that packs picked orders after ORDINO_PACK_DELAY."""
+    from starter.warehouse_sim import run_warehouse
+
+    settings = load_settings()
+    asyncio.run(run_warehouse(settings, db_url(settings)))
+
+
+@app.command()
+def mailsink() -> None:
+    """Run a local SMTP server that keeps every mail it receives (in .data/mailbox)."""
+    import logging
+    import time
+
+    from providers.smtp_sink import start_sink
+
+    settings = load_settings()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # not every connection, please
+    directory = settings.data_dir / settings.mailbox_dir
+    controller, _ = start_sink(settings.smtp_host, settings.smtp_port, directory)
+    console.print(f"SMTP sink on {settings.smtp_host}:{settings.smtp_port}, keeping mail in {directory}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @app.command()

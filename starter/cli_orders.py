@@ -53,6 +53,8 @@ def show_order(order_id: str) -> None:
     console.print(f"[bold]{o.id}[/]  {o.status}  ({o.channel}, customer {o.customer_id} {o.customer_email})")
     if o.status_reason:
         console.print(f"reason: {o.status_reason}")
+    if o.late:
+        console.print("[red]late:[/] a parcel missed its delivery SLA; support was alerted")
     q = o.quote
 
     def amt(amount: Decimal) -> str:

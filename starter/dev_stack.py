@@ -92,13 +92,23 @@ def run_dev_stack(settings: Settings) -> None:
 
         # A person watching the quick start should see orders complete: a one-minute return
         # window unless one is configured.
-        env = {"ORDINO_RETURN_WINDOW": "PT1M", **os.environ, "ORDINO_DATABASE_URL": url}
+        # Short deadlines too, so a late parcel and the feedback request show up in minutes.
+        env = {
+            "ORDINO_RETURN_WINDOW": "PT1M",
+            "ORDINO_DELIVERY_SLA": "PT1M",
+            "ORDINO_FEEDBACK_DELAY": "PT20S",
+            **os.environ,
+            "ORDINO_DATABASE_URL": url,
+        }
         ordino = [sys.executable, "-m", "starter.cli"]
+        procs["mailsink"] = subprocess.Popen([*ordino, "mailsink"], env=env)
+        _wait_for_port(settings.smtp_host, settings.smtp_port, 30, procs["mailsink"])
         procs["worker"] = subprocess.Popen([*ordino, "worker"], env=env)
         procs["api"] = subprocess.Popen([*ordino, "api"], env=env)
         with console.status("Starting the API…"):
             _wait_for_port(settings.api_host, settings.api_port, 60, procs["api"])
         procs["carrier"] = subprocess.Popen([*ordino, "carrier"], env=env)
+        procs["warehouse"] = subprocess.Popen([*ordino, "warehouse"], env=env)
 
         console.print(
             Panel.fit(
@@ -107,11 +117,15 @@ def run_dev_stack(settings: Settings) -> None:
                 f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
                 f"PostgreSQL            {url}\n"
                 f"Data kept in          {data_dir}\n"
-                f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW)\n\n"
+                f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
+                f"kept in {data_dir / settings.mailbox_dir}\n"
+                f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW), delivery SLA "
+                f"{env['ORDINO_DELIVERY_SLA']}, feedback after {env['ORDINO_FEEDBACK_DELAY']}\n\n"
                 "Place an order:\n"
                 f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
                 "    -H 'content-type: application/json' -d @examples/order.json\n"
-                "Watch it: ordino orders list   /   ordino orders show webshop-DEMO-1\n\n"
+                "Watch it: ordino orders show webshop-DEMO-1   /   ordino orders mails webshop-DEMO-1\n"
+                "Split parcels and exceptions: examples/README.md\n\n"
                 "[dim]Ctrl-C stops everything.[/]",
                 border_style="green",
             )

@@ -144,6 +144,7 @@ class OrderWorkflow:
         self._parcel_warehouse: dict[str, str] = {}
         self._booked_at: dict[str, datetime] = {}
         self._replacements: set[str] = set()
+        self._resolved: set[str] = set()  # failed parcels reshipped or refunded
         self._late: set[str] = set()
         self._on_hold = False
         self._address_corrections = 0
@@ -815,10 +816,10 @@ class OrderWorkflow:
                                     replaces=replaces, order_status=shipped),
                 )  # fmt: skip
                 break
-            except ActivityError as err:
+            except (ActivityError, ApplicationError) as err:
                 if _code(err) != ErrorCode.UNDELIVERABLE_ADDRESS:
                     raise
-                await self._hold(err.cause.message if err.cause else "the carrier refused the address")
+                await self._hold(_business_error(err).message)
         tn = booked.tracking_number
         self._parcels[tn] = TrackingStatus.BOOKED
         self._parcel_warehouse[tn] = warehouse
@@ -857,10 +858,11 @@ class OrderWorkflow:
             await self._notify("parcel_delayed", tn, tracking_number=tn)
 
     def _shipping_status(self) -> OrderStatus:
-        statuses = self._parcels.values()
         # A failed parcel is still open until it is reshipped or refunded.
-        travelling = any(s not in ENDED or s in FAILED for s in statuses)
-        if any(s is TrackingStatus.DELIVERED for s in statuses):
+        travelling = any(
+            s not in ENDED or (s in FAILED and tn not in self._resolved) for tn, s in self._parcels.items()
+        )
+        if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
             return OrderStatus.PARTIALLY_DELIVERED if travelling else OrderStatus.DELIVERED
         return OrderStatus.IN_TRANSIT
 
@@ -883,11 +885,14 @@ class OrderWorkflow:
         if start.failed_parcel_policy is ParcelPolicy.RESHIP and tn not in self._replacements:
             try:
                 await self._book(warehouse, replaces=tn)
+                self._resolved.add(tn)
                 return
-            except ActivityError as err:
+            except (ActivityError, ApplicationError) as err:
                 if _code(err) != ErrorCode.INSUFFICIENT_STOCK:
                     raise
-        amount = self._captured_by_warehouse.get(warehouse, Decimal(0))
+        # The parcel's capture, but never more than is left after goodwill refunds.
+        left = round_money(self._captured - sum(self._refunds.values()), self._currency)
+        amount = min(self._captured_by_warehouse.get(warehouse, Decimal(0)), left)
         reference = f"parcel-{tn}"
         if amount > 0:
             async with self._refunding:
@@ -902,6 +907,7 @@ class OrderWorkflow:
                 credit_notes=", ".join(outcome.credit_notes),
                 reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
             )  # fmt: skip
+        self._resolved.add(tn)
         if self._shipping_status() is OrderStatus.DELIVERED:
             await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
 
@@ -1068,6 +1074,16 @@ class OrderWorkflow:
         return OrderOutcome(order_id=self._start.order_id, status=status, reason=reason)
 
 
-def _code(err: ActivityError) -> str | None:
-    """The business error code behind a failed activity, if it is one."""
-    return err.cause.type if isinstance(err.cause, ApplicationError) else None
+def _business_error(err: BaseException) -> ApplicationError:
+    """The business error behind a failed step: local activities fail with it directly,
+    regular ones wrap it in an ActivityError."""
+    if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError):
+        return err.cause
+    assert isinstance(err, ApplicationError), err
+    return err
+
+
+def _code(err: BaseException) -> str | None:
+    """The business error code behind a failed step, if it is one."""
+    cause = err.cause if isinstance(err, ActivityError) else err
+    return cause.type if isinstance(cause, ApplicationError) else None

@@ -94,14 +94,18 @@ async def pack_parcels(handle: WorkflowHandle) -> list[str]:
     raise AssertionError("nothing is being packed")
 
 
-async def wait_for_parcels(handle: WorkflowHandle, pack_parcels: bool = True) -> list[str]:
-    """The warehouses pack the order (unless told not to), then every parcel is booked. No
-    timer stands in between; poll the live state."""
+async def wait_for_parcels(
+    handle: WorkflowHandle, pack_parcels: bool = True, until_shipped: bool = True
+) -> list[str]:
+    """The warehouses pack the order (unless told not to), then every parcel is booked (or,
+    with until_shipped=False, only the packing). No timer stands in between; poll."""
     for _ in range(400):
         progress = await handle.query(OrderWorkflow.progress)
         if pack_parcels and progress.packing:
             for warehouse in progress.packing:
                 await pack(handle, warehouse)
+            if not until_shipped:
+                return []
         elif progress.parcels and progress.status not in BEFORE_SHIPPING:
             return sorted(progress.parcels)
         await asyncio.sleep(0.05)
@@ -196,6 +200,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
     desc = await handle.describe()
     assert desc.typed_search_attributes.get(ORDER_STATUS) == "completed"
     await record_history(handle, "order_completed")
+    await record_history(handle, "order_packed_shipped_mailed")
 
 
 async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalog):

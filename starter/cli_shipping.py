@@ -1,0 +1,122 @@
+"""`ordino orders pack | address | mails | alerts | feedback`: warehouses and support act on
+shipping from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from db import feedback, shipping_views
+from db.models import CustomerNotification, Order
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import Address, AddressCorrection, PackConfirmation, workflow_id_for
+from providers.mailer import message_id
+from starter.cli_orders import orders_app
+from starter.cli_support import console, database, load_settings, reported_errors
+
+
+def _update(order_id: str, update: Any, arg: Any, update_id: str, result_type: Any) -> Any:
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from starter.intake import business_error
+    from starter.temporal_client import connect
+
+    async def run() -> Any:
+        client = await connect(load_settings())
+        handle = client.get_workflow_handle(workflow_id_for(order_id))
+        try:
+            return await handle.execute_update(update, arg, id=update_id, result_type=result_type)
+        except WorkflowUpdateFailedError as err:
+            raise business_error(err) from err
+        except RPCError as err:
+            raise OrdinoError(
+                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown: {err}"
+            ) from err
+
+    return asyncio.run(run())
+
+
+@orders_app.command("pack")
+def pack(order_id: str, warehouse: str) -> None:
+    """A warehouse confirms it picked and packed its parcel of the order."""
+    from activities.fulfillment import ParcelPacked
+    from workflows.order import OrderWorkflow
+
+    with reported_errors():
+        packed = _update(order_id, OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse),
+                         f"packed-{warehouse}", ParcelPacked)  # fmt: skip
+    console.print(f"[green]packed[/] {warehouse}: {packed.weight_grams / 1000:.2f} kg")
+
+
+@orders_app.command("address")
+def correct_address(
+    order_id: str,
+    line1: Annotated[str | None, typer.Option(help="Street and number.")] = None,
+    line2: Annotated[str | None, typer.Option()] = None,
+    postal_code: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    country: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Correct the address of an order on hold (the carrier refused it); unchanged fields stay."""
+    import hashlib
+
+    from workflows.order import OrderWorkflow
+
+    with database() as db, db.reader() as s:
+        current = s.scalar(select(Order.shipping_address).where(Order.id == order_id))
+    with reported_errors():
+        if current is None:
+            raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+        given = {"line1": line1, "line2": line2, "postal_code": postal_code, "city": city,
+                 "country": country, "name": name}  # fmt: skip
+        address = Address.model_validate({**current, **{k: v for k, v in given.items() if v is not None}})
+        body = AddressCorrection(address=address)
+        update_id = "address-" + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:24]
+        _update(order_id, OrderWorkflow.correct_address, body, update_id, None)
+    console.print(f"[green]address corrected[/]: {address.line1}, {address.postal_code} {address.city}")
+
+
+@orders_app.command("mails")
+def mails(order_id: str, body: Annotated[bool, typer.Option(help="Print each message.")] = False) -> None:
+    """The mails sent to the customer for an order, one per event."""
+    with database() as db, db.reader() as s:
+        rows = list(s.scalars(select(CustomerNotification).where(CustomerNotification.order_id == order_id)
+                              .order_by(CustomerNotification.id)))  # fmt: skip
+    table = Table("kind", "subject", "to", "sent", "message id", title=f"Mails for {order_id}")
+    for n in rows:
+        sent = n.sent_at.strftime("%H:%M:%S") if n.sent_at else "[yellow]queued[/]"
+        table.add_row(n.kind, n.subject, n.recipient, sent, message_id(n.idempotency_key))
+    console.print(table)
+    if body:
+        for n in rows:
+            console.rule(n.subject)
+            console.print(n.body, markup=False)
+
+
+@orders_app.command("alerts")
+def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
+    """What support must look at: refused addresses, late, lost, damaged, returned parcels."""
+    with database() as db, db.reader() as s:
+        found = shipping_views.alerts(s, limit)
+    table = Table("when", "order", "status", "kind", "what", title="Support alerts")
+    for a in found:
+        table.add_row(a.at.strftime("%Y-%m-%d %H:%M:%S"), a.order_id, a.order_status, a.kind, a.message or "")
+    console.print(table)
+
+
+@orders_app.command("feedback")
+def feedback_report() -> None:
+    """Customers' ratings: the average and how many gave each."""
+    with database() as db, db.reader() as s:
+        report = feedback.report(s)
+    console.print(
+        f"{report.count} rating(s), average {report.average if report.average is not None else '-'}"
+    )
+    for rating, count in sorted(report.distribution.items(), reverse=True):
+        console.print(f"{'★' * rating:<5} {count}")

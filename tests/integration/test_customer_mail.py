@@ -1,0 +1,64 @@
+"""Customer mail is sent once per order and event, however often the step runs, and a
+message sent again after a crash (sent, not yet marked sent) carries the same Message-ID."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import update
+
+from activities.notifications import NotificationActivities, NotifyInput
+from db.models import CustomerNotification
+from providers.mailer import SmtpMailer, message_id
+from providers.smtp_sink import start_sink
+from tests.integration.test_order_api import wait_for_status
+from tests.orders import order_body
+
+
+async def test_a_retried_step_mails_once_and_a_crash_resends_the_same_message(
+    stack, db, catalog, mail_sink, tmp_path: Path
+):
+    api, _, settings = stack
+    order_id = (await api.post("/orders", json=order_body([(catalog({"MIL": 1}), 1)]))).json()["order_id"]
+    await wait_for_status(api, order_id, "shipped")
+    notifications = NotificationActivities(db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port))
+    step = NotifyInput(order_id=order_id, kind="parcel_delayed", subject_key="SBXTEST", at=datetime.now(UTC),
+                       context={"tracking_number": "SBXTEST"})  # fmt: skip
+    key = f"{order_id}:notify:parcel_delayed:SBXTEST"
+
+    def arrived() -> list:
+        return [m for m in mail_sink.for_order(order_id) if m["Message-ID"] == message_id(key)]
+
+    notifications.notify_customer(step)
+    notifications.notify_customer(step)  # a retry
+    assert len(arrived()) == 1
+
+    # The worker died after the SMTP server took the message, before the commit.
+    with db.transaction() as s:
+        s.execute(update(CustomerNotification).where(CustomerNotification.idempotency_key == key)
+                  .values(sent_at=None))  # fmt: skip
+    notifications.notify_customer(step)
+    again = arrived()
+    assert len(again) == 2 and again[0]["Message-ID"] == again[1]["Message-ID"]
+
+    # A receiver that keeps messages by Message-ID, like the dev sink, keeps it once.
+    controller, mailbox = start_sink("127.0.0.1", _free_port(), tmp_path)
+    try:
+        resend = NotificationActivities(db, settings, SmtpMailer("127.0.0.1", mailbox.port))
+        for _ in range(2):
+            with db.transaction() as s:
+                s.execute(update(CustomerNotification).where(CustomerNotification.idempotency_key == key)
+                          .values(sent_at=None))  # fmt: skip
+            resend.notify_customer(step)
+    finally:
+        controller.stop()
+    assert len(mailbox.received) == 2 and len(list(tmp_path.glob("*.eml"))) == 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,121 @@
+"""Shipping on real servers: a split order whose Berlin parcel the sandbox carrier loses,
+reported through the signed webhook and sent again; an address the carrier refuses,
+corrected by support over HTTP; packing, labels, alerts and feedback."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from tests.integration.test_order_api import simulator_posting_to, wait_for_status
+from tests.orders import order_body
+from tests.webhooks import post_signed
+
+
+async def test_a_lost_parcel_reported_by_signed_webhook_is_sent_again(stack, db, catalog, mail_sink):
+    api, _, settings = stack
+    milan, berlin = catalog({"MIL": 3}), catalog({"BER": 3})
+    body = order_body([(milan, 1), (berlin, 1)])
+    body["shipping_address"]["line2"] = "sandbox:lost@BER"
+    order_id = (await api.post("/orders", json=body)).json()["order_id"]
+    await wait_for_status(api, order_id, "shipped")
+    for _ in range(100):  # parcels are booked one after the other
+        shipped = (await api.get(f"/orders/{order_id}")).json()
+        if len(shipped["shipments"]) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(p["warehouse"] for p in shipped["shipments"]) == ["BER", "MIL"]
+
+    # The carrier walks both parcels through their journeys by calling the signed webhook.
+    carrier = simulator_posting_to(api, db, settings)
+    for _ in range(12):
+        await carrier.tick(datetime.now(UTC))
+        order = (await api.get(f"/orders/{order_id}")).json()
+        if order["status"] == "completed":
+            break
+        await asyncio.sleep(0.1)
+    order = await wait_for_status(api, order_id, "completed")
+
+    parcels = {(p["warehouse"], p["status"]) for p in order["shipments"]}
+    assert parcels == {("MIL", "delivered"), ("BER", "lost"), ("BER", "delivered")}
+    types = [e["type"] for e in order["timeline"]]
+    for expected in ("parcel_lost", "support_alerted", "parcel_reshipped", "order_completed"):
+        assert expected in types
+    assert "partially_delivered" in {e["status"] for e in order["timeline"]}
+
+    lost = next(p for p in order["shipments"] if p["status"] == "lost")
+    tracked = (await api.get(f"/shipments/{lost['tracking_number']}")).json()
+    assert [e["status"] for e in tracked["events"]] == ["picked_up", "in_transit", "lost"]
+    label = await api.get(f"/shipments/{lost['tracking_number']}/label.pdf")
+    assert label.status_code == 200 and label.content.startswith(b"%PDF")
+    alerts = (await api.get("/support/alerts")).json()
+    assert {"order_id": order_id, "kind": "lost"}.items() <= next(
+        a for a in alerts if a["order_id"] == order_id
+    ).items()
+
+    # One mail per event: confirmed, three parcels on their way, three delivered, feedback.
+    kinds = sorted(n["kind"] for n in order["notifications"])
+    assert (
+        kinds == ["feedback_request", "order_confirmed"] + ["parcel_delivered"] * 2 + ["parcel_shipped"] * 3
+    )
+    assert all(n["sent_at"] for n in order["notifications"])
+    assert len(mail_sink.for_order(order_id)) == len(kinds)
+
+
+async def test_support_corrects_an_address_the_carrier_refused(stack, catalog):
+    api, _, _ = stack
+    body = order_body([(catalog({"MIL": 2}), 1)])
+    body["shipping_address"]["line1"] = "Nowhere 0 UNDELIVERABLE"
+    order_id = (await api.post("/orders", json=body)).json()["order_id"]
+    held = await wait_for_status(api, order_id, "on_hold")
+    assert "cannot deliver" in held["status_reason"]
+
+    bad = await api.put(f"/orders/{order_id}/shipping-address", json={"address": {"name": "x"}})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_body")
+    fixed = {**body["shipping_address"], "line1": "Via Roma 1"}
+    response = await api.put(f"/orders/{order_id}/shipping-address", json={"address": fixed})
+    assert response.status_code == 204
+    shipped = await wait_for_status(api, order_id, "shipped")
+    assert shipped["shipping_address"]["line1"] == "Via Roma 1"
+
+    again = await api.put(f"/orders/{order_id}/shipping-address", json={"address": body["shipping_address"]})
+    assert (again.status_code, again.json()["code"]) == (409, "address_locked")
+
+
+async def test_packing_feedback_and_their_refusals(stack, catalog):
+    api, _, settings = stack
+    order_id = (await api.post("/orders", json=order_body([(catalog({"MIL": 2}), 1)]))).json()["order_id"]
+    shipped = await wait_for_status(api, order_id, "shipped")
+    # The warehouse confirmed already; confirming again answers the same, idempotently.
+    packed = await api.post(f"/orders/{order_id}/fulfillments/MIL/packed")
+    assert packed.status_code == 200 and packed.json() == {"warehouse": "MIL", "weight_grams": 500}
+    wrong = await api.post(f"/orders/{order_id}/fulfillments/BER/packed")
+    assert (wrong.status_code, wrong.json()["code"]) == (404, "unknown_fulfillment")
+    missing = await api.post("/orders/webshop-nope/fulfillments/MIL/packed")
+    assert (missing.status_code, missing.json()["code"]) == (404, "order_not_found")
+
+    early = await api.post(f"/orders/{order_id}/feedback", json={"rating": 5})
+    assert (early.status_code, early.json()["code"]) == (409, "not_delivered")
+
+    before = (await api.get("/reports/feedback")).json()
+    tn = shipped["shipments"][0]["tracking_number"]
+    event = {
+        "event_id": f"{tn}-d",
+        "tracking_number": tn,
+        "status": "delivered",
+        "occurred_at": "2026-11-26T10:00:00Z",
+    }
+    assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
+    await wait_for_status(api, order_id, "completed")
+
+    given = await api.post(f"/orders/{order_id}/feedback", json={"rating": 4, "comment": "Quick and careful"})
+    assert given.status_code == 201
+    twice = await api.post(f"/orders/{order_id}/feedback", json={"rating": 1})
+    assert (twice.status_code, twice.json()["code"]) == (409, "feedback_exists")
+    invalid = await api.post(f"/orders/{order_id}/feedback", json={"rating": 6})
+    assert (invalid.status_code, invalid.json()["code"]) == (422, "invalid_body")
+
+    after = (await api.get("/reports/feedback")).json()
+    assert after["count"] == before["count"] + 1
+    assert after["distribution"]["4"] == before["distribution"]["4"] + 1
+    assert 1 <= float(after["average"]) <= 5
