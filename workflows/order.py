@@ -508,6 +508,10 @@ class OrderWorkflow:
             self._accepted = self._accepted.model_copy(update={"quote": plan.quote})
             if self._packing is not None:
                 self._packing = warehouses
+            await self._notify(
+                "order_changed", change.reference, reason=change.reason, total=str(plan.quote.grand_total),
+                previous=str(plan.previous_total),
+            )  # fmt: skip
             return ChangeOutcome(reference=change.reference, applied=True, plan=plan)
 
     @workflow.signal

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from activities.notifications import NotificationActivities, NotifyInput
     from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
     from activities.refunds import RefundActivities, RefundInput
     from activities.returns import (
@@ -81,6 +82,7 @@ class ReturnWorkflow:
         self._decision: Decision | None = None
         self._receipt: ReceiveReturn | None = None
         self._outcome: ReturnOutcome | None = None
+        self._credit_notes: list[str] = []
 
     @workflow.query
     def status(self) -> ReturnStatus:
@@ -136,12 +138,16 @@ class ReturnWorkflow:
             )  # fmt: skip
             if not self._decision.approve:
                 self._status = ReturnStatus.REJECTED
+                await self._notify("return_rejected", reason=self._decision.reason)
                 return await self._close(ReturnStatus.REJECTED, reason=self._decision.reason)
-        await self._step(
+        label = await self._step(
             ReturnActivities.send_return_label,
             ReturnStepInput(order_id=start.order_id, return_id=start.return_id, at=workflow.now()),
         )
         self._status = ReturnStatus.APPROVED
+        await self._notify(
+            "return_approved", tracking_number=label, exchange=req.resolution is Resolution.EXCHANGE
+        )
 
         if not await self._wait(lambda: self._receipt is not None, start.receipt_timeout):
             return await self._close(ReturnStatus.EXPIRED, reason="the parcel did not arrive in time")
@@ -217,7 +223,16 @@ class ReturnWorkflow:
             RefundInput(order_id=self._start.order_id, amount=amount, reason=reason,
                         reference=self._start.return_id, actor="ordino", at=workflow.now()),
         )  # fmt: skip
+        self._credit_notes = outcome.credit_notes
         return outcome.refunded
+
+    async def _notify(self, kind: str, reason: str | None = None, **context: Any) -> None:
+        await self._step(
+            NotificationActivities.notify_customer,
+            NotifyInput(order_id=self._start.order_id, kind=kind, subject_key=self._start.return_id,
+                        reason=reason, context={"return_id": self._start.return_id, **context},
+                        at=workflow.now()),
+        )  # fmt: skip
 
     async def _charge(self, difference: ExchangeDifference) -> Decimal:
         """Take what an exchange costs more with the order's payment method, and invoice it.
@@ -262,6 +277,12 @@ class ReturnWorkflow:
             CloseReturnInput(order_id=self._start.order_id, return_id=self._start.return_id, status=status,
                              refunded=refunded, outcome=outcome or {}, reason=reason, at=workflow.now()),
         )  # fmt: skip
+        if status is ReturnStatus.CLOSED:
+            await self._notify(
+                "return_closed", refunded=str(refunded) if refunded else "",
+                charged=str(charged) if charged else "", credit_notes=", ".join(self._credit_notes),
+                replacement=", ".join((outcome or {}).get("replacement_parcels", [])),
+            )  # fmt: skip
         self._status = status
         assert status in CLOSED_STATES
         self._outcome = ReturnOutcome(return_id=self._start.return_id, status=status, accepted=accepted or {},

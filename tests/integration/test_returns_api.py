@@ -47,7 +47,7 @@ async def delivered_order(api, settings, lines) -> dict:
     return await wait_for_status(api, order["id"], "delivered")
 
 
-async def test_a_return_from_request_to_refund(shop, catalog):
+async def test_a_return_from_request_to_refund(shop, catalog, mail_sink):
     api, settings = shop
     sku = catalog({"MIL": 5}, price="40.00")
     order = await delivered_order(api, settings, [(sku, 3)])
@@ -88,6 +88,9 @@ async def test_a_return_from_request_to_refund(shop, catalog):
     ]
     stock = (await api.get(f"/inventory/{sku}")).json()
     assert stock["on_hand"] == 4  # 5 - 3 shipped + 2 back
+    subjects = [m["Subject"] for m in mail_sink.for_order(order["id"]) if "return" in m["Subject"]]
+    assert [s.split(" for order")[0] for s in subjects] == ["Your return", "Your return"]
+    assert subjects[0].endswith("is approved") and subjects[1].endswith("is complete")
 
 
 async def test_support_approves_and_refusals_carry_a_code(shop, catalog):
