@@ -30,6 +30,9 @@ def append_event(
     """Record that something happened to the order; False if it was recorded before.
     A status of None records the event and leaves the order's status as it is."""
     current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id).with_for_update()))
+    # Only an event that sets the status speaks for it: a voided payment or a support note
+    # must not become the reason a delivered order shows.
+    sets_status = status is not None
     status = status or current
     added = session.execute(
         insert(OrderEvent)
@@ -51,7 +54,7 @@ def append_event(
     if status is not current:
         check_move(current, status)
     values: dict[str, Any] = {"status": status.value, "updated_at": at}
-    if reason is not None:
+    if reason is not None and sets_status:
         values["status_reason"] = reason
     session.execute(update(Order).where(Order.id == order_id).values(**values))
     return True

@@ -243,3 +243,14 @@ async def test_no_cancellation_once_delivered(env, catalog):
         "already_delivered"
     )
     assert (await handle.result()).status is OrderStatus.COMPLETED
+
+
+async def test_an_edit_leaves_the_reason_the_order_shows_alone(env, db, catalog):
+    a = catalog({"MIL": 5}, price="10.00")
+    handle, accepted = await packing(env, [(a, 1)])
+    await handle.execute_update(OrderWorkflow.change, change("E-9", {a: 2}, reason="customer called"))
+    assert await deliver_all(handle) is OrderStatus.COMPLETED
+    with db.reader() as s:
+        order = s.get(Order, accepted.order_id)
+    # The replaced authorization was voided with a reason; the order is not "voided" for it.
+    assert order.status_reason is None
