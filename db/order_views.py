@@ -158,6 +158,9 @@ def accepted_order(session: Session, order_id: str) -> AcceptedOrder | None:
 
 
 def order_detail(session: Session, order_id: str) -> OrderDetail | None:
+    """The order read in one snapshot (call it first in a session): a step that commits
+    meanwhile, such as an event and the mail it sent, shows whole or not at all."""
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     o = session.get(Order, order_id)
     if o is None:
         return None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from db import feedback
+from domain.errors import HTTP_STATUS, OrdinoError
 from domain.orders import FeedbackRequest
-from starter.services import Svc
+from starter.services import Services, Svc
 
 router = APIRouter(tags=["feedback"])
 
@@ -18,12 +23,50 @@ router = APIRouter(tags=["feedback"])
 async def give_feedback(order_id: str, body: FeedbackRequest, svc: Svc) -> dict[str, str]:
     """One rating (1-5) and a comment per delivered order; a second gets 409 feedback_exists."""
 
+    await _record(svc, order_id, body)
+    return {"order_id": order_id, "status": "recorded"}
+
+
+async def _record(svc: Services, order_id: str, body: FeedbackRequest) -> None:
     def write() -> None:
         with svc.db.transaction() as s:
             feedback.record(s, order_id, body, datetime.now(UTC))
 
     await run_in_threadpool(write)
-    return {"order_id": order_id, "status": "recorded"}
+
+
+def _page(text: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        f"<!doctype html><meta charset=utf-8><title>Your order</title>"
+        f"<body style='font-family:sans-serif;max-width:32em;margin:3em auto'>{text}</body>",
+        status_code=status_code,
+    )
+
+
+@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, include_in_schema=False)
+async def feedback_form(order_id: str) -> HTMLResponse:
+    """The page the feedback mail links to."""
+    stars = "".join(
+        f"<label><input type=radio name=rating value={n} required> {n}</label> " for n in range(1, 6)
+    )
+    return _page(
+        f"<h1>How was your order?</h1><form method=post action='/orders/{escape(order_id)}/feedback/form'>"
+        f"<p>{stars}</p><p><textarea name=comment rows=4 cols=40 maxlength=2000 "
+        "placeholder='What could we do better?'></textarea></p><button>Send</button></form>"
+    )
+
+
+@router.post("/orders/{order_id}/feedback/form", response_class=HTMLResponse, include_in_schema=False)
+async def feedback_form_sent(order_id: str, request: Request, svc: Svc) -> HTMLResponse:
+    fields = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+    try:
+        body = FeedbackRequest(rating=fields.get("rating", "0"), comment=fields.get("comment") or None)
+        await _record(svc, order_id, body)
+    except ValidationError:
+        return _page("<p>Please choose a rating from 1 to 5.</p>", 422)
+    except OrdinoError as err:
+        return _page(f"<p>{escape(err.message)}.</p>", HTTP_STATUS[err.code])
+    return _page("<h1>Thank you!</h1><p>Your rating helps us do better.</p>", 201)
 
 
 @router.get("/reports/feedback", response_model=feedback.FeedbackReport)

@@ -119,3 +119,36 @@ async def test_packing_feedback_and_their_refusals(stack, catalog):
     assert after["count"] == before["count"] + 1
     assert after["distribution"]["4"] == before["distribution"]["4"] + 1
     assert 1 <= float(after["average"]) <= 5
+
+
+async def test_the_feedback_mail_links_to_a_form_a_customer_can_send(stack, catalog):
+    api, _, settings = stack
+    order_id = (await api.post("/orders", json=order_body([(catalog({"MIL": 2}), 1)]))).json()["order_id"]
+    shipped = await wait_for_status(api, order_id, "shipped")
+    tn = shipped["shipments"][0]["tracking_number"]
+    event = {
+        "event_id": f"{tn}-d",
+        "tracking_number": tn,
+        "status": "delivered",
+        "occurred_at": "2026-11-26T10:00:00Z",
+    }
+    await post_signed(api, settings, "/webhooks/carrier", event)
+    order = await wait_for_status(api, order_id, "completed")
+    [request] = [n for n in order["notifications"] if n["kind"] == "feedback_request"]
+    link = f"{settings.api_base_url}/orders/{order_id}/feedback"
+    assert link in request["body"]
+
+    form = await api.get(f"/orders/{order_id}/feedback")
+    assert form.status_code == 200 and "How was your order?" in form.text
+    sent = await api.post(
+        f"/orders/{order_id}/feedback/form",
+        content="rating=3&comment=Fine%2C+thanks",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert sent.status_code == 201 and "Thank you" in sent.text
+    again = await api.post(
+        f"/orders/{order_id}/feedback/form",
+        content="rating=5",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert again.status_code == 409 and "rated already" in again.text

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import CustomerNotification, Invoice, OrderEvent, Payment, Shipment, StockLevel
 from domain.orders import BackorderPolicy, OrderStart, PackConfirmation, PlaceOrder, workflow_id_for
@@ -68,18 +67,9 @@ BEFORE_SHIPPING = {
 
 
 async def pack(handle: WorkflowHandle, warehouse: str):
-    # The time-skipping server sometimes loses an update that arrives while a workflow task
-    # runs local activities ("update not found"); the handler is idempotent, so ask again.
-    for _ in range(50):
-        try:
-            return await handle.execute_update(
-                OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse), id=f"packed-{warehouse}"
-            )
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{warehouse} could not confirm packing")
+    return await handle.execute_update(
+        OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse), id=f"packed-{warehouse}"
+    )
 
 
 async def pack_parcels(handle: WorkflowHandle) -> list[str]:
