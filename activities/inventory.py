@@ -40,7 +40,9 @@ class InventoryActivities:
         with self._db.reader() as s:
             order = s.get(Order, order_id)
             assert order is not None, f"order {order_id} has no row"
-            return plan_fulfillments(Quote.model_validate(order.quote), order_views.reservations(s, order_id))
+            return plan_fulfillments(
+                Quote.model_validate(order.quote), order_views.reservations(s, order_id, held_only=True)
+            )
 
     @activity.defn
     @business_rules

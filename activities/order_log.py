@@ -1,5 +1,5 @@
 """Status changes that are not a side effect of another step: completion, cancellation
-(which also gives the order's coupons back)."""
+(which also gives the order's coupons back and stops its picking)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from temporalio import activity
 
 from activities.failures import business_rules
 from db import coupons, order_log
 from db.engine import Database
+from db.models import Fulfillment
 from domain.status import OrderStatus
 
 
@@ -36,7 +38,13 @@ class OrderLogActivities:
         with self._db.transaction() as s:
             data = inp.data
             if inp.status is OrderStatus.CANCELLED:
-                # A cancelled order gives its coupon uses back, in the same transaction.
+                # A cancelled order gives its coupon uses back and stops its warehouses picking,
+                # in the same transaction.
+                s.execute(
+                    update(Fulfillment)
+                    .where(Fulfillment.order_id == inp.order_id, Fulfillment.status == "picking")
+                    .values(status="cancelled")
+                )
                 released = coupons.release(s, inp.order_id, inp.at)
                 data = {**data, "coupons_released": released} if released else data
             order_log.append_event(

@@ -36,6 +36,9 @@ class RefundInput(BaseModel):
     at: datetime
     # Refund against the invoice of this warehouse's parcel only (a parcel that never arrived).
     warehouse: str | None = None
+    # Give back what is left when that is less than asked (a return after other refunds),
+    # instead of refusing.
+    at_most_refundable: bool = False
 
 
 class RefundOutcome(BaseModel):
@@ -82,6 +85,8 @@ class RefundActivities:
             sum((i.grand_total - credited.get(i.number, 0) for i in invoices), Decimal(0)),
             invoices[0].currency,
         )
+        if remaining > refundable and inp.at_most_refundable:
+            remaining = refundable
         if remaining > refundable:
             raise OrdinoError(
                 ErrorCode.REFUND_EXCEEDS_CAPTURED,

@@ -125,12 +125,13 @@ def _in_currency(row: Any, currency: str, *fields: str) -> dict[str, Any]:
     return data
 
 
-def reservations(session: Session, order_id: str) -> list[Reservation]:
-    rows = session.scalars(
-        select(StockReservation)
-        .where(StockReservation.order_id == order_id)
-        .order_by(StockReservation.sku, StockReservation.warehouse)
-    )
+def reservations(session: Session, order_id: str, held_only: bool = False) -> list[Reservation]:
+    """The order's reservations per SKU and warehouse; `held_only`: just the units it holds or
+    has shipped (what an edit or a cancellation gave back no longer counts)."""
+    query = select(StockReservation).where(StockReservation.order_id == order_id)
+    if held_only:
+        query = query.where(StockReservation.quantity > 0, StockReservation.state != "released")
+    rows = session.scalars(query.order_by(StockReservation.sku, StockReservation.warehouse))
     return [Reservation(sku=r.sku, warehouse=r.warehouse, quantity=r.quantity) for r in rows]
 
 

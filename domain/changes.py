@@ -101,6 +101,10 @@ class CancellationOutcome(Contract):
     change: ChangeOutcome | None = None
 
 
+# The reference of the edit a partial cancellation makes; edits may not use it themselves.
+CANCEL_PREFIX = "cancel-"
+
+
 def changed_basket(basket: Basket, change: OrderChange) -> Basket:
     quantities = {line.sku: line.quantity for line in basket.lines}
     for line in change.lines:
@@ -125,7 +129,7 @@ def cancellation_as_change(ordered: dict[str, int], cancel: Cancellation) -> Ord
     remaining = [
         LineQuantity(sku=line.sku, quantity=ordered[line.sku] - line.quantity) for line in cancel.lines
     ]
-    return OrderChange(reference=f"cancel-{cancel.reference}", lines=remaining, reason=cancel.reason,
+    return OrderChange(reference=f"{CANCEL_PREFIX}{cancel.reference}", lines=remaining, reason=cancel.reason,
                        actor=cancel.actor)  # fmt: skip
 
 

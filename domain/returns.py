@@ -125,7 +125,8 @@ class ReturnPolicy(Contract):
 
 
 def returnable(ordered: dict[str, int], taken_back: dict[str, int]) -> dict[str, int]:
-    """Units of each SKU that may still be returned: delivered minus those in other returns."""
+    """Units of each SKU that may still be returned: those ordered (returns start once the
+    whole order is delivered) minus those in other returns that were not refused."""
     return {sku: qty - taken_back.get(sku, 0) for sku, qty in ordered.items()}
 
 

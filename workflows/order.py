@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from activities.changes import ApplyChangeInput, ChangeActivities, PlanChangeInput, StopParcelInput
@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         ShippingActivities,
     )
     from domain.changes import (
+        CANCEL_PREFIX,
         DELIVERED_OR_CLOSED,
         EDITABLE,
         Cancellation,
@@ -90,6 +91,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
     from workflows.search_attributes import ORDER_STATUS
+    from workflows.steps import refusal as _refusal
 
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
@@ -106,12 +108,7 @@ class CancelRequested(Exception):
     """Raised at a wait when support or the channel asked to cancel the whole order."""
 
 
-def _refusal(err: ActivityError) -> Exception:
-    """A business rule an update's step refused, as the update's own coded failure."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.non_retryable:
-        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
-    return err
+CANCELLATION_REFUND = "cancellation"  # the refund reference of a whole cancellation
 
 
 @workflow.defn
@@ -156,13 +153,17 @@ class OrderWorkflow:
         self._open_returns: set[str] = set()
         self._return_tasks: list[asyncio.Task[None]] = []
         self._return_window_ends: datetime | None = None
+        self._accepted_back: dict[str, int] = {}
         # Changes: the authorization in force (an edit may replace it), edits and
         # cancellations done per reference, and a whole-order cancellation asked for.
         self._auth: PaymentOutcome | None = None
+        self._authorized_at = datetime.min
         self._journey = False
-        self._changes: dict[str, ChangeOutcome] = {}
+        self._changes: dict[str, tuple[OrderChange, ChangeOutcome]] = {}
         self._changing = asyncio.Lock()
         self._cancel_request: Cancellation | None = None
+        # Set when a cancellation came too late (a parcel arrived meanwhile): its answer.
+        self._cancel_refused: ApplicationError | None = None
         self._cancellations: dict[str, CancellationOutcome] = {}
 
     # --- messages -----------------------------------------------------------------
@@ -308,6 +309,8 @@ class OrderWorkflow:
             return self._returns[request.reference]
         assert self._accepted is not None and self._request is not None
         start, quote = self._start, self._accepted.quote
+        # Checked again here: two requests validated together must not share the same units.
+        self._validate_return(request)
         return_id = f"{start.order_id}-R{len(self._returns) + 1}"
         self._returns[request.reference] = return_id
         units = {line.sku: line.quantity for line in request.lines}
@@ -328,7 +331,7 @@ class OrderWorkflow:
             ReturnStart(
                 order_id=start.order_id, return_id=return_id, request=request, quote=quote,
                 ordered={ln.sku: ln.quantity for ln in quote.lines}, returned_before=before,
-                approved_by_rules=approved, value=value,
+                accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
                 refund_shipping_on_full_return=start.refund_shipping_on_full_return,
                 payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
                 receipt_timeout=start.return_receipt_timeout,
@@ -361,10 +364,19 @@ class OrderWorkflow:
 
     async def _settle_return(self, return_id: str, units: dict[str, int], child: Any) -> None:
         """When a return closes: its money joins the order's books, and the units of a refused
-        or expired return may be returned again."""
-        outcome: ReturnOutcome = await child
+        or expired return may be returned again. A return that failed is support's to finish;
+        it does not keep the order open."""
+        try:
+            outcome: ReturnOutcome = await child
+        except ChildWorkflowError as err:
+            await self._alert(
+                f"return:{return_id}", "return_failed", f"return {return_id} failed: {err.cause}"
+            )
+            outcome = ReturnOutcome(return_id=return_id, status=ReturnStatus.EXPIRED, reason="failed")
         self._captured += outcome.charged
         self._refunds[return_id] = outcome.refunded
+        for sku, n in outcome.accepted.items():
+            self._accepted_back[sku] = self._accepted_back.get(sku, 0) + n
         if outcome.status in (ReturnStatus.REJECTED, ReturnStatus.EXPIRED):
             for sku, n in units.items():
                 self._units_in_returns[sku] -= n
@@ -375,16 +387,28 @@ class OrderWorkflow:
         """Edit the order before anything is packed: address, quantities, lines. A preview
         answers what would happen and changes nothing."""
         if request.reference in self._changes:
-            return self._changes[request.reference]
-        outcome = await self._change_now(request)
+            return self._changes[request.reference][1]
+        outcome = await self._change_now(lambda: request)
         if outcome.applied:
-            self._changes[request.reference] = outcome
+            self._changes[request.reference] = (request, outcome)
         return outcome
 
     @change.validator
     def _validate_change(self, request: OrderChange) -> None:
-        if request.reference not in self._changes:
-            self._check_editable()
+        done = self._changes.get(request.reference)
+        if done is not None:
+            if done[0].model_dump(exclude={"preview"}) != request.model_dump(exclude={"preview"}):
+                raise ApplicationError(
+                    f"Change {request.reference} was a different change",
+                    type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
+                )
+            return
+        if request.reference.startswith(CANCEL_PREFIX):
+            raise ApplicationError(
+                f"References starting with {CANCEL_PREFIX!r} belong to cancellations",
+                type=ErrorCode.INVALID_BODY.value,
+            )
+        self._check_editable()
 
     @workflow.update
     async def cancel(self, request: Cancellation) -> CancellationOutcome:
@@ -395,16 +419,26 @@ class OrderWorkflow:
             return done
         if request.lines is None:
             self._cancel_request = request
-            await workflow.wait_condition(lambda: self._status is OrderStatus.CANCELLED)
+            await workflow.wait_condition(
+                lambda: self._status is OrderStatus.CANCELLED or self._cancel_refused is not None
+            )
+            if self._cancel_refused is not None:
+                refusal, self._cancel_refused = self._cancel_refused, None
+                raise refusal
             outcome = CancellationOutcome(
                 reference=request.reference,
                 status=self._status,
-                refunded=sum(self._refunds.values(), Decimal(0)),
+                refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
             )
         else:
-            assert self._accepted is not None
-            ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
-            change = await self._change_now(cancellation_as_change(ordered, request), "items_cancelled")
+
+            def fewer_units() -> OrderChange:
+                # From the order as it is once this cancellation has the lock, not as validated.
+                assert self._accepted is not None
+                ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
+                return cancellation_as_change(ordered, request)
+
+            change = await self._change_now(fewer_units, "items_cancelled")
             outcome = CancellationOutcome(reference=request.reference, status=self._status, change=change)
         self._cancellations[request.reference] = outcome
         return outcome
@@ -454,12 +488,18 @@ class OrderWorkflow:
                 type=ErrorCode.NOT_EDITABLE.value,
             )
 
-    async def _change_now(self, change: OrderChange, event: str = "order_changed") -> ChangeOutcome:
+    async def _change_now(
+        self, make: Callable[[], OrderChange], event: str = "order_changed"
+    ) -> ChangeOutcome:
         """Plan the change; unless previewing, take the money first (a larger authorization),
         then change order, lines and stock in one step, then let the old authorization go."""
         async with self._changing:
             self._check_editable()  # a parcel may have been packed while this update waited
             assert self._auth is not None and self._accepted is not None
+            try:
+                change = make()
+            except OrdinoError as err:
+                raise ApplicationError(err.message, err.details, type=err.code.value) from None
             try:
                 plan = await self._step(
                     ChangeActivities.plan_change,
@@ -467,7 +507,7 @@ class OrderWorkflow:
                         order_id=self._start.order_id, change=change, authorized=self._auth.amount
                     ),
                 )
-            except ActivityError as err:
+            except (ActivityError, ApplicationError) as err:
                 raise _refusal(err) from None
             if change.preview:
                 return ChangeOutcome(reference=change.reference, applied=False, plan=plan)
@@ -488,6 +528,8 @@ class OrderWorkflow:
                                    at=workflow.now()),
                 )  # fmt: skip
                 if not more.approved:
+                    if more.pending:  # e.g. 3-D Secure nobody will answer here: let it go
+                        await self._void(more, "the order change needs a payment that was not completed")
                     raise ApplicationError(
                         f"The payment for the new total {total} was declined: {more.decline_code}",
                         type=ErrorCode.PAYMENT_DECLINED.value,
@@ -498,13 +540,13 @@ class OrderWorkflow:
                     ApplyChangeInput(order_id=self._start.order_id, change=change, plan=plan, event=event,
                                      at=workflow.now()),
                 )  # fmt: skip
-            except ActivityError as err:
+            except (ActivityError, ApplicationError) as err:
                 if more is not None:
                     await self._void(more, "the order change was refused")
                 raise _refusal(err) from None
             if more is not None:
                 await self._void(self._auth, "replaced by the authorization of the changed order")
-                self._auth = more
+                self._auth, self._authorized_at = more, workflow.now()
             self._accepted = self._accepted.model_copy(update={"quote": plan.quote})
             if self._packing is not None:
                 self._packing = warehouses
@@ -591,7 +633,7 @@ class OrderWorkflow:
             auth = settled
         if not auth.approved:
             return await self._cancel(f"payment declined: {auth.decline_code}")
-        self._auth = auth
+        self._auth, self._authorized_at = auth, workflow.now()
         self._moved(OrderStatus.AUTHORIZED)
         authorized_at = workflow.now()
         # The authorization in force when undone: an edit may have replaced it.
@@ -600,7 +642,8 @@ class OrderWorkflow:
         if journey:
             await self._pick_and_pack(total)
             # Edits while packing may have changed the total and the authorization.
-            auth, total = self._auth, self._accepted.quote.grand_total if self._accepted else total
+            auth, authorized_at = self._auth, self._authorized_at
+            total = self._accepted.quote.grand_total if self._accepted else total
 
         if workflow.now() - authorized_at >= start.authorization_validity:
             # The authorization lapsed before capture: authorize again, or give up.
@@ -640,6 +683,8 @@ class OrderWorkflow:
         if journey:
             if not await self._ship(start):
                 return await self._close_refunded()
+            if self._cancel_request is not None:
+                self._refuse_cancel("the order has been delivered meanwhile")
             await self._after_delivery(start)
             # The order completes once every return requested in the window is closed too.
             await workflow.wait_condition(lambda: not self._open_returns)
@@ -781,7 +826,10 @@ class OrderWorkflow:
         self._moved(OrderStatus.SHIPPED)
         while any(s not in ENDED for s in self._parcels.values()):
             if self._cancel_request is not None:
-                raise CancelRequested
+                if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
+                    self._refuse_cancel("a parcel has been delivered meanwhile")
+                else:
+                    raise CancelRequested
             if not self._inbox:
                 self._publish()
                 deadline = self._next_deadline(start)
@@ -950,11 +998,23 @@ class OrderWorkflow:
 
     # --- compensation ---------------------------------------------------------------
 
+    def _refuse_cancel(self, why: str) -> None:
+        """A cancellation accepted a moment before a parcel arrived: answer it with a refusal."""
+        self._cancel_refused = ApplicationError(
+            f"Order {self._start.order_id} cannot be cancelled: {why}; send it back as a return instead",
+            type=ErrorCode.ALREADY_DELIVERED.value,
+        )
+        self._cancel_request = None
+
     async def _cancel_as_requested(self) -> OrderOutcome:
         """Support or the channel cancelled the order: stop the parcels on their way (cancel the
         booking, or recall the parcel), then undo the rest as any cancellation does."""
         request = self._cancel_request
         assert request is not None
+        async with self._changing:  # an edit in flight finishes (or fails) first
+            return await self._cancel_requested(request)
+
+    async def _cancel_requested(self, request: Cancellation) -> OrderOutcome:
         await self._record(
             f"cancel:{request.reference}",
             "cancellation_requested",
@@ -1003,14 +1063,15 @@ class OrderWorkflow:
             self._invoice_number = invoice.number
 
     async def _refund_everything(self, reason: str) -> None:
-        refundable = self._captured - sum(self._refunds.values())
-        if refundable > 0:
-            outcome = await self._step(
-                RefundActivities.refund_payment,
-                RefundInput(order_id=self._start.order_id, amount=refundable, reason=reason,
-                            reference="cancellation", actor="ordino", at=workflow.now()),
-            )  # fmt: skip
-            self._refunds["cancellation"] = outcome.refunded
+        async with self._refunding:  # what is left, once no other refund is on its way
+            refundable = self._captured - sum(self._refunds.values())
+            if refundable > 0:
+                outcome = await self._step(
+                    RefundActivities.refund_payment,
+                    RefundInput(order_id=self._start.order_id, amount=refundable, reason=reason,
+                                reference=CANCELLATION_REFUND, actor="ordino", at=workflow.now()),
+                )  # fmt: skip
+                self._refunds[CANCELLATION_REFUND] = outcome.refunded
 
     async def _void(self, auth: PaymentOutcome, reason: str) -> None:
         await self._step(

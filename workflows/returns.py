@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.invoicing import InvoicingActivities, IssueInvoiceInput
     from activities.notifications import NotificationActivities, NotifyInput
-    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
+    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
     from activities.refunds import RefundActivities, RefundInput
     from activities.returns import (
         CloseReturnInput,
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         goods_worth,
         whole_order_back,
     )
+    from workflows.steps import refusal as _refusal
     from workflows.steps import run_step
 
 
@@ -54,8 +55,11 @@ class ReturnStart(Contract):
     request: ReturnRequest
     quote: Quote
     ordered: dict[str, int]
-    # Units of each SKU accepted back by earlier returns: they set where this one's shares start.
+    # Units of each SKU in earlier returns (accepted or not): where this one's shares of each
+    # line start, so that no unit's share is counted twice.
     returned_before: dict[str, int] = {}
+    # Units of each SKU earlier returns took back: whether this one brings the whole order back.
+    accepted_before: dict[str, int] = {}
     approved_by_rules: bool
     value: Decimal
     refund_shipping_on_full_return: bool = True
@@ -81,6 +85,7 @@ class ReturnWorkflow:
         self._status = ReturnStatus.REQUESTED
         self._decision: Decision | None = None
         self._receipt: ReceiveReturn | None = None
+        self._accepted_units: dict[str, int] | None = None
         self._outcome: ReturnOutcome | None = None
         self._credit_notes: list[str] = []
 
@@ -105,8 +110,19 @@ class ReturnWorkflow:
 
     @workflow.update
     async def receive(self, receipt: ReceiveReturn) -> ReturnOutcome:
-        """The warehouse books the parcel in; answers with the refund or replacement."""
+        """The warehouse books the parcel in; answers with the refund or replacement. A receipt
+        the warehouse got wrong (an unknown warehouse) is refused and the return still waits."""
         self._receipt = receipt
+        start = self._start
+        try:
+            self._accepted_units = await self._step(
+                ReturnActivities.receive_return,
+                ReceiveReturnInput(order_id=start.order_id, return_id=start.return_id, request=start.request,
+                                   receipt=receipt, at=workflow.now()),
+            )  # fmt: skip
+        except (ActivityError, ApplicationError) as err:
+            self._receipt = None
+            raise _refusal(err) from None
         await workflow.wait_condition(lambda: self._outcome is not None)
         assert self._outcome is not None
         return self._outcome
@@ -149,14 +165,13 @@ class ReturnWorkflow:
             "return_approved", tracking_number=label, exchange=req.resolution is Resolution.EXCHANGE
         )
 
-        if not await self._wait(lambda: self._receipt is not None, start.receipt_timeout):
-            return await self._close(ReturnStatus.EXPIRED, reason="the parcel did not arrive in time")
-        assert self._receipt is not None
-        accepted: dict[str, int] = await self._step(
-            ReturnActivities.receive_return,
-            ReceiveReturnInput(order_id=start.order_id, return_id=start.return_id, request=req,
-                               receipt=self._receipt, at=workflow.now()),
-        )  # fmt: skip
+        if not await self._wait(lambda: self._accepted_units is not None, start.receipt_timeout):
+            # A receipt being booked right now still counts.
+            await workflow.wait_condition(lambda: self._accepted_units is not None or self._receipt is None)
+            if self._accepted_units is None:
+                return await self._close(ReturnStatus.EXPIRED, reason="the parcel did not arrive in time")
+        accepted = self._accepted_units
+        assert accepted is not None
         self._status = ReturnStatus.RECEIVED
 
         if req.resolution is Resolution.EXCHANGE and accepted:
@@ -174,7 +189,7 @@ class ReturnWorkflow:
         the whole order back and the policy refunds it."""
         start, q = self._start, self._start.quote
         worth = goods_worth(q, accepted, start.returned_before)
-        back = {sku: start.returned_before.get(sku, 0) + accepted.get(sku, 0) for sku in start.ordered}
+        back = {sku: start.accepted_before.get(sku, 0) + accepted.get(sku, 0) for sku in start.ordered}
         if start.refund_shipping_on_full_return and whole_order_back(start.ordered, back):
             worth += q.shipping.total
         return worth
@@ -202,12 +217,22 @@ class ReturnWorkflow:
             outcome = {"refunded": str(refunded)}
             return await self._close(ReturnStatus.CLOSED, accepted, refunded, outcome=outcome,
                                      reason="price difference declined")  # fmt: skip
-        shipped = await self._step(
-            ReturnActivities.ship_replacement,
-            ShipReplacementInput(order_id=start.order_id, return_id=start.return_id,
-                                 items={req.replacement_for(s): n for s, n in accepted.items()},
-                                 at=workflow.now()),
-        )  # fmt: skip
+        try:
+            shipped = await self._step(
+                ReturnActivities.ship_replacement,
+                ShipReplacementInput(order_id=start.order_id, return_id=start.return_id,
+                                     items={req.replacement_for(s): n for s, n in accepted.items()},
+                                     at=workflow.now()),
+            )  # fmt: skip
+        except (ActivityError, ApplicationError) as err:
+            if not isinstance(_refusal(err), ApplicationError):
+                raise
+            # No replacement in stock: the customer gets the money back, and any difference.
+            refunded = await self._refund(self._refund_due(accepted) + charged, "replacement out of stock")
+            outcome = {"refunded": str(refunded)}
+            return await self._close(
+                ReturnStatus.CLOSED, accepted, refunded, charged, outcome, reason="replacement out of stock"
+            )
         refunded = (
             await self._refund(difference.refund, "exchanged for a cheaper product")
             if difference.refund
@@ -221,7 +246,8 @@ class ReturnWorkflow:
         outcome = await self._step(
             RefundActivities.refund_payment,
             RefundInput(order_id=self._start.order_id, amount=amount, reason=reason,
-                        reference=self._start.return_id, actor="ordino", at=workflow.now()),
+                        reference=self._start.return_id, actor="ordino", at_most_refundable=True,
+                        at=workflow.now()),
         )  # fmt: skip
         self._credit_notes = outcome.credit_notes
         return outcome.refunded
@@ -251,6 +277,11 @@ class ReturnWorkflow:
                          purpose=start.return_id, at=workflow.now()),
         )  # fmt: skip
         if not capture.approved:
+            await self._step(
+                PaymentActivities.void_payment,
+                VoidInput(order_id=start.order_id, authorization=auth.reference or "",
+                          reason="exchange difference not captured", at=workflow.now()),
+            )  # fmt: skip
             return Decimal(0)
         await self._step(
             InvoicingActivities.issue_invoice,

@@ -9,6 +9,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
@@ -18,3 +19,12 @@ async def run_step(activity: Callable[..., Any], arg: Any) -> Any:
     return await workflow.execute_local_activity_method(
         activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
     )
+
+
+def refusal(err: ActivityError | ApplicationError) -> Exception:
+    """A business rule a step refused (a non-retryable ApplicationError, however the SDK
+    wraps it), as the caller's own coded failure; anything else as it came."""
+    cause = err.cause if isinstance(err, ActivityError) else err
+    if isinstance(cause, ApplicationError) and cause.non_retryable:
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    return err

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from db.models import CreditNote, Order, OrderEvent, Payment, Shipment, StockReservation
+from db.models import CreditNote, Fulfillment, Invoice, Order, OrderEvent, Payment, Shipment, StockReservation
 from domain.changes import Cancellation, OrderChange
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
@@ -89,8 +89,10 @@ async def test_a_preview_changes_nothing_and_a_larger_edit_takes_a_new_authoriza
         ("authorize", "approved", Decimal("44.90")),  # the new total, taken before anything changed
         ("void", "approved", Decimal("14.90")),  # then the old authorization let go
     ]
-    again = await handle.execute_update(OrderWorkflow.change, change("E-1", {a: 3, b: 2}))
+    again = await handle.execute_update(OrderWorkflow.change, change("E-1", {a: 3, b: 2}, reason="phoned in"))
     assert again == done  # the same reference is the same change
+    other = change("E-1", {a: 1, b: 2}, reason="phoned in")
+    assert await refused(handle, OrderWorkflow.change, other) == "idempotency_conflict"
 
     assert await deliver_all(handle) is OrderStatus.COMPLETED
     captured = sum(amt for op, st, amt in payments(db, accepted.order_id) if op == "capture")
@@ -183,6 +185,9 @@ async def test_cancelling_while_packing_releases_stock_and_voids_the_payment(env
     assert stock_of(db, a) == {"MIL": (5, 0)}
     assert [op for op, _, _ in payments(db, accepted.order_id)] == ["authorize", "void"]
     with db.reader() as s:
+        picking = s.scalars(select(Fulfillment.status).where(Fulfillment.order_id == accepted.order_id)).all()
+    assert picking == ["cancelled"]  # the warehouse stops picking it
+    with db.reader() as s:
         events = s.execute(
             select(OrderEvent.type, OrderEvent.actor, OrderEvent.reason).where(
                 OrderEvent.order_id == accepted.order_id, OrderEvent.type.in_(["cancellation_requested",
@@ -254,3 +259,17 @@ async def test_an_edit_leaves_the_reason_the_order_shows_alone(env, db, catalog)
         order = s.get(Order, accepted.order_id)
     # The replaced authorization was voided with a reason; the order is not "voided" for it.
     assert order.status_reason is None
+
+
+async def test_an_edit_that_empties_a_warehouse_leaves_no_parcel_there(env, db, catalog):
+    milan, berlin = catalog({"MIL": 5}, price="10.00"), catalog({"BER": 5}, price="20.00")
+    handle, accepted = await packing(env, [(milan, 1), (berlin, 1)])
+    await handle.execute_update(OrderWorkflow.change, change("E-10", {berlin: 0}))
+    assert (await handle.query(OrderWorkflow.progress)).packing == ["MIL"]
+    assert await deliver_all(handle) is OrderStatus.COMPLETED
+    with db.reader() as s:
+        invoices = s.scalars(select(Invoice.grand_total).where(Invoice.order_id == accepted.order_id)).all()
+        picks = dict(s.execute(select(Fulfillment.warehouse, Fulfillment.status)
+                               .where(Fulfillment.order_id == accepted.order_id)).all())  # fmt: skip
+    assert invoices == [Decimal("14.90")]  # one parcel, one capture, one invoice
+    assert picks == {"MIL": "packed", "BER": "cancelled"}

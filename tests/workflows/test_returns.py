@@ -222,3 +222,43 @@ async def test_exchanges_ship_a_replacement_and_settle_the_difference(env, db, c
     assert (cheaper.charged, cheaper.refunded) == (Decimal(0), Decimal("15.00"))
     assert credit_notes(db, pricey.order_id) == [Decimal("15.00")]
     await pricey.completes()
+
+
+async def test_a_wrong_receipt_is_refused_and_the_return_still_waits(env, db, catalog):
+    sku = catalog({"MIL": 5}, price="10.00")
+    order = await delivered(env, [(sku, 1)])
+    handle = await order.request({"lines": [{"sku": sku, "quantity": 1, "reason": "damaged"}]})
+    wrong = ReceiveReturn.model_validate(
+        {"warehouse": "NOPE", "items": [{"sku": sku, "quantity": 1, "outcome": "resellable"}]}
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(ReturnWorkflow.receive, wrong)
+    assert err.value.cause.type == "unknown_warehouse"
+    outcome = await handle.execute_update(ReturnWorkflow.receive, receipt((sku, 1, "resellable")))
+    assert outcome.refunded == Decimal("14.90")  # the whole order back: shipping too
+    await order.completes()
+
+
+async def test_shipping_comes_back_only_with_everything_the_customer_had(env, db, catalog):
+    sku = catalog({"MIL": 5}, price="10.00")
+    order = await delivered(env, [(sku, 2)], return_auto_approve_limit=Decimal(0))
+    line = {"lines": [{"sku": sku, "quantity": 1, "reason": "changed_mind"}]}
+    refused = await order.request(line)
+    await refused.execute_update(ReturnWorkflow.decide, Decision(approve=False, reason="worn"))
+    second = await order.request(line, reference="RMA-2")
+    await second.execute_update(ReturnWorkflow.decide, Decision(approve=True))
+    outcome = await second.execute_update(ReturnWorkflow.receive, receipt((sku, 1, "resellable")))
+    assert outcome.refunded == Decimal("10.00")  # the customer kept one unit: shipping stays paid
+    await order.completes()
+
+
+async def test_an_exchange_without_stock_for_the_replacement_is_refunded(env, db, catalog):
+    old, new = catalog({"MIL": 5}, price="10.00"), catalog({"BER": 0}, price="10.00")
+    order = await delivered(env, [(old, 1)])
+    line = {"sku": old, "quantity": 1, "reason": "changed_mind", "exchange_sku": new}
+    handle = await order.request({"resolution": "exchange", "lines": [line]})
+    outcome = await handle.execute_update(ReturnWorkflow.receive, receipt((old, 1, "resellable")))
+    assert (outcome.status, outcome.refunded, outcome.reason) == (
+        ReturnStatus.CLOSED, Decimal("14.90"), "replacement out of stock"
+    )  # fmt: skip
+    await order.completes()
