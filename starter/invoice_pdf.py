@@ -122,9 +122,15 @@ def render_invoice(inv: InvoiceDetail) -> bytes:
     paid = f"Paid by card, payment reference {inv.payment_reference}." if inv.payment_reference else ""
     shipped = f" Shipped from warehouse {inv.warehouse}." if inv.warehouse else ""
     vat = "include" if inv.prices_include_tax else "exclude"
-    pdf.multi_cell(0, 5, _text(f"{paid}{shipped} Prices {vat} VAT. Thank you for your order."))
-    for note in inv.notes:
+    pdf.multi_cell(
+        0,
+        5,
+        _text(f"{paid}{shipped} Prices {vat} VAT. Thank you for your order."),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    for note in inv.notes:  # legal notes (reverse charge) in full, below the thanks
         pdf.set_text_color(*INK)
         pdf.set_font("Helvetica", "B", 9)
-        pdf.multi_cell(0, 5, _text(note))
+        pdf.multi_cell(0, 5, _text(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -99,6 +99,8 @@ async def test_reverse_charge_for_an_eu_business_reaches_the_invoice(stack, cata
     assert invoice["buyer"]["vat_id"] == "DE123456789" and invoice["tax_total"] == "0.00"
     # A net invoice: net unit prices that add up to its net lines.
     assert (invoice["prices_include_tax"], invoice["lines"][0]["unit_price"]) == (False, "102.52")
+    pdf = await api.get(f"/invoices/{invoice['number']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     refund = {"amount": "10.00", "reason": "scratched casing", "reference": "T-rc"}
     assert (await api.post(f"/orders/{order['id']}/refunds", json=refund)).status_code == 201
     [note] = (await api.get("/credit-notes", params={"order_id": order["id"]})).json()
