@@ -180,13 +180,11 @@ class OrderWorkflow:
                 accepted = await self._step(
                     IntakeActivities.accept_order, AcceptOrderInput(request=request, at=workflow.now())
                 )
-            except ActivityError as err:
-                if not isinstance(err.cause, ApplicationError) or not err.cause.non_retryable:
+            except (ActivityError, ApplicationError) as err:
+                rejection = _refusal(err)
+                if not (isinstance(rejection, ApplicationError) and rejection.non_retryable):
                     raise
-                cause = err.cause
-                self._rejected = ApplicationError(
-                    cause.message, *cause.details, type=cause.type, non_retryable=True
-                )
+                self._rejected = rejection
                 raise self._rejected from None
             self._request, self._accepted = request, accepted
             self._undo.append(("release stock", self._release_stock))

@@ -225,7 +225,8 @@ class ReturnWorkflow:
                                      at=workflow.now()),
             )  # fmt: skip
         except (ActivityError, ApplicationError) as err:
-            if not isinstance(_refusal(err), ApplicationError):
+            refused = _refusal(err)
+            if not (isinstance(refused, ApplicationError) and refused.non_retryable):
                 raise
             # No replacement in stock: the customer gets the money back, and any difference.
             refunded = await self._refund(self._refund_due(accepted) + charged, "replacement out of stock")
