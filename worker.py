@@ -70,6 +70,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         changes.plan_change,
         changes.apply_change,
         changes.stop_parcel,
+        changes.parcel_contents,
         returns.open_return,
         returns.decide_return,
         returns.send_return_label,

@@ -72,6 +72,22 @@ class ChangeActivities:
 
     @activity.defn
     @business_rules
+    def parcel_contents(self, order_id: str) -> dict[str, dict[str, int]]:
+        """What each of the order's parcels holds, by tracking number (a replacement holds
+        what the parcel it replaces held)."""
+        with self._db.reader() as s:
+            parcels = s.execute(
+                select(Shipment.tracking_number, Shipment.warehouse).where(Shipment.order_id == order_id)
+            ).all()
+            shipped = s.execute(
+                select(StockReservation.warehouse, StockReservation.sku, StockReservation.quantity).where(
+                    StockReservation.order_id == order_id, StockReservation.state == "shipped"
+                )
+            ).all()
+        return {tn: {sku: n for w, sku, n in shipped if w == wh} for tn, wh in parcels}
+
+    @activity.defn
+    @business_rules
     def stop_parcel(self, inp: StopParcelInput) -> str:
         """A cancelled order's parcel: not picked up yet, the booking is cancelled and its units
         go back on the shelf; already travelling, the carrier brings it back (support books it

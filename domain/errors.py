@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     NOT_EDITABLE = "not_editable"
     ALREADY_DELIVERED = "already_delivered"
     PAYMENT_DECLINED = "payment_declined"
+    PARTIAL_PARCEL = "partial_parcel"
     UNDELIVERABLE_ADDRESS = "undeliverable_address"
     NOT_PACKING = "not_packing"
     UNKNOWN_FULFILLMENT = "unknown_fulfillment"
@@ -111,6 +112,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_EDITABLE: 409,
     ErrorCode.ALREADY_DELIVERED: 409,
     ErrorCode.PAYMENT_DECLINED: 409,
+    ErrorCode.PARTIAL_PARCEL: 409,
     ErrorCode.UNDELIVERABLE_ADDRESS: 422,
     ErrorCode.NOT_PACKING: 409,
     ErrorCode.UNKNOWN_FULFILLMENT: 404,

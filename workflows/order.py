@@ -165,6 +165,10 @@ class OrderWorkflow:
         # Set when a cancellation came too late (a parcel arrived meanwhile): its answer.
         self._cancel_refused: ApplicationError | None = None
         self._cancellations: dict[str, CancellationOutcome] = {}
+        # Parcels a partial cancellation stopped (booking cancelled, or recalled).
+        self._stopped: set[str] = set()
+        self._shipping_paid_with: dict[str, Decimal] = {}
+        self._parcels_stopped = False
 
     # --- messages -----------------------------------------------------------------
 
@@ -428,6 +432,8 @@ class OrderWorkflow:
                 status=self._status,
                 refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
             )
+        elif self._parcel_warehouse:
+            outcome = await self._cancel_parcels(request)
         else:
 
             def fewer_units() -> OrderChange:
@@ -447,7 +453,8 @@ class OrderWorkflow:
             return
         if self._accepted is None:
             raise ApplicationError("The order has not been accepted", type=ErrorCode.NOT_EDITABLE.value)
-        if self._status in DELIVERED_OR_CLOSED:
+        parcels_left = request.lines is not None and self._status is OrderStatus.PARTIALLY_DELIVERED
+        if self._status in DELIVERED_OR_CLOSED and not parcels_left:
             raise ApplicationError(
                 f"Order {self._start.order_id} is {self._status.value}: send it back as a return instead",
                 type=ErrorCode.ALREADY_DELIVERED.value,
@@ -456,6 +463,8 @@ class OrderWorkflow:
             raise ApplicationError(
                 "The order is being cancelled already", type=ErrorCode.ILLEGAL_TRANSITION.value
             )
+        if request.lines is not None and self._parcel_warehouse:
+            return  # parcels are on their way: whole ones may be stopped (checked against their contents)
         if request.lines is not None:
             self._check_editable()
             ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
@@ -468,6 +477,89 @@ class OrderWorkflow:
                 f"Order {self._start.order_id} was placed before cancellations after payment existed",
                 type=ErrorCode.NOT_EDITABLE.value,
             )
+
+    async def _cancel_parcels(self, request: Cancellation) -> CancellationOutcome:
+        """Cancel units already on their way: whole parcels only. Each is stopped (booking
+        cancelled, or recalled) and what its capture took is refunded; the rest goes on."""
+        assert request.lines is not None
+        async with self._changing:
+            contents: dict[str, dict[str, int]] = await self._step(
+                ChangeActivities.parcel_contents, self._start.order_id
+            )
+            open_parcels = {tn: c for tn, c in contents.items() if tn in self._parcels and self._open(tn)}
+            wanted = {line.sku: line.quantity for line in request.lines}
+            chosen = sorted(tn for tn, c in open_parcels.items() if c.keys() & wanted.keys())
+            held: dict[str, int] = {}
+            for tn in chosen:
+                for sku, n in open_parcels[tn].items():
+                    held[sku] = held.get(sku, 0) + n
+            if held != wanted:
+                raise ApplicationError(
+                    "Units on their way can only be cancelled a whole parcel at a time",
+                    {"parcels": open_parcels},
+                    type=ErrorCode.PARTIAL_PARCEL.value,
+                )
+            delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+            if set(chosen) == set(open_parcels) and not delivered:
+                whole = Cancellation(reference=request.reference, reason=request.reason, actor=request.actor)
+                self._cancel_request = whole
+            else:
+                refunded = await self._stop_parcels(request, chosen)
+                return CancellationOutcome(
+                    reference=request.reference, status=self._status, refunded=refunded
+                )
+        # Everything still travelling: that is cancelling the order (outside the lock it takes).
+        await workflow.wait_condition(
+            lambda: self._status is OrderStatus.CANCELLED or self._cancel_refused is not None
+        )
+        if self._cancel_refused is not None:
+            refusal, self._cancel_refused = self._cancel_refused, None
+            raise refusal
+        return CancellationOutcome(
+            reference=request.reference,
+            status=self._status,
+            refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
+        )
+
+    async def _stop_parcels(self, request: Cancellation, chosen: list[str]) -> Decimal:
+        await self._record(
+            f"cancel:{request.reference}", "items_cancelled", None, reason=request.reason, actor=request.actor
+        )
+        refunded, notes = Decimal(0), []
+        for tn in chosen:
+            await self._step(
+                ChangeActivities.stop_parcel,
+                StopParcelInput(order_id=self._start.order_id, tracking_number=tn, reason=request.reason,
+                                at=workflow.now()),
+            )  # fmt: skip
+            self._stopped.add(tn)
+            warehouse = self._parcel_warehouse[tn]
+            reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
+            async with self._refunding:
+                # The goods only: the rest of the order still travels on the shipping paid.
+                amount = self._captured_by_warehouse.get(
+                    warehouse, Decimal(0)
+                ) - self._shipping_paid_with.get(warehouse, Decimal(0))
+                if amount > 0 and reference not in self._refunds:
+                    outcome = await self._step(
+                        RefundActivities.refund_payment,
+                        RefundInput(order_id=self._start.order_id, amount=amount, reason=request.reason,
+                                    reference=reference, actor=request.actor, warehouse=warehouse,
+                                    at_most_refundable=True, at=workflow.now()),
+                    )  # fmt: skip
+                    self._refunds[reference] = outcome.refunded
+                    refunded += outcome.refunded
+                    notes += outcome.credit_notes
+        if refunded:
+            await self._notify(
+                "refund_issued", f"cancel-{request.reference}", amount=str(refunded),
+                credit_notes=", ".join(notes),
+                reason=f"as asked, we cancelled what had not reached you yet ({request.reason}).",
+            )  # fmt: skip
+        self._parcels_stopped = True
+        if self._shipping_status() is OrderStatus.DELIVERED:
+            await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
+        return refunded
 
     def _check_editable(self) -> None:
         if self._cancel_request is not None or self._accepted is None:
@@ -670,6 +762,7 @@ class OrderWorkflow:
         self._undo.append(("refund payment", self._refund_everything))  # what a cancellation now undoes
         self._captured = sum((c.amount for _, c in captured), Decimal(0))
         self._captured_by_warehouse = {p.warehouse: c.amount for p, c in captured if p is not None}
+        self._shipping_paid_with = {p.warehouse: p.shipping.total for p, _ in captured if p and p.shipping}
         self._moved(OrderStatus.CAPTURED)
 
         # One invoice per shipment, each for what its capture took; orders started before
@@ -822,7 +915,8 @@ class OrderWorkflow:
         for warehouse in self._packing or []:
             await self._book(warehouse)
         self._moved(OrderStatus.SHIPPED)
-        while any(s not in ENDED for s in self._parcels.values()):
+        while any(self._open(tn) for tn in self._parcels):
+            self._parcels_stopped = False
             if self._cancel_request is not None:
                 if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
                     self._refuse_cancel("a parcel has been delivered meanwhile")
@@ -833,15 +927,19 @@ class OrderWorkflow:
                 deadline = self._next_deadline(start)
                 try:
                     await self._wait(
-                        lambda: bool(self._inbox),
+                        lambda: bool(self._inbox) or self._parcels_stopped,
                         timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
                     )
                 except TimeoutError:
                     await self._flag_late(start)
                     continue
+                if not self._inbox:
+                    continue  # a cancellation stopped parcels: look again at what is open
             event = self._inbox.pop(0)
             current = self._parcels.get(event.tracking_number)
-            if current is None or not moves_forward(current, event.status):
+            if current is None or not self._open(event.tracking_number):
+                continue  # unknown, stopped, or at the end of its journey
+            if not moves_forward(current, event.status):
                 continue
             self._parcels[event.tracking_number] = event.status
             status = self._shipping_status()
@@ -893,13 +991,14 @@ class OrderWorkflow:
         due = [
             self._booked_at[tn] + start.delivery_sla
             for tn, s in self._parcels.items()
-            if s not in ENDED and tn not in self._late and tn in self._booked_at
+            if self._open(tn) and tn not in self._late and tn in self._booked_at
         ]
         return min(due, default=None)
 
     async def _flag_late(self, start: OrderStart) -> None:
-        for tn, s in sorted(self._parcels.items()):
-            if s in ENDED or tn in self._late or self._booked_at[tn] + start.delivery_sla > workflow.now():
+        for tn in sorted(self._parcels):
+            due = self._booked_at[tn] + start.delivery_sla
+            if not self._open(tn) or tn in self._late or due > workflow.now():
                 continue
             self._late.add(tn)
             why = f"parcel {tn} not delivered within {start.delivery_sla}"
@@ -907,10 +1006,15 @@ class OrderWorkflow:
             await self._alert(f"late:{tn}", "delivery_late", why)
             await self._notify("parcel_delayed", tn, tracking_number=tn)
 
+    def _open(self, tn: str) -> bool:
+        """Still on its way: not at the end of its journey, and not stopped by a cancellation."""
+        return self._parcels[tn] not in ENDED and tn not in self._stopped
+
     def _shipping_status(self) -> OrderStatus:
         # A failed parcel is still open until it is reshipped or refunded.
         travelling = any(
-            s not in ENDED or (s in FAILED and tn not in self._resolved) for tn, s in self._parcels.items()
+            self._open(tn) or (s in FAILED and tn not in self._resolved and tn not in self._stopped)
+            for tn, s in self._parcels.items()
         )
         if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
             return OrderStatus.PARTIALLY_DELIVERED if travelling else OrderStatus.DELIVERED
@@ -922,7 +1026,7 @@ class OrderWorkflow:
         if status is TrackingStatus.DELAYED:
             await self._notify("parcel_delayed", tn, tracking_number=tn)
         elif status is TrackingStatus.DELIVERED:
-            remaining = sum(1 for s in self._parcels.values() if s not in ENDED)
+            remaining = sum(1 for tn in self._parcels if self._open(tn))
             await self._notify("parcel_delivered", tn, tracking_number=tn, remaining=remaining)
         elif status in FAILED:
             await self._parcel_failed(start, tn, status)
@@ -1020,8 +1124,8 @@ class OrderWorkflow:
             reason=request.reason,
             actor=request.actor,
         )
-        for tn, status in sorted(self._parcels.items()):
-            if status not in ENDED:
+        for tn in sorted(self._parcels):
+            if self._open(tn):
                 await self._step(
                     ChangeActivities.stop_parcel,
                     StopParcelInput(order_id=self._start.order_id, tracking_number=tn, reason=request.reason,

@@ -273,3 +273,30 @@ async def test_an_edit_that_empties_a_warehouse_leaves_no_parcel_there(env, db, 
                                .where(Fulfillment.order_id == accepted.order_id)).all())  # fmt: skip
     assert invoices == [Decimal("14.90")]  # one parcel, one capture, one invoice
     assert picks == {"MIL": "packed", "BER": "cancelled"}
+
+
+async def test_cancelling_a_parcel_on_its_way_refunds_it_and_the_rest_arrives(env, db, catalog):
+    milan, berlin = catalog({"MIL": 5}, price="10.00"), catalog({"BER": 5}, price="20.00")
+    handle, accepted = await packing(env, [(milan, 1), (berlin, 2)])
+    parcels = await wait_for_parcels(handle)
+    with db.reader() as s:
+        where = dict(s.execute(select(Shipment.warehouse, Shipment.tracking_number)
+                               .where(Shipment.order_id == accepted.order_id)).all())  # fmt: skip
+    half = Cancellation(reference="C-8", reason="wants only the mug", lines=[{"sku": berlin, "quantity": 1}])
+    assert await refused(handle, OrderWorkflow.cancel, half) == "partial_parcel"
+    whole_parcel = Cancellation(
+        reference="C-9", reason="wants only the mug", lines=[{"sku": berlin, "quantity": 2}]
+    )
+    outcome = await handle.execute_update(OrderWorkflow.cancel, whole_parcel)
+    assert outcome.refunded == Decimal("40.00")  # what the Berlin parcel's capture took
+    assert stock_of(db, berlin) == {"BER": (5, 0)}  # not picked up yet: back on the shelf
+    await handle.signal(OrderWorkflow.carrier_event, tracking(where["MIL"], 3, TrackingStatus.DELIVERED))
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+    with db.reader() as s:
+        status = dict(s.execute(select(Shipment.warehouse, Shipment.status)
+                                .where(Shipment.order_id == accepted.order_id)).all())  # fmt: skip
+        notes = s.scalars(
+            select(CreditNote.grand_total).where(CreditNote.order_id == accepted.order_id)
+        ).all()
+    assert status == {"MIL": "delivered", "BER": "cancelled"} and notes == [Decimal("40.00")]
+    assert sorted(parcels) == sorted(where.values())
