@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -12,10 +13,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
-from db import order_views
+from db import order_views, returned_parcels
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import PaymentEvent, workflow_id_for
-from domain.tracking import TrackingEvent
+from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
@@ -69,6 +70,13 @@ async def carrier(request: Request, svc: Svc) -> dict[str, str]:
         raise OrdinoError(
             ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
         )
+    if event.status is TrackingStatus.RETURNED_TO_SENDER:
+        # The goods are physically back, whatever the order does about it (reship or refund).
+        def back() -> None:
+            with svc.db.transaction() as s:
+                returned_parcels.parcel_back(s, event.tracking_number, datetime.now(UTC))
+
+        await run_in_threadpool(back)
     status = await _signal(svc, order_id, OrderWorkflow.carrier_event, event)
     log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
     return {"order_id": order_id, "status": status}

@@ -9,6 +9,7 @@ import pytest
 
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
+from tests.webhooks import post_signed
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -83,3 +84,30 @@ async def test_cancellations_partial_then_whole_and_their_refusals(stack, catalo
     assert (closed.status_code, closed.json()["code"]) == (409, "order_closed")
     missing = await api.post("/orders/webshop-NOPE/cancellations", json={"reference": "X", "reason": "why"})
     assert (missing.status_code, missing.json()["code"]) == (404, "order_not_found")
+
+
+async def test_a_recalled_parcel_is_back_in_stock_when_the_carrier_returns_it(stack, catalog):
+    api, _, settings = stack
+    a = catalog({"MIL": 5}, price="10.00")
+    order = await placed(api, [(a, 2)])
+    assert (await api.post(f"/orders/{order['id']}/fulfillments/MIL/packed", json={})).status_code == 200
+    shipped = await wait_for_status(api, order["id"], "shipped")
+    tn = shipped["shipments"][0]["tracking_number"]
+    event = {"event_id": f"{tn}-p", "tracking_number": tn, "status": "picked_up",
+             "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
+    assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
+    await wait_for_status(api, order["id"], "in_transit")
+    body = {"reference": "R-1", "reason": "fraud"}
+    cancelled = await api.post(f"/orders/{order['id']}/cancellations", json=body)
+    assert cancelled.status_code == 201, cancelled.text
+    assert (await api.get(f"/inventory/{a}")).json()["on_hand"] == 3  # two units on the road back
+    back = event | {
+        "event_id": f"{tn}-r",
+        "status": "returned_to_sender",
+        "occurred_at": "2026-11-27T10:00:00Z",
+    }
+    for _ in range(2):  # the carrier may say it twice
+        assert (await post_signed(api, settings, "/webhooks/carrier", back)).status_code == 202
+    assert (await api.get(f"/inventory/{a}")).json()["on_hand"] == 5
+    timeline = [e["type"] for e in (await api.get(f"/orders/{order['id']}")).json()["timeline"]]
+    assert "return_to_sender_requested" in timeline and timeline.count("parcel_back_in_stock") == 1
