@@ -103,7 +103,7 @@ class ChangeActivities:
             self._carrier.recall(inp.tracking_number)
         outcome = "cancelled" if stopped else "recalled"
         with self._db.transaction() as s:
-            if stopped and parcel.replaces is None:
+            if stopped:  # a replacement holds what its lost parcel held: the same units come back
                 units = dict(
                     s.execute(
                         select(StockReservation.sku, StockReservation.quantity).where(

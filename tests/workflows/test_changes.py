@@ -300,3 +300,21 @@ async def test_cancelling_a_parcel_on_its_way_refunds_it_and_the_rest_arrives(en
         ).all()
     assert status == {"MIL": "delivered", "BER": "cancelled"} and notes == [Decimal("40.00")]
     assert sorted(parcels) == sorted(where.values())
+
+
+async def test_cancelling_before_a_replacement_is_picked_up_puts_its_units_back(env, db, catalog):
+    a = catalog({"MIL": 5}, price="10.00")
+    handle, _ = await packing(env, [(a, 1)])
+    [lost] = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(lost, 5, TrackingStatus.LOST))
+    for _ in range(100):  # the lost parcel is sent again from the same warehouse
+        if len((await handle.query(OrderWorkflow.progress)).parcels) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert stock_of(db, a) == {"MIL": (3, 0)}  # one lost on the way, one in the replacement
+    outcome = await handle.execute_update(
+        OrderWorkflow.cancel, Cancellation(reference="C-10", reason="gave up")
+    )
+    assert outcome.status is OrderStatus.CANCELLED and outcome.refunded == Decimal("14.90")
+    assert stock_of(db, a) == {"MIL": (4, 0)}  # the replacement never left: back on the shelf
+    assert (await handle.result()).status is OrderStatus.CANCELLED
