@@ -96,6 +96,12 @@ class ChangeActivities:
             parcel = s.scalars(select(Shipment).where(Shipment.tracking_number == inp.tracking_number)).one()
         if parcel.status in ("cancelled", "recalled"):
             return parcel.status
+        if parcel.status in ("delivered", "lost", "damaged", "returned_to_sender"):
+            raise OrdinoError(
+                ErrorCode.ALREADY_DELIVERED,
+                f"Parcel {inp.tracking_number} is {parcel.status} already: nothing to stop",
+                {"tracking_number": inp.tracking_number},
+            )
         stopped = parcel.status == TrackingStatus.BOOKED.value
         if stopped:
             self._carrier.cancel(inp.tracking_number)

@@ -14,8 +14,12 @@ from db.models import Shipment, StockReservation
 
 def parcel_back(s: Session, tracking_number: str, at: datetime) -> bool:
     """Restock a returned parcel's units; False if it is unknown or was booked back before."""
-    parcel = s.scalars(select(Shipment).where(Shipment.tracking_number == tracking_number)).one_or_none()
-    if parcel is None:
+    parcel = s.scalars(
+        select(Shipment).where(Shipment.tracking_number == tracking_number).with_for_update()
+    ).one_or_none()
+    if parcel is None or parcel.status in ("cancelled", "delivered", "returned_to_sender"):
+        # Never left (its units came back when it was cancelled), reached the customer, or
+        # booked back before: nothing comes back now.
         return False
     units = dict(
         s.execute(

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from temporalio import workflow
@@ -167,6 +168,12 @@ class OrderWorkflow:
         self._cancellations: dict[str, CancellationOutcome] = {}
         # Parcels a partial cancellation stopped (booking cancelled, or recalled).
         self._stopped: set[str] = set()
+        self._parcel_cancels: dict[str, list[str]] = {}
+        self._units_cancelled: dict[str, int] = {}
+        # Whole-order cancellations: each request joins the current round; a refusal answers
+        # every request of its round.
+        self._cancel_round = 0
+        self._refused_round = -1
         self._shipping_paid_with: dict[str, Decimal] = {}
         self._parcels_stopped = False
 
@@ -332,7 +339,7 @@ class OrderWorkflow:
             ReturnWorkflow.run,
             ReturnStart(
                 order_id=start.order_id, return_id=return_id, request=request, quote=quote,
-                ordered={ln.sku: ln.quantity for ln in quote.lines}, returned_before=before,
+                ordered=self._received_units(), returned_before=before,
                 accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
                 refund_shipping_on_full_return=start.refund_shipping_on_full_return,
                 payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
@@ -358,11 +365,18 @@ class OrderWorkflow:
                 f"The return window of order {self._start.order_id} has closed",
                 type=ErrorCode.RETURN_WINDOW_CLOSED.value,
             )
-        ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
         try:
-            check_returnable(request.lines, returnable(ordered, self._units_in_returns))
+            check_returnable(request.lines, returnable(self._received_units(), self._units_in_returns))
         except OrdinoError as err:
             raise ApplicationError(err.message, err.details, type=err.code.value) from None
+
+    def _received_units(self) -> dict[str, int]:
+        """What the customer got: the order's units less those whose parcels were cancelled."""
+        assert self._accepted is not None
+        got = {
+            ln.sku: ln.quantity - self._units_cancelled.get(ln.sku, 0) for ln in self._accepted.quote.lines
+        }
+        return {sku: n for sku, n in got.items() if n > 0}
 
     async def _settle_return(self, return_id: str, units: dict[str, int], child: Any) -> None:
         """When a return closes: its money joins the order's books, and the units of a refused
@@ -420,18 +434,10 @@ class OrderWorkflow:
         if done is not None:
             return done
         if request.lines is None:
-            self._cancel_request = request
-            await workflow.wait_condition(
-                lambda: self._status is OrderStatus.CANCELLED or self._cancel_refused is not None
-            )
-            if self._cancel_refused is not None:
-                refusal, self._cancel_refused = self._cancel_refused, None
-                raise refusal
-            outcome = CancellationOutcome(
-                reference=request.reference,
-                status=self._status,
-                refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
-            )
+            if self._cancel_request is None:
+                self._cancel_round += 1
+                self._cancel_request = request
+            outcome = await self._cancelled_outcome(request.reference)
         elif self._parcel_warehouse:
             outcome = await self._cancel_parcels(request)
         else:
@@ -480,43 +486,68 @@ class OrderWorkflow:
 
     async def _cancel_parcels(self, request: Cancellation) -> CancellationOutcome:
         """Cancel units already on their way: whole parcels only. Each is stopped (booking
-        cancelled, or recalled) and what its capture took is refunded; the rest goes on."""
+        cancelled, or recalled) and what its capture took for the goods is refunded; the rest
+        goes on. A retry of the same reference finishes what an earlier attempt began."""
         assert request.lines is not None
         async with self._changing:
-            contents: dict[str, dict[str, int]] = await self._step(
-                ChangeActivities.parcel_contents, self._start.order_id
-            )
-            open_parcels = {tn: c for tn, c in contents.items() if tn in self._parcels and self._open(tn)}
-            wanted = {line.sku: line.quantity for line in request.lines}
-            chosen = sorted(tn for tn, c in open_parcels.items() if c.keys() & wanted.keys())
-            held: dict[str, int] = {}
-            for tn in chosen:
-                for sku, n in open_parcels[tn].items():
-                    held[sku] = held.get(sku, 0) + n
-            if held != wanted:
-                raise ApplicationError(
-                    "Units on their way can only be cancelled a whole parcel at a time",
-                    {"parcels": open_parcels},
-                    type=ErrorCode.PARTIAL_PARCEL.value,
-                )
-            delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
-            if set(chosen) == set(open_parcels) and not delivered:
-                whole = Cancellation(reference=request.reference, reason=request.reason, actor=request.actor)
-                self._cancel_request = whole
-            else:
+            chosen = self._parcel_cancels.get(request.reference)
+            if chosen is None:
+                chosen = await self._choose_parcels(request)
+                open_parcels = [tn for tn in self._parcels if self._open(tn)]
+                delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+                if set(chosen) == set(open_parcels) and not delivered:
+                    chosen = []  # everything still travelling: that is cancelling the order
+                else:
+                    self._parcel_cancels[request.reference] = chosen
+            if chosen:
                 refunded = await self._stop_parcels(request, chosen)
                 return CancellationOutcome(
                     reference=request.reference, status=self._status, refunded=refunded
                 )
-        # Everything still travelling: that is cancelling the order (outside the lock it takes).
-        await workflow.wait_condition(
-            lambda: self._status is OrderStatus.CANCELLED or self._cancel_refused is not None
+            if self._cancel_request is None:
+                self._cancel_round += 1
+                self._cancel_request = Cancellation(
+                    reference=request.reference, reason=request.reason, actor=request.actor
+                )
+        return await self._cancelled_outcome(request.reference)
+
+    async def _choose_parcels(self, request: Cancellation) -> list[str]:
+        """The parcels on their way that hold exactly the units asked for."""
+        assert request.lines is not None
+        contents: dict[str, dict[str, int]] = await self._step(
+            ChangeActivities.parcel_contents, self._start.order_id
         )
-        if self._cancel_refused is not None:
-            refusal, self._cancel_refused = self._cancel_refused, None
-            raise refusal
+        open_parcels = {tn: c for tn, c in sorted(contents.items()) if tn in self._parcels and self._open(tn)}
+        if any(ev.tracking_number in open_parcels for ev in self._inbox):
+            raise ApplicationError(
+                "The carrier's latest news about these parcels is being recorded; try again in a moment",
+                type=ErrorCode.ORDER_BUSY.value,
+            )
+        wanted = {line.sku: line.quantity for line in request.lines}
+        for size in range(1, len(open_parcels) + 1):
+            for combo in combinations(open_parcels, size):
+                held: dict[str, int] = {}
+                for tn in combo:
+                    for sku, n in open_parcels[tn].items():
+                        held[sku] = held.get(sku, 0) + n
+                if held == wanted:
+                    return list(combo)
+        raise ApplicationError(
+            "Units on their way can only be cancelled a whole parcel at a time",
+            {"parcels": open_parcels},
+            type=ErrorCode.PARTIAL_PARCEL.value,
+        )
+
+    async def _cancelled_outcome(self, reference: str) -> CancellationOutcome:
+        """Wait for the whole-order cancellation this request joined, or its refusal."""
+        round_ = self._cancel_round
+        await workflow.wait_condition(
+            lambda: self._status is OrderStatus.CANCELLED or self._refused_round == round_
+        )
+        if self._status is not OrderStatus.CANCELLED and self._cancel_refused is not None:
+            raise self._cancel_refused
         return CancellationOutcome(
-            reference=request.reference,
+            reference=reference,
             status=self._status,
             refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
         )
@@ -526,39 +557,46 @@ class OrderWorkflow:
             f"cancel:{request.reference}", "items_cancelled", None, reason=request.reason, actor=request.actor
         )
         refunded, notes = Decimal(0), []
-        for tn in chosen:
-            await self._step(
-                ChangeActivities.stop_parcel,
-                StopParcelInput(order_id=self._start.order_id, tracking_number=tn, reason=request.reason,
-                                at=workflow.now()),
-            )  # fmt: skip
-            self._stopped.add(tn)
-            warehouse = self._parcel_warehouse[tn]
-            reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
-            async with self._refunding:
-                # The goods only: the rest of the order still travels on the shipping paid.
-                amount = self._captured_by_warehouse.get(
-                    warehouse, Decimal(0)
-                ) - self._shipping_paid_with.get(warehouse, Decimal(0))
-                if amount > 0 and reference not in self._refunds:
-                    outcome = await self._step(
-                        RefundActivities.refund_payment,
-                        RefundInput(order_id=self._start.order_id, amount=amount, reason=request.reason,
-                                    reference=reference, actor=request.actor, warehouse=warehouse,
-                                    at_most_refundable=True, at=workflow.now()),
+        try:
+            for tn in chosen:
+                if tn not in self._stopped:
+                    await self._step(
+                        ChangeActivities.stop_parcel,
+                        StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
+                                        reason=request.reason, at=workflow.now()),
                     )  # fmt: skip
-                    self._refunds[reference] = outcome.refunded
-                    refunded += outcome.refunded
-                    notes += outcome.credit_notes
-        if refunded:
-            await self._notify(
-                "refund_issued", f"cancel-{request.reference}", amount=str(refunded),
-                credit_notes=", ".join(notes),
-                reason=f"as asked, we cancelled what had not reached you yet ({request.reason}).",
-            )  # fmt: skip
-        self._parcels_stopped = True
-        if self._shipping_status() is OrderStatus.DELIVERED:
-            await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
+                    self._stopped.add(tn)
+                    for sku, n in (await self._step(ChangeActivities.parcel_contents, self._start.order_id))[
+                        tn
+                    ].items():
+                        self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
+                warehouse = self._parcel_warehouse[tn]
+                reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
+                async with self._refunding:
+                    # The goods only: the rest of the order still travels on the shipping paid.
+                    amount = self._captured_by_warehouse.get(
+                        warehouse, Decimal(0)
+                    ) - self._shipping_paid_with.get(warehouse, Decimal(0))
+                    if amount > 0 and reference not in self._refunds:
+                        outcome = await self._step(
+                            RefundActivities.refund_payment,
+                            RefundInput(order_id=self._start.order_id, amount=amount, reason=request.reason,
+                                        reference=reference, actor=request.actor, warehouse=warehouse,
+                                        at_most_refundable=True, at=workflow.now()),
+                        )  # fmt: skip
+                        self._refunds[reference] = outcome.refunded
+                        refunded += outcome.refunded
+                        notes += outcome.credit_notes
+            if refunded:
+                await self._notify(
+                    "refund_issued", f"cancel-{request.reference}", amount=str(refunded),
+                    credit_notes=", ".join(notes),
+                    reason=f"as asked, we cancelled what had not reached you yet ({request.reason}).",
+                )  # fmt: skip
+            if self._shipping_status() is OrderStatus.DELIVERED:
+                await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
+        finally:
+            self._parcels_stopped = True  # the shipping loop looks again at what is still open
         return refunded
 
     def _check_editable(self) -> None:
@@ -937,8 +975,16 @@ class OrderWorkflow:
                     continue  # a cancellation stopped parcels: look again at what is open
             event = self._inbox.pop(0)
             current = self._parcels.get(event.tracking_number)
+            if current is not None and event.tracking_number in self._stopped:
+                if event.status is TrackingStatus.DELIVERED:
+                    # Stopped too late: the customer has the goods and their refund.
+                    why = f"parcel {event.tracking_number} was delivered after it was cancelled and refunded"
+                    await self._alert(
+                        f"delivered-after-cancel:{event.tracking_number}", "delivered_after_cancel", why
+                    )
+                continue
             if current is None or not self._open(event.tracking_number):
-                continue  # unknown, stopped, or at the end of its journey
+                continue  # unknown, or at the end of its journey
             if not moves_forward(current, event.status):
                 continue
             self._parcels[event.tracking_number] = event.status
@@ -1101,11 +1147,13 @@ class OrderWorkflow:
     # --- compensation ---------------------------------------------------------------
 
     def _refuse_cancel(self, why: str) -> None:
-        """A cancellation accepted a moment before a parcel arrived: answer it with a refusal."""
+        """A cancellation accepted a moment before a parcel arrived: answer everyone waiting
+        for it with a refusal."""
         self._cancel_refused = ApplicationError(
             f"Order {self._start.order_id} cannot be cancelled: {why}; send it back as a return instead",
             type=ErrorCode.ALREADY_DELIVERED.value,
         )
+        self._refused_round = self._cancel_round
         self._cancel_request = None
 
     async def _cancel_as_requested(self) -> OrderOutcome:

@@ -111,3 +111,19 @@ async def test_a_recalled_parcel_is_back_in_stock_when_the_carrier_returns_it(st
     assert (await api.get(f"/inventory/{a}")).json()["on_hand"] == 5
     timeline = [e["type"] for e in (await api.get(f"/orders/{order['id']}")).json()["timeline"]]
     assert "return_to_sender_requested" in timeline and timeline.count("parcel_back_in_stock") == 1
+
+
+async def test_a_parcel_cancelled_before_pickup_comes_back_to_stock_once(stack, catalog):
+    api, _, settings = stack
+    a = catalog({"MIL": 5}, price="10.00")
+    order = await placed(api, [(a, 2)])
+    assert (await api.post(f"/orders/{order['id']}/fulfillments/MIL/packed", json={})).status_code == 200
+    tn = (await wait_for_status(api, order["id"], "shipped"))["shipments"][0]["tracking_number"]
+    body = {"reference": "R-2", "reason": "changed their mind"}
+    assert (await api.post(f"/orders/{order['id']}/cancellations", json=body)).status_code == 201
+    assert (await api.get(f"/inventory/{a}")).json()["on_hand"] == 5  # the booking was cancelled
+    # A carrier that says it brought the parcel back anyway changes nothing.
+    back = {"event_id": f"{tn}-r", "tracking_number": tn, "status": "returned_to_sender",
+            "occurred_at": "2026-11-27T10:00:00Z"}  # fmt: skip
+    assert (await post_signed(api, settings, "/webhooks/carrier", back)).status_code == 202
+    assert (await api.get(f"/inventory/{a}")).json()["on_hand"] == 5

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from db.models import CreditNote, Fulfillment, Invoice, Order, OrderEvent, Payment, Shipment, StockReservation
 from domain.changes import Cancellation, OrderChange
 from domain.orders import AcceptedOrder, PlaceOrder
+from domain.returns import ReturnRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.orders import order_body
@@ -28,10 +29,12 @@ from tests.workflows.test_order_lifecycle import (
 from workflows.order import OrderWorkflow
 
 
-async def packing(env, lines: list[tuple[str, int]], **body: object) -> tuple[WorkflowHandle, AcceptedOrder]:
+async def packing(
+    env, lines: list[tuple[str, int]], window: timedelta = timedelta(0)
+) -> tuple[WorkflowHandle, AcceptedOrder]:
     """An order whose payment is authorized and whose warehouses are picking it."""
-    request = PlaceOrder.model_validate(order_body(lines, **body))
-    handle = await start_order(env, request, return_window=timedelta(0))
+    request = PlaceOrder.model_validate(order_body(lines))
+    handle = await start_order(env, request, return_window=window)
     accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
     for _ in range(200):
         if (await handle.query(OrderWorkflow.progress)).packing:
@@ -318,3 +321,32 @@ async def test_cancelling_before_a_replacement_is_picked_up_puts_its_units_back(
     assert outcome.status is OrderStatus.CANCELLED and outcome.refunded == Decimal("14.90")
     assert stock_of(db, a) == {"MIL": (4, 0)}  # the replacement never left: back on the shelf
     assert (await handle.result()).status is OrderStatus.CANCELLED
+
+
+async def test_the_parcel_that_holds_exactly_the_units_is_the_one_cancelled(env, db, catalog):
+    a = catalog({"MIL": 2, "BER": 1}, price="10.00")
+    handle, accepted = await packing(
+        env, [(a, 3)], window=timedelta(days=3)
+    )  # two from Milan, one from Berlin
+    await wait_for_parcels(handle)
+    with db.reader() as s:
+        where = dict(s.execute(select(Shipment.warehouse, Shipment.tracking_number)
+                               .where(Shipment.order_id == accepted.order_id)).all())  # fmt: skip
+    one = Cancellation(reference="C-11", reason="one is enough", lines=[{"sku": a, "quantity": 1}])
+    outcome = await handle.execute_update(OrderWorkflow.cancel, one)
+    assert outcome.refunded > 0
+    await handle.signal(OrderWorkflow.carrier_event, tracking(where["MIL"], 3, TrackingStatus.DELIVERED))
+    for _ in range(100):
+        if (await handle.query(OrderWorkflow.progress)).status is OrderStatus.DELIVERED:
+            break
+        await asyncio.sleep(0.02)
+    # Only the two units that arrived can come back.
+    too_many = ReturnRequest.model_validate(
+        {"reference": "RMA-1", "lines": [{"sku": a, "quantity": 3, "reason": "damaged"}]}
+    )
+    assert await refused(handle, OrderWorkflow.request_return, too_many) == "quantity_exceeds_returnable"
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+    with db.reader() as s:
+        status = dict(s.execute(select(Shipment.warehouse, Shipment.status)
+                                .where(Shipment.order_id == accepted.order_id)).all())  # fmt: skip
+    assert status == {"MIL": "delivered", "BER": "cancelled"}
