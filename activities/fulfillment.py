@@ -48,6 +48,18 @@ def parcel_weight(session: Session, order_id: str, warehouse: str) -> int:
     return int(grams or 0)
 
 
+def parcel_weights(session: Session, order_id: str) -> dict[str, int]:
+    """What the units an order (or a return's replacement) holds weigh, per warehouse."""
+    rows = session.execute(
+        select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
+        .join(Product, Product.sku == StockReservation.sku)
+        .where(StockReservation.order_id == order_id, StockReservation.state != "released")
+        .group_by(StockReservation.warehouse)
+        .order_by(StockReservation.warehouse)
+    ).all()
+    return {wh: int(grams) for wh, grams in rows}
+
+
 class FulfillmentActivities:
     def __init__(self, db: Database) -> None:
         self._db = db

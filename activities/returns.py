@@ -12,14 +12,14 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
+from activities.fulfillment import parcel_weights
 from activities.pricing import price_order
 from db import order_log, stock
 from db.engine import Database
-from db.models import Order, Product, ReturnLineRow, ReturnRow, Shipment, StockReservation, Warehouse
+from db.models import Order, Product, ReturnLineRow, ReturnRow, Shipment, Warehouse
 from domain.allocation import allocate, require_complete
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, Basket, OrderLineRequest, ShipmentBooked
@@ -91,18 +91,6 @@ class ShipReplacementInput(BaseModel):
     return_id: str
     items: dict[str, int]
     at: datetime
-
-
-def _reserved(s: Session, key: str) -> dict[str, int]:
-    """Parcel weight per warehouse of what is reserved (or shipped) under a key."""
-    rows = s.execute(
-        select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
-        .join(Product, Product.sku == StockReservation.sku)
-        .where(StockReservation.order_id == key, StockReservation.state != "released")
-        .group_by(StockReservation.warehouse)
-        .order_by(StockReservation.warehouse)
-    ).all()
-    return {wh: int(grams) for wh, grams in rows}
 
 
 class ReturnActivities:
@@ -253,7 +241,7 @@ class ReturnActivities:
             order = s.get(Order, inp.order_id)
             assert order is not None, f"order {inp.order_id} has no row"
             recipient = Address.model_validate(order.shipping_address)
-            if not _reserved(s, key):
+            if not parcel_weights(s, key):
                 channel = self._settings.channels[order.channel]
                 allocation = allocate(
                     inp.items, stock.availability(s, list(inp.items)), stock.sites(s), recipient.country,
@@ -261,7 +249,7 @@ class ReturnActivities:
                 )  # fmt: skip
                 require_complete(allocation)
                 stock.reserve(s, key, allocation.plan)
-            parcels = _reserved(s, key)
+            parcels = parcel_weights(s, key)
         booked = []
         for warehouse, grams in parcels.items():
             shipment_id = f"{key}:ship:{warehouse}"

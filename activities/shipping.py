@@ -8,15 +8,15 @@ from datetime import datetime
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
-from activities.fulfillment import parcel_weight
+from activities.fulfillment import parcel_weight, parcel_weights
 from db import order_log, stock
 from db.engine import Database
-from db.models import Order, Product, Shipment, StockReservation
+from db.models import Order, Shipment, StockReservation
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
 from domain.status import OrderStatus
@@ -65,14 +65,7 @@ class ShippingActivities:
         with self._db.reader() as s:
             order = s.get(Order, order_id)
             assert order is not None, f"order {order_id} has no row"
-            weights = s.execute(
-                select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
-                .join(Product, Product.sku == StockReservation.sku)
-                .where(StockReservation.order_id == order_id, StockReservation.state != "released")
-                .group_by(StockReservation.warehouse)
-                .order_by(StockReservation.warehouse)
-            ).all()
-            return Address.model_validate(order.shipping_address), {wh: int(g) for wh, g in weights}
+            return Address.model_validate(order.shipping_address), parcel_weights(s, order_id)
 
     @activity.defn
     @business_rules

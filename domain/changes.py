@@ -6,22 +6,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import Address, Basket, Contract, OrderLineRequest, SkuCode
+from domain.orders import (
+    ONE_LINE_PER_SKU,
+    Actor,
+    Address,
+    Basket,
+    Contract,
+    OrderLineRequest,
+    Reference,
+    SkuCode,
+    each_once,
+)
 from domain.quote import Quote
 from domain.status import OrderStatus
 
-Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
-Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-def _unique_skus(lines: list) -> list:
-    if len({line.sku for line in lines}) != len(lines):
-        raise ValueError("each SKU may appear on one line only")
-    return lines
 
 
 class LineQuantity(Contract):
@@ -35,7 +37,7 @@ class OrderChange(Contract):
     shows the new totals, the stock and the payment effect."""
 
     reference: Reference
-    lines: Annotated[list[LineQuantity], Field(max_length=100), AfterValidator(_unique_skus)] = []
+    lines: Annotated[list[LineQuantity], Field(max_length=100), each_once(ONE_LINE_PER_SKU)] = []
     shipping_address: Address | None = None
     preview: bool = False
     reason: Reason | None = None
@@ -60,7 +62,7 @@ class Cancellation(Contract):
     reason: Reason
     # None cancels everything that has not been delivered.
     lines: (
-        Annotated[list[CancelLine], Field(min_length=1, max_length=100), AfterValidator(_unique_skus)] | None
+        Annotated[list[CancelLine], Field(min_length=1, max_length=100), each_once(ONE_LINE_PER_SKU)] | None
     ) = None
     actor: Actor = "support"
 

@@ -20,6 +20,10 @@ ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
+# A ticket or RMA number: short and plain, as it becomes part of idempotency keys.
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+# Who did it: a person, a channel, "warehouse", "ordino".
+Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -59,7 +63,9 @@ class OrderLineRequest(Contract):
     quantity: int = Field(gt=0, le=1000)
 
 
-def _each_once(message: str) -> AfterValidator:
+def each_once(message: str) -> AfterValidator:
+    """A list validator: no SKU (of lines) or value (of codes) twice."""
+
     def check(values: list) -> list:
         keys = [getattr(v, "sku", v) for v in values]
         if len(keys) != len(set(keys)):
@@ -69,12 +75,13 @@ def _each_once(message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+ONE_LINE_PER_SKU = "each SKU may appear on one line only"
 OrderLines = Annotated[
     list[OrderLineRequest],
     Field(min_length=1, max_length=100),
-    _each_once("each SKU may appear on one line only"),
+    each_once(ONE_LINE_PER_SKU),
 ]
-Coupons = Annotated[list[CouponCode], Field(max_length=5), _each_once("each coupon may be given once")]
+Coupons = Annotated[list[CouponCode], Field(max_length=5), each_once("each coupon may be given once")]
 
 
 class Basket(Contract):
@@ -213,9 +220,8 @@ class RefundRequest(Contract):
 
     amount: Decimal = Field(gt=0)
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    # A ticket number: short and plain, as it becomes part of idempotency keys.
-    reference: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
-    actor: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "support"
+    reference: Reference
+    actor: Actor = "support"
 
     @property
     def update_id(self) -> str:
@@ -235,9 +241,6 @@ class OrderProgress(Contract):
     # Warehouses still picking and packing this order's parcels.
     packing: list[str] = []
     late: bool = False
-
-
-Actor = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class PackConfirmation(Contract):

@@ -7,17 +7,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import Rounding, round_money
-from domain.orders import Contract, SkuCode
+from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, each_once
 from domain.quote import Quote, QuoteLine
 from domain.tax import split_tax
 
-Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class ReturnReason(StrEnum):
@@ -54,13 +52,6 @@ class Inspection(StrEnum):
     DAMAGED = "damaged"  # written off
 
 
-def _unique_skus(lines: list) -> list:
-    skus = [line.sku for line in lines]
-    if len(skus) != len(set(skus)):
-        raise ValueError("each SKU may appear on one line only")
-    return lines
-
-
 class ReturnLine(Contract):
     sku: SkuCode
     quantity: int = Field(gt=0, le=1000)
@@ -73,7 +64,7 @@ class ReturnRequest(Contract):
     """The body of POST /orders/{id}/returns; the reference makes it idempotent."""
 
     reference: Reference
-    lines: Annotated[list[ReturnLine], Field(min_length=1, max_length=100), AfterValidator(_unique_skus)]
+    lines: Annotated[list[ReturnLine], Field(min_length=1, max_length=100), each_once(ONE_LINE_PER_SKU)]
     resolution: Resolution = Resolution.REFUND
     note: Note | None = None
     actor: Actor = "customer"

@@ -9,7 +9,7 @@ from db.engine import Database
 from domain.changes import Cancellation, CancellationOutcome, ChangeOutcome, OrderChange
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import workflow_id_for
-from starter.returns import order_must_exist, updated
+from starter.order_updates import order_must_exist, updated
 from workflows.order import OrderWorkflow
 
 

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from temporalio.client import Client
 
-from db.engine import Database
 from domain.changes import Cancellation, CancelLine, ChangeOutcome, LineQuantity, OrderChange
 from domain.orders import Address
 from starter import changes
 from starter.cli_pricing import print_quote
-from starter.cli_support import console, database, load_settings, reported_errors
-
-T = TypeVar("T")
-
-
-def _run(call: Callable[[Client, Database], Awaitable[T]]) -> T:
-    from starter.temporal_client import connect
-
-    async def go() -> T:
-        client = await connect(load_settings())
-        with database() as db:
-            return await call(client, db)
-
-    with reported_errors():
-        return asyncio.run(go())
+from starter.cli_support import console, reported_errors, with_temporal
 
 
 def _lines(values: list[str]) -> list[tuple[str, int]]:
@@ -58,7 +40,7 @@ def change(
             lines=[LineQuantity(sku=s, quantity=q) for s, q in _lines(line or [])],
             shipping_address=Address.model_validate(json.loads(address.read_text())) if address else None,
         )  # fmt: skip
-    outcome: ChangeOutcome = _run(lambda client, db: changes.change(client, db, order_id, body))
+    outcome: ChangeOutcome = with_temporal(lambda client, db: changes.change(client, db, order_id, body))
     plan = outcome.plan
     print_quote(plan.quote)
     for e in plan.stock:
@@ -80,6 +62,6 @@ def cancel(
     with reported_errors():
         lines = [CancelLine(sku=s, quantity=q) for s, q in _lines(line)] if line else None
         body = Cancellation(reference=reference, reason=reason, lines=lines, actor="support")
-    outcome = _run(lambda client, db: changes.cancel(client, db, order_id, body))
+    outcome = with_temporal(lambda client, db: changes.cancel(client, db, order_id, body))
     refunded = f", refunded {outcome.refunded}" if outcome.refunded else ""
     console.print(f"order {order_id} is [bold]{outcome.status.value}[/]{refunded}")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from temporalio.client import Client
 
 from db import return_views as views
-from db.engine import Database
+from domain.errors import ErrorCode
 from domain.returns import Decision, InspectedItem, ReceiveReturn, Resolution, ReturnLine, ReturnRequest
 from starter import returns
-from starter.cli_support import console, database, load_settings, reported_errors
+from starter.cli_support import console, database, reported_errors, with_temporal
 
 returns_app = typer.Typer(help="Returns and exchanges.", no_args_is_help=True)
 
@@ -25,18 +22,6 @@ def _pairs(values: list[str], what: str) -> list[list[str]]:
     if not parts or any(len(p) < 2 or not p[1].isdigit() for p in parts):
         raise typer.BadParameter(f"give each {what} as SKU:QTY[:...]")
     return parts
-
-
-def _run(call: Callable[[Client, Database], Awaitable[views.ReturnView]]) -> views.ReturnView:
-    from starter.temporal_client import connect
-
-    async def go() -> views.ReturnView:
-        client = await connect(load_settings())
-        with database() as db:
-            return await call(client, db)
-
-    with reported_errors():
-        return asyncio.run(go())
 
 
 def _show(r: views.ReturnView) -> None:
@@ -75,7 +60,12 @@ def list_returns(
 
 @returns_app.command("show")
 def show(return_id: str) -> None:
-    _show(_run(lambda _, db: returns.view(db, return_id)))
+    with database() as db, db.reader() as s:
+        found = views.return_view(s, return_id)
+    if found is None:
+        console.print(f"[red]{ErrorCode.RETURN_NOT_FOUND.value}:[/] no return {return_id}")
+        raise typer.Exit(1)
+    _show(found)
 
 
 @returns_app.command("request")
@@ -97,20 +87,24 @@ def request(
             reference=reference, lines=lines, note=note, actor="support",
             resolution=Resolution.EXCHANGE if exchange else Resolution.REFUND,
         )  # fmt: skip
-    _show(_run(lambda client, db: returns.request(client, db, order_id, body)))
+    _show(with_temporal(lambda client, db: returns.request(client, db, order_id, body)))
 
 
 @returns_app.command("approve")
 def approve(return_id: str, reason: str | None = None) -> None:
     _show(
-        _run(lambda client, db: returns.decide(client, db, return_id, Decision(approve=True, reason=reason)))
+        with_temporal(
+            lambda client, db: returns.decide(client, db, return_id, Decision(approve=True, reason=reason))
+        )
     )
 
 
 @returns_app.command("reject")
 def reject(return_id: str, reason: Annotated[str, typer.Option(help="Why, for the customer.")]) -> None:
     _show(
-        _run(lambda client, db: returns.decide(client, db, return_id, Decision(approve=False, reason=reason)))
+        with_temporal(
+            lambda client, db: returns.decide(client, db, return_id, Decision(approve=False, reason=reason))
+        )
     )
 
 
@@ -127,4 +121,4 @@ def receive(
             for p in _pairs(item, "item")
         ]
         body = ReceiveReturn(warehouse=warehouse, items=items)
-    _show(_run(lambda client, db: returns.receive(client, db, return_id, body)))
+    _show(with_temporal(lambda client, db: returns.receive(client, db, return_id, body)))

@@ -3,13 +3,15 @@ and turning business errors into a coded message and an exit status."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from temporalio.client import Client
 
 from db.engine import Database
 from domain.errors import OrdinoError
@@ -18,6 +20,7 @@ from logs import configure_logging
 from settings import Settings, get_settings
 
 console = Console()
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -59,3 +62,18 @@ def reported_errors() -> Iterator[None]:
             where = ".".join(str(p) for p in e["loc"])
             console.print(f"[red]invalid_body:[/] {where}: {e['msg']}")
         raise typer.Exit(2) from None
+
+
+def with_temporal(call: Callable[[Client, Database], Awaitable[T]]) -> T:
+    """Run a command that talks to the workflows, reporting business errors as coded."""
+    import asyncio
+
+    from starter.temporal_client import connect
+
+    async def go() -> T:
+        client = await connect(load_settings())
+        with database() as db:
+            return await call(client, db)
+
+    with reported_errors():
+        return asyncio.run(go())

@@ -5,36 +5,17 @@ with a code and changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
-from db import order_views
 from db import return_views as views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import workflow_id_for
 from domain.returns import Decision, ReceiveReturn, ReturnRequest
-from starter.intake import business_error
+from starter.order_updates import order_must_exist, updated
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow, return_workflow_id
-
-T = TypeVar("T")
-
-
-async def updated(call: Callable[[], Awaitable[T]], closed: OrdinoError) -> T:
-    """Run an update; its refusal becomes a coded error, a closed workflow `closed`."""
-    try:
-        return await call()
-    except WorkflowUpdateFailedError as err:
-        raise business_error(err) from err
-    except RPCError as err:
-        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise closed from err
-        raise
 
 
 async def view(db: Database, return_id: str) -> views.ReturnView:
@@ -46,15 +27,6 @@ async def view(db: Database, return_id: str) -> views.ReturnView:
     if found is None:
         raise OrdinoError(ErrorCode.RETURN_NOT_FOUND, f"No return {return_id}", {"return_id": return_id})
     return found
-
-
-async def order_must_exist(db: Database, order_id: str) -> None:
-    def exists() -> bool:
-        with db.reader() as s:
-            return order_views.order_exists(s, order_id)
-
-    if not await run_in_threadpool(exists):
-        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
 
 
 async def request(client: Client, db: Database, order_id: str, body: ReturnRequest) -> views.ReturnView:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from db import return_views as views
-from domain.orders import Contract
-from domain.returns import Actor, Decision, Note, ReceiveReturn, ReturnRequest
+from domain.orders import Actor, Contract
+from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest
 from starter import returns
 from starter.services import Svc
 

@@ -8,15 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.fulfillment import ParcelPacked
-from db import order_views
 from db import shipping_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AddressCorrection, PackConfirmation, workflow_id_for
-from starter.intake import business_error
+from starter.order_updates import order_must_exist, updated
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
@@ -24,21 +21,12 @@ router = APIRouter(tags=["shipping"])
 
 
 async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id: str, result: Any) -> Any:
-    def exists() -> bool:
-        with svc.db.reader() as s:
-            return order_views.order_exists(s, order_id)
-
-    if not await run_in_threadpool(exists):
-        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+    await order_must_exist(svc.db, order_id)
     handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-    try:
-        return await handle.execute_update(update, arg, id=update_id, result_type=result)
-    except WorkflowUpdateFailedError as err:
-        raise business_error(err) from err
-    except RPCError as err:
-        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed") from err
-        raise
+    return await updated(
+        lambda: handle.execute_update(update, arg, id=update_id, result_type=result),
+        OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed"),
+    )
 
 
 @router.post("/orders/{order_id}/fulfillments/{warehouse}/packed", response_model=ParcelPacked)

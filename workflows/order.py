@@ -13,7 +13,6 @@ from itertools import combinations
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -92,10 +91,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
     from workflows.search_attributes import ORDER_STATUS
+    from workflows.steps import STEP_RETRY, STEP_TIMEOUT, failure_cause, run_step
     from workflows.steps import refusal as _refusal
 
-STEP_TIMEOUT = timedelta(seconds=30)
-STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
 
 ORDER_CLOSING = "order_closing"
 # Pick and pack per warehouse, parcels booked one by one and followed with their exceptions
@@ -168,7 +166,7 @@ class OrderWorkflow:
         self._cancellations: dict[str, CancellationOutcome] = {}
         # Parcels a partial cancellation stopped (booking cancelled, or recalled).
         self._stopped: set[str] = set()
-        self._parcel_cancels: dict[str, list[str]] = {}
+        self._parcel_cancels: dict[str, dict[str, dict[str, int]]] = {}
         self._units_cancelled: dict[str, int] = {}
         # Whole-order cancellations: each request joins the current round; a refusal answers
         # every request of its round.
@@ -496,7 +494,7 @@ class OrderWorkflow:
                 open_parcels = [tn for tn in self._parcels if self._open(tn)]
                 delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
                 if set(chosen) == set(open_parcels) and not delivered:
-                    chosen = []  # everything still travelling: that is cancelling the order
+                    chosen = {}  # everything still travelling: that is cancelling the order
                 else:
                     self._parcel_cancels[request.reference] = chosen
             if chosen:
@@ -511,8 +509,8 @@ class OrderWorkflow:
                 )
         return await self._cancelled_outcome(request.reference)
 
-    async def _choose_parcels(self, request: Cancellation) -> list[str]:
-        """The parcels on their way that hold exactly the units asked for."""
+    async def _choose_parcels(self, request: Cancellation) -> dict[str, dict[str, int]]:
+        """The parcels on their way that hold exactly the units asked for, with what each holds."""
         assert request.lines is not None
         contents: dict[str, dict[str, int]] = await self._step(
             ChangeActivities.parcel_contents, self._start.order_id
@@ -531,7 +529,7 @@ class OrderWorkflow:
                     for sku, n in open_parcels[tn].items():
                         held[sku] = held.get(sku, 0) + n
                 if held == wanted:
-                    return list(combo)
+                    return {tn: open_parcels[tn] for tn in combo}
         raise ApplicationError(
             "Units on their way can only be cancelled a whole parcel at a time",
             {"parcels": open_parcels},
@@ -552,7 +550,7 @@ class OrderWorkflow:
             refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
         )
 
-    async def _stop_parcels(self, request: Cancellation, chosen: list[str]) -> Decimal:
+    async def _stop_parcels(self, request: Cancellation, chosen: dict[str, dict[str, int]]) -> Decimal:
         await self._record(
             f"cancel:{request.reference}", "items_cancelled", None, reason=request.reason, actor=request.actor
         )
@@ -566,9 +564,7 @@ class OrderWorkflow:
                                         reason=request.reason, at=workflow.now()),
                     )  # fmt: skip
                     self._stopped.add(tn)
-                    for sku, n in (await self._step(ChangeActivities.parcel_contents, self._start.order_id))[
-                        tn
-                    ].items():
+                    for sku, n in chosen[tn].items():
                         self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
                 warehouse = self._parcel_warehouse[tn]
                 reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
@@ -1011,9 +1007,10 @@ class OrderWorkflow:
                 )  # fmt: skip
                 break
             except (ActivityError, ApplicationError) as err:
-                if _code(err) != ErrorCode.UNDELIVERABLE_ADDRESS:
+                cause = failure_cause(err)
+                if cause is None or cause.type != ErrorCode.UNDELIVERABLE_ADDRESS:
                     raise
-                await self._hold(_business_error(err).message)
+                await self._hold(cause.message)
         tn = booked.tracking_number
         self._parcels[tn] = TrackingStatus.BOOKED
         self._parcel_warehouse[tn] = warehouse
@@ -1088,7 +1085,8 @@ class OrderWorkflow:
                 self._resolved.add(tn)
                 return
             except (ActivityError, ApplicationError) as err:
-                if _code(err) != ErrorCode.INSUFFICIENT_STOCK:
+                cause = failure_cause(err)
+                if cause is None or cause.type != ErrorCode.INSUFFICIENT_STOCK:
                     raise
         # The parcel's capture, but never more than is left after goodwill refunds.
         left = round_money(self._captured - sum(self._refunds.values()), self._currency)
@@ -1237,9 +1235,7 @@ class OrderWorkflow:
     # --- helpers ----------------------------------------------------------------------
 
     async def _step(self, activity: Callable[..., Any], arg: Any) -> Any:
-        return await workflow.execute_local_activity_method(
-            activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
-        )
+        return await run_step(activity, arg)
 
     async def _record(
         self,
@@ -1287,18 +1283,3 @@ class OrderWorkflow:
         self._moved(status)
         self._publish()
         return OrderOutcome(order_id=self._start.order_id, status=status, reason=reason)
-
-
-def _business_error(err: BaseException) -> ApplicationError:
-    """The business error behind a failed step: local activities fail with it directly,
-    regular ones wrap it in an ActivityError."""
-    if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError):
-        return err.cause
-    assert isinstance(err, ApplicationError), err
-    return err
-
-
-def _code(err: BaseException) -> str | None:
-    """The business error code behind a failed step, if it is one."""
-    cause = err.cause if isinstance(err, ActivityError) else err
-    return cause.type if isinstance(cause, ApplicationError) else None

@@ -21,10 +21,17 @@ async def run_step(activity: Callable[..., Any], arg: Any) -> Any:
     )
 
 
-def refusal(err: ActivityError | ApplicationError) -> Exception:
-    """A business rule a step refused (a non-retryable ApplicationError, however the SDK
-    wraps it), as the caller's own coded failure; anything else as it came."""
+def failure_cause(err: BaseException) -> ApplicationError | None:
+    """The ApplicationError behind a failed step: local activities fail with it directly,
+    regular ones wrap it in an ActivityError."""
     cause = err.cause if isinstance(err, ActivityError) else err
-    if isinstance(cause, ApplicationError) and cause.non_retryable:
+    return cause if isinstance(cause, ApplicationError) else None
+
+
+def refusal(err: ActivityError | ApplicationError) -> Exception:
+    """A business rule a step refused (a non-retryable ApplicationError), as the caller's
+    own coded failure; anything else as it came."""
+    cause = failure_cause(err)
+    if cause is not None and cause.non_retryable:
         return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
     return err
