@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     failed_parcel_policy: ParcelPolicy = ParcelPolicy.RESHIP
     # How long after delivery the customer is asked for feedback.
     feedback_delay: timedelta = timedelta(days=3)
+    # While an order is packed, how often it checks the database for a confirmation it missed.
+    pack_recheck_interval: timedelta = timedelta(minutes=10)
 
     # Customer mail goes out over SMTP; the dev stack and the tests run a local sink.
     smtp_host: str = "127.0.0.1"

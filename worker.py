@@ -55,14 +55,17 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         payments.capture_payment,
         payments.void_payment,
         payments.settle_payment,
+        payments.payment_books,
         invoicing.issue_invoice,
         RefundActivities(db, gateway, invoicing).refund_payment,
         fulfillment.open_fulfillments,
         fulfillment.confirm_packed,
+        fulfillment.packed_parcels,
         shipping.book_shipments,
         shipping.book_parcel,
         shipping.correct_address,
         shipping.record_tracking,
+        shipping.parcel_states,
         OrderLogActivities(db).record_event,
         NotificationActivities(
             db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port)

@@ -23,7 +23,7 @@ from domain.changes import ChangePlan, OrderChange, StockEffect, changed_basket
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, Basket, OrderLineRequest
 from domain.quote import Quote
-from domain.tracking import TrackingStatus
+from domain.tracking import ENDED, TrackingStatus
 from providers.carrier import Carrier
 from settings import Settings
 
@@ -91,17 +91,14 @@ class ChangeActivities:
     def stop_parcel(self, inp: StopParcelInput) -> str:
         """A cancelled order's parcel: not picked up yet, the booking is cancelled and its units
         go back on the shelf; already travelling, the carrier brings it back (support books it
-        in on arrival). Answers what happened; once per parcel."""
+        in on arrival). Answers what happened, or the parcel's status when there was nothing
+        left to stop; once per parcel."""
         with self._db.reader() as s:
             parcel = s.scalars(select(Shipment).where(Shipment.tracking_number == inp.tracking_number)).one()
-        if parcel.status in ("cancelled", "recalled"):
+        if parcel.status in ("cancelled", "recalled", *ENDED):
+            # Stopped by an earlier attempt, or at the end of its journey meanwhile (delivered,
+            # lost, back with the sender): nothing to stop, and the caller hears what is stored.
             return parcel.status
-        if parcel.status in ("delivered", "lost", "damaged", "returned_to_sender"):
-            raise OrdinoError(
-                ErrorCode.ALREADY_DELIVERED,
-                f"Parcel {inp.tracking_number} is {parcel.status} already: nothing to stop",
-                {"tracking_number": inp.tracking_number},
-            )
         stopped = parcel.status == TrackingStatus.BOOKED.value
         if stopped:
             self._carrier.cancel(inp.tracking_number)

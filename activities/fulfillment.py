@@ -123,3 +123,16 @@ class FulfillmentActivities:
                 data={"warehouse": inp.warehouse, "weight_grams": grams},
             )
         return ParcelPacked(warehouse=inp.warehouse, weight_grams=grams)
+
+    @activity.defn
+    @business_rules
+    def packed_parcels(self, order_id: str) -> list[ParcelPacked]:
+        """The order's parcels the database says are packed: a workflow waiting for packing
+        learns from this what a confirmation lost with its workflow task already did."""
+        with self._db.reader() as s:
+            rows = s.execute(
+                select(Fulfillment.warehouse, Fulfillment.weight_grams)
+                .where(Fulfillment.order_id == order_id, Fulfillment.status == "packed")
+                .order_by(Fulfillment.warehouse)
+            ).all()
+        return [ParcelPacked(warehouse=wh, weight_grams=grams or 0) for wh, grams in rows]

@@ -16,7 +16,7 @@ from temporalio import activity
 from activities.failures import business_rules
 from db import order_log
 from db.engine import Database
-from db.models import Payment
+from db.models import Invoice, Payment
 from domain.orders import PaymentEvent, PaymentOutcome
 from domain.status import OrderStatus
 from providers.payment_gateway import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
@@ -59,6 +59,18 @@ class VoidInput(BaseModel):
     authorization: str
     reason: str
     at: datetime
+
+
+class PaymentBooks(BaseModel):
+    """The order's money as stored: what a cancellation refunds, invoices first and voids is
+    decided from this, whatever the workflow remembers (a lost workflow task may have captured)."""
+
+    captured: Decimal
+    # Approved captures with no invoice yet: the part each paid for ("" for the whole order),
+    # with the capture's reference.
+    uninvoiced: dict[str, str]
+    # Authorizations still holding money: approved, not voided, not wholly captured.
+    open_authorizations: list[str]
 
 
 def call_gateway(gateway: PaymentGateway, key: str, call: Callable[[], GatewayResult]) -> GatewayResult:
@@ -198,6 +210,34 @@ class PaymentActivities:
             event, status = "capture_failed", None  # the order stays where it is; the workflow decides
             reason = f"capture failed: {result.decline_code}"
         return self._book(inp.order_id, key, "capture", result, inp.at, event, status, reason)
+
+    @activity.defn
+    @business_rules
+    def payment_books(self, order_id: str) -> PaymentBooks:
+        prefix = payment_key(order_id, "")
+        with self._db.reader() as s:
+            rows = s.scalars(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)).all()
+            invoiced = set(s.scalars(select(Invoice.payment_reference).where(Invoice.order_id == order_id)))
+        approved = [p for p in rows if p.status == GatewayStatus.APPROVED.value]
+        captures = [p for p in approved if p.operation == "capture"]
+        captured = sum((p.amount for p in captures), Decimal(0))
+        voided = {p.idempotency_key for p in approved if p.operation == "void"}
+        return PaymentBooks(
+            captured=captured,
+            uninvoiced={
+                p.idempotency_key.removeprefix(prefix + "capture").removeprefix(":"): p.gateway_reference
+                for p in captures
+                if p.gateway_reference and p.gateway_reference not in invoiced
+            },
+            open_authorizations=[
+                p.gateway_reference
+                for p in approved
+                if p.operation == "authorize"
+                and p.gateway_reference
+                and payment_key(order_id, f"void:{p.gateway_reference}") not in voided
+                and captured < p.amount
+            ],
+        )
 
     @activity.defn
     @business_rules

@@ -19,8 +19,8 @@ from db.engine import Database
 from db.models import Order, Shipment, StockReservation
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
-from domain.status import OrderStatus
-from domain.tracking import TrackingEvent, TrackingStatus
+from domain.status import OrderStatus, can_move
+from domain.tracking import ENDED, TrackingEvent, TrackingStatus, moves_forward
 from providers.carrier import Booking, BookingRejected, Carrier
 
 log = structlog.get_logger()
@@ -39,6 +39,23 @@ class BookParcelInput(BaseModel):
     replaces: str | None = None
     # The order's status once booked (shipped), or None to leave it as it is.
     order_status: OrderStatus | None = None
+
+
+class TrackingRecorded(BaseModel):
+    """What the database holds once a carrier event is recorded."""
+
+    order_status: OrderStatus
+    parcel_status: str
+
+
+def parcel_moves(stored: str, incoming: TrackingStatus) -> bool:
+    """Whether a carrier event moves the stored parcel: forward only, and a parcel a
+    cancellation stopped only when its journey ends (a cancelled booking only if delivered)."""
+    if stored == "cancelled":
+        return incoming is TrackingStatus.DELIVERED
+    if stored == "recalled":
+        return incoming in ENDED
+    return moves_forward(TrackingStatus(stored), incoming)
 
 
 class CorrectAddressInput(BaseModel):
@@ -211,19 +228,30 @@ class ShippingActivities:
 
     @activity.defn
     @business_rules
-    def record_tracking(self, inp: RecordTrackingInput) -> None:
+    def record_tracking(self, inp: RecordTrackingInput) -> TrackingRecorded | None:
+        """Record a carrier event; answers what is stored afterwards. A parcel never moves
+        backwards (one cancelled, recalled or booked back stays so until its journey ends), and
+        an order closed meanwhile (by a cancellation whose workflow task was lost after its steps
+        committed) keeps its status: the event joins the timeline, and the workflow learns what
+        the database says instead of failing on it."""
         ev = inp.event
         with self._db.transaction() as s:
-            values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
-            if ev.status is TrackingStatus.DELIVERED:
-                values["delivered_at"] = ev.occurred_at
-            s.execute(update(Shipment).where(Shipment.tracking_number == ev.tracking_number).values(**values))
+            parcel = s.scalars(
+                select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
+            ).one()
+            stored = OrderStatus(s.scalar(select(Order.status).where(Order.id == inp.order_id)))
+            if parcel_moves(parcel.status, ev.status):
+                values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
+                if ev.status is TrackingStatus.DELIVERED:
+                    values["delivered_at"] = ev.occurred_at
+                s.execute(update(Shipment).where(Shipment.id == parcel.id).values(**values))
+            moves = stored is inp.order_status or can_move(stored, inp.order_status)
             order_log.append_event(
                 s,
                 inp.order_id,
                 f"tracking:{ev.event_id}",
                 f"parcel_{ev.status.value}",
-                inp.order_status,
+                inp.order_status if moves else None,
                 inp.at,
                 actor="carrier",
                 data={
@@ -231,4 +259,23 @@ class ShippingActivities:
                     "occurred_at": ev.occurred_at.isoformat(),
                     "location": ev.location,
                 },
+            )
+            if not moves:
+                log.info("carrier event after the order closed", status=stored.value, event=ev.status.value)
+            return TrackingRecorded(
+                order_status=inp.order_status if moves else stored, parcel_status=parcel.status
+            )
+
+    @activity.defn
+    @business_rules
+    def parcel_states(self, order_id: str) -> dict[str, str]:
+        """Every parcel booked for the order with its stored status: what a cancellation stops
+        is decided from this, not from what the workflow remembers."""
+        with self._db.reader() as s:
+            return dict(
+                s.execute(
+                    select(Shipment.tracking_number, Shipment.status)
+                    .where(Shipment.order_id == order_id)
+                    .order_by(Shipment.booked_at, Shipment.tracking_number)
+                ).all()
             )

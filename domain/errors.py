@@ -60,11 +60,13 @@ class ErrorCode(StrEnum):
     ADDRESS_LOCKED = "address_locked"
     SHIPMENT_NOT_FOUND = "shipment_not_found"
     FEEDBACK_EXISTS = "feedback_exists"
+    NOT_PARKED = "not_parked"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
 # current state of things, 422 for a request that can never succeed as written.
 HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.NOT_PARKED: 409,
     ErrorCode.INVALID_BODY: 422,
     ErrorCode.UNKNOWN_CHANNEL: 422,
     ErrorCode.UNKNOWN_SKU: 422,

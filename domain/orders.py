@@ -207,6 +207,9 @@ class OrderStart(Contract):
     delivery_sla: timedelta = timedelta(days=5)
     failed_parcel_policy: ParcelPolicy = ParcelPolicy.RESHIP
     feedback_delay: timedelta = timedelta(days=3)
+    # While packing, how often the order looks in the database for parcels packed by a
+    # confirmation whose workflow task was lost.
+    pack_recheck_interval: timedelta = timedelta(minutes=10)
 
 
 class OrderOutcome(Contract):
@@ -241,6 +244,8 @@ class OrderProgress(Contract):
     # Warehouses still picking and packing this order's parcels.
     packing: list[str] = []
     late: bool = False
+    # The step the order is parked on, and why, until support retries it.
+    parked: str | None = None
 
 
 class PackConfirmation(Contract):

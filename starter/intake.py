@@ -88,6 +88,7 @@ async def place_order(
                 delivery_sla=settings.delivery_sla,
                 failed_parcel_policy=settings.failed_parcel_policy,
                 feedback_delay=settings.feedback_delay,
+                pack_recheck_interval=settings.pack_recheck_interval,
             ),
             id=workflow_id_for(request.order_id),
             task_queue=settings.task_queue,

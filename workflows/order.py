@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         AuthorizeInput,
         CaptureInput,
         PaymentActivities,
+        PaymentBooks,
         SettlePaymentInput,
         VoidInput,
     )
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         CorrectAddressInput,
         RecordTrackingInput,
         ShippingActivities,
+        TrackingRecorded,
     )
     from domain.changes import (
         CANCEL_PREFIX,
@@ -91,7 +94,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
     from workflows.search_attributes import ORDER_STATUS
-    from workflows.steps import STEP_RETRY, STEP_TIMEOUT, failure_cause, run_step
+    from workflows.steps import failure_cause, run_activity, run_step
     from workflows.steps import refusal as _refusal
 
 
@@ -100,7 +103,17 @@ ORDER_CLOSING = "order_closing"
 # (hold, late, lost, damaged), customer mails at each step, and a feedback request.
 SHIPPING_JOURNEY = "shipping-journey"
 
+# What a cancellation undoes and whether a wait was overtaken is decided from what is stored
+# (payments, invoices, parcels, fulfillments), never from what the workflow remembers, and
+# queued carrier and payment events are applied before a cancellation acts; a step that keeps
+# failing parks the order for support instead of failing the workflow.
+DECISIONS_FROM_TRUTH = "decisions-from-truth"
+
 Undo = Callable[[str], Awaitable[None]]
+
+# Set in the lifecycle's own task: a step failing there parks the order; in an update
+# handler the failure goes back to the caller instead.
+_PARKS = contextvars.ContextVar("parks", default=False)
 
 
 class CancelRequested(Exception):
@@ -108,6 +121,12 @@ class CancelRequested(Exception):
 
 
 CANCELLATION_REFUND = "cancellation"  # the refund reference of a whole cancellation
+# What the carrier (and, for a replacement, the stock) may answer a booking: handled where
+# the parcel is booked.
+ADDRESS_REFUSED = frozenset({ErrorCode.UNDELIVERABLE_ADDRESS.value})
+BOOKING_REFUSALS = ADDRESS_REFUSED | {ErrorCode.INSUFFICIENT_STOCK.value}
+# A parcel whose booking a cancellation ended, or which it recalled.
+STOPPED = frozenset({"cancelled", "recalled"})
 
 
 @workflow.defn
@@ -174,6 +193,12 @@ class OrderWorkflow:
         self._refused_round = -1
         self._shipping_paid_with: dict[str, Decimal] = {}
         self._parcels_stopped = False
+        # Decisions from the truth (orders started before it keep their old path), the step
+        # the order is parked on with why, support's retries, and whether it is cancelling.
+        self._truth = False
+        self._parked: str | None = None
+        self._retries = 0
+        self._cancelling = False
 
     # --- messages -----------------------------------------------------------------
 
@@ -269,11 +294,14 @@ class OrderWorkflow:
                     f"Order {self._start.order_id} no longer ships from {confirmation.warehouse}",
                     type=ErrorCode.UNKNOWN_FULFILLMENT.value,
                 )
-            packed = await self._step(
-                FulfillmentActivities.confirm_packed,
-                PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
-                            actor=confirmation.actor, at=workflow.now()),
-            )  # fmt: skip
+            packed_input = PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
+                                       actor=confirmation.actor, at=workflow.now())  # fmt: skip
+            if self._truth:
+                # A regular activity: a confirmation lost with its workflow task wrote nothing,
+                # so the warehouse, still seeing the parcel picking, confirms again.
+                packed = await run_activity(FulfillmentActivities.confirm_packed, packed_input)
+            else:
+                packed = await self._step(FulfillmentActivities.confirm_packed, packed_input)
             self._packed[confirmation.warehouse] = packed
             return packed
 
@@ -289,6 +317,20 @@ class OrderWorkflow:
                 f"Order {self._start.order_id} ships nothing from {confirmation.warehouse}",
                 {"warehouses": self._packing},
                 type=ErrorCode.UNKNOWN_FULFILLMENT.value,
+            )
+
+    @workflow.update
+    async def retry_parked(self, actor: str) -> str:
+        """Support fixed what a parked step kept failing on: run it again. Answers the step."""
+        parked = self._parked or ""
+        self._retries += 1
+        return parked
+
+    @retry_parked.validator
+    def _validate_retry(self, actor: str) -> None:
+        if self._parked is None:
+            raise ApplicationError(
+                f"Order {self._start.order_id} has no parked step", type=ErrorCode.NOT_PARKED.value
             )
 
     @workflow.update
@@ -699,12 +741,14 @@ class OrderWorkflow:
             invoice_number=self._invoice_number,
             packing=[wh for wh in self._packing or [] if wh not in self._packed],
             late=bool(self._late),
+            parked=self._parked,
         )
 
     # --- the lifecycle ------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderOutcome:
+        self._truth = workflow.patched(DECISIONS_FROM_TRUTH)
         try:
             await workflow.wait_condition(
                 lambda: self._accepted is not None or self._rejected is not None,
@@ -719,6 +763,8 @@ class OrderWorkflow:
         if self._accepted is None or self._request is None:
             await workflow.wait_condition(workflow.all_handlers_finished)
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
+        if self._truth:
+            _PARKS.set(True)
         try:
             return await self._lifecycle(start, self._accepted, self._request)
         except CancelRequested:
@@ -860,12 +906,11 @@ class OrderWorkflow:
     async def _authorize(
         self, start: OrderStart, accepted: AcceptedOrder, token: str, renewal: int = 0
     ) -> PaymentOutcome:
-        return await workflow.execute_activity_method(
+        return await self._step(
             PaymentActivities.authorize_payment,
             AuthorizeInput(order_id=start.order_id, token=token, amount=accepted.quote.grand_total,
                            currency=accepted.quote.currency, renewal=renewal, at=workflow.now()),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
+            run=run_activity,
         )  # fmt: skip
 
     async def _capture(
@@ -901,7 +946,15 @@ class OrderWorkflow:
     async def _await_payment(self, reference: str, wait: timedelta) -> PaymentOutcome | None:
         self._publish()
         try:
-            await self._wait(lambda: reference in self._payment_events, timeout=wait)
+            if self._truth:  # the provider's news first, then a cancellation voids what it settled
+                await workflow.wait_condition(
+                    lambda: reference in self._payment_events or self._cancel_request is not None,
+                    timeout=wait,
+                )
+                if reference not in self._payment_events:
+                    raise CancelRequested
+            else:
+                await self._wait(lambda: reference in self._payment_events, timeout=wait)
         except TimeoutError:
             return None
         return await self._step(
@@ -942,7 +995,35 @@ class OrderWorkflow:
         )
         await self._notify("order_confirmed", total=str(total), parcels=len(self._packing))
         self._publish()
-        await self._wait(lambda: all(wh in self._packed for wh in self._packing or []))
+        if not self._truth:
+            await self._wait(lambda: all(wh in self._packed for wh in self._packing or []))
+            return
+        while not self._all_packed():
+            try:
+                await workflow.wait_condition(
+                    lambda: self._all_packed() or self._cancel_request is not None,
+                    timeout=self._start.pack_recheck_interval,
+                )
+            except TimeoutError:
+                await self._learn_packed()
+                continue
+            if self._cancel_request is not None and not self._all_packed():
+                # A lost workflow task may have packed and booked already: parcels on their way
+                # are stopped by the shipping loop, once it has heard the carrier's news.
+                await self._learn_packed()
+                if not self._all_packed() or not await self._step(
+                    ShippingActivities.parcel_states, self._start.order_id
+                ):
+                    raise CancelRequested
+
+    def _all_packed(self) -> bool:
+        return all(wh in self._packed for wh in self._packing or [])
+
+    async def _learn_packed(self) -> None:
+        """What the database says is packed: a confirmation whose workflow task was lost."""
+        for parcel in await self._step(FulfillmentActivities.packed_parcels, self._start.order_id):
+            if parcel.warehouse in (self._packing or []):
+                self._packed.setdefault(parcel.warehouse, parcel)
 
     async def _ship(self, start: OrderStart) -> bool:
         """Book every packed parcel, then follow them all to their end; whether any arrived."""
@@ -951,7 +1032,8 @@ class OrderWorkflow:
         self._moved(OrderStatus.SHIPPED)
         while any(self._open(tn) for tn in self._parcels):
             self._parcels_stopped = False
-            if self._cancel_request is not None:
+            # The carrier's news first: a delivery already heard of wins over a cancellation.
+            if self._cancel_request is not None and not (self._truth and self._inbox):
                 if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
                     self._refuse_cancel("a parcel has been delivered meanwhile")
                 else:
@@ -960,15 +1042,19 @@ class OrderWorkflow:
                 self._publish()
                 deadline = self._next_deadline(start)
                 try:
-                    await self._wait(
-                        lambda: bool(self._inbox) or self._parcels_stopped,
+                    await workflow.wait_condition(
+                        lambda: (
+                            bool(self._inbox) or self._parcels_stopped or self._cancel_request is not None
+                        ),
                         timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
                     )
                 except TimeoutError:
                     await self._flag_late(start)
                     continue
+                if self._cancel_request is not None and not self._truth:
+                    raise CancelRequested
                 if not self._inbox:
-                    continue  # a cancellation stopped parcels: look again at what is open
+                    continue  # cancelled, or a cancellation stopped parcels: look again
             event = self._inbox.pop(0)
             current = self._parcels.get(event.tracking_number)
             if current is not None and event.tracking_number in self._stopped:
@@ -985,15 +1071,33 @@ class OrderWorkflow:
                 continue
             self._parcels[event.tracking_number] = event.status
             status = self._shipping_status()
-            await self._step(
+            recorded: TrackingRecorded | None = await self._step(
                 ShippingActivities.record_tracking,
                 RecordTrackingInput(
                     order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
                 ),
             )
+            if recorded is not None and self._world_moved_on(event, recorded):
+                continue
             self._moved(status)
             await self._tell(start, event)
         return any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+
+    def _world_moved_on(self, event: TrackingEvent, recorded: TrackingRecorded) -> bool:
+        """What the database says once a carrier event is recorded, where it differs from what
+        the workflow remembers: a cancellation whose workflow task was lost after its steps
+        committed stopped the parcel, or closed the order. Whether the event is done with."""
+        tn = event.tracking_number
+        if recorded.order_status is OrderStatus.CANCELLED and self._cancel_request is None:
+            self._cancel_round += 1
+            self._cancel_request = Cancellation(
+                reference=CANCELLATION_REFUND, reason="cancelled before the order heard of it", actor="ordino"
+            )
+        if recorded.parcel_status in STOPPED:
+            self._stopped.add(tn)
+            self._parcels_stopped = True
+            return True
+        return False
 
     async def _book(self, warehouse: str, replaces: str | None = None) -> None:
         """Book a parcel; while the carrier refuses the address, hold the order for support."""
@@ -1004,6 +1108,7 @@ class OrderWorkflow:
                     ShippingActivities.book_parcel,
                     BookParcelInput(order_id=self._start.order_id, warehouse=warehouse, at=workflow.now(),
                                     replaces=replaces, order_status=shipped),
+                    expected=BOOKING_REFUSALS if replaces else ADDRESS_REFUSED,
                 )  # fmt: skip
                 break
             except (ActivityError, ApplicationError) as err:
@@ -1170,6 +1275,17 @@ class OrderWorkflow:
             reason=request.reason,
             actor=request.actor,
         )
+        if self._truth:
+            self._cancelling = True
+            stored: dict[str, str] = await self._step(ShippingActivities.parcel_states, self._start.order_id)
+            for tn, status in stored.items():
+                if status not in STOPPED and status not in ENDED:
+                    await self._step(
+                        ChangeActivities.stop_parcel,
+                        StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
+                                        reason=request.reason, at=workflow.now()),
+                    )  # fmt: skip
+            return await self._cancel(request.reason, actor=request.actor)
         for tn in sorted(self._parcels):
             if self._open(tn):
                 await self._step(
@@ -1181,6 +1297,12 @@ class OrderWorkflow:
 
     async def _cancel(self, reason: str, actor: str | None = None) -> OrderOutcome:
         """Undo every completed step, newest first, then record the cancellation."""
+        charged = self._captured > 0
+        if self._truth:
+            self._cancelling = True
+            self._undo.clear()
+            charged = await self._settle_payments(reason)
+            await self._release_stock(reason)
         while self._undo:
             _, undo = self._undo.pop()
             await undo(reason)
@@ -1189,10 +1311,43 @@ class OrderWorkflow:
             await self._step(
                 NotificationActivities.notify_customer,
                 NotifyInput(order_id=self._start.order_id, kind="order_cancelled", reason=reason,
-                            charged=self._captured > 0, at=workflow.now()),
+                            charged=charged, at=workflow.now()),
             )  # fmt: skip
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome(OrderStatus.CANCELLED, reason)
+
+    async def _settle_payments(self, reason: str) -> bool:
+        """A cancellation's money, from the stored books: every capture invoiced, then refunded
+        with credit notes; every authorization still holding money voided. Whether anything had
+        been captured."""
+        order_id = self._start.order_id
+        books: PaymentBooks = await self._step(PaymentActivities.payment_books, order_id)
+        if books.uninvoiced:
+            parcels = {
+                p.warehouse: p for p in await self._step(InventoryActivities.plan_fulfillments, order_id)
+            }
+            for part, reference in books.uninvoiced.items():
+                invoice = await self._step(
+                    InvoicingActivities.issue_invoice,
+                    IssueInvoiceInput(order_id=order_id, payment_reference=reference,
+                                      fulfillment=parcels.get(part), at=workflow.now()),
+                )  # fmt: skip
+                self._invoice_number = invoice.number
+        if books.captured > 0:
+            async with self._refunding:  # once no other refund is on its way
+                outcome = await self._step(
+                    RefundActivities.refund_payment,
+                    RefundInput(order_id=order_id, amount=books.captured, reason=reason,
+                                reference=CANCELLATION_REFUND, actor="ordino", at_most_refundable=True,
+                                at=workflow.now()),
+                )  # fmt: skip
+                self._refunds[CANCELLATION_REFUND] = outcome.refunded
+        for authorization in books.open_authorizations:
+            await self._step(
+                PaymentActivities.void_payment,
+                VoidInput(order_id=order_id, authorization=authorization, reason=reason, at=workflow.now()),
+            )
+        return books.captured > 0
 
     async def _release_stock(self, reason: str) -> None:
         await self._step(
@@ -1234,8 +1389,48 @@ class OrderWorkflow:
 
     # --- helpers ----------------------------------------------------------------------
 
-    async def _step(self, activity: Callable[..., Any], arg: Any) -> Any:
-        return await run_step(activity, arg)
+    async def _step(
+        self,
+        activity: Callable[..., Any],
+        arg: Any,
+        expected: frozenset[str] = frozenset(),
+        run: Callable[[Callable[..., Any], Any], Awaitable[Any]] = run_step,
+    ) -> Any:
+        """Run a step. In the lifecycle, a step that fails for good (a business error nobody
+        expects there, or retries used up) parks the order until support retries it; errors
+        the caller handles (`expected` codes) and failures in update handlers go to the caller."""
+        while True:
+            try:
+                return await run(activity, arg)
+            except (ActivityError, ApplicationError) as err:
+                cause = failure_cause(err)
+                if not _PARKS.get() or (cause is not None and cause.type in expected):
+                    raise
+                await self._park(activity.__name__, cause.message if cause else str(err.cause or err))
+
+    async def _park(self, step: str, why: str) -> None:
+        """Wait for support's retry with an alert saying which step failed and why. A
+        cancellation asked for meanwhile ends the wait, unless it is the cancellation that is stuck."""
+        n = self._retries
+        self._parked = f"{step}: {why}"
+        workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
+        # The alert's own failure must not hide the parked step.
+        with contextlib.suppress(ActivityError, ApplicationError):
+            await run_step(
+                OrderLogActivities.record_event,
+                RecordEventInput(order_id=self._start.order_id, key=f"alert:parked:{step}:{n}",
+                                 type="support_alerted", status=None, at=workflow.now(),
+                                 reason=f"step {step} keeps failing: {why}",
+                                 data={"kind": "step_parked", "step": step}),
+            )  # fmt: skip
+        workflow.set_current_details(f"Order {self._start.order_id}: parked at {step} ({why})")
+        await workflow.wait_condition(
+            lambda: self._retries > n or (self._cancel_request is not None and not self._cancelling)
+        )
+        self._parked = None
+        self._moved(self._status)
+        if self._retries == n:
+            raise CancelRequested
 
     async def _record(
         self,

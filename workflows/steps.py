@@ -1,5 +1,6 @@
-"""How workflows run their steps: each is a local activity (a short database transaction
-or provider call) with the same timeout and retries everywhere."""
+"""How workflows run their steps: a local activity (a short database transaction or provider
+call), or a regular one where a lost workflow task must not leave an effect behind, with the
+same timeout and a bounded number of retries everywhere."""
 
 from __future__ import annotations
 
@@ -12,11 +13,24 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 STEP_TIMEOUT = timedelta(seconds=30)
-STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+# About four minutes of retries (a database or gateway outage rides through); then the step
+# fails for good, and the order workflow parks it for support rather than retry forever.
+STEP_ATTEMPTS = 12
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=STEP_ATTEMPTS,
+)
 
 
 async def run_step(activity: Callable[..., Any], arg: Any) -> Any:
     return await workflow.execute_local_activity_method(
+        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+    )
+
+
+async def run_activity(activity: Callable[..., Any], arg: Any) -> Any:
+    return await workflow.execute_activity_method(
         activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
     )
 
