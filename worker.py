@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.changes import ChangeActivities
@@ -91,7 +92,14 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
 
-def build_worker(client: Client, db: Database, settings: Settings, task_queue: str | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    db: Database,
+    settings: Settings,
+    task_queue: str | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Worker:
+    """The worker; tests add interceptors that crash it or race it at a chosen step."""
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -103,6 +111,7 @@ def build_worker(client: Client, db: Database, settings: Settings, task_queue: s
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
+        interceptors=interceptors,
     )
 
 

@@ -46,6 +46,8 @@ class TrackingRecorded(BaseModel):
 
     order_status: OrderStatus
     parcel_status: str
+    # Why the order has the status it has (a cancellation's reason).
+    order_reason: str | None = None
 
 
 def parcel_moves(stored: str, incoming: TrackingStatus) -> bool:
@@ -239,7 +241,10 @@ class ShippingActivities:
             parcel = s.scalars(
                 select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
             ).one()
-            stored = OrderStatus(s.scalar(select(Order.status).where(Order.id == inp.order_id)))
+            stored_status, reason = s.execute(
+                select(Order.status, Order.status_reason).where(Order.id == inp.order_id)
+            ).one()
+            stored = OrderStatus(stored_status)
             if parcel_moves(parcel.status, ev.status):
                 values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
                 if ev.status is TrackingStatus.DELIVERED:
@@ -261,9 +266,15 @@ class ShippingActivities:
                 },
             )
             if not moves:
-                log.info("carrier event after the order closed", status=stored.value, event=ev.status.value)
+                log.info(
+                    "carrier event after the order closed",
+                    status=stored.value,
+                    carrier_status=ev.status.value,
+                )
             return TrackingRecorded(
-                order_status=inp.order_status if moves else stored, parcel_status=parcel.status
+                order_status=inp.order_status if moves else stored,
+                parcel_status=parcel.status,
+                order_reason=None if moves else reason,
             )
 
     @activity.defn

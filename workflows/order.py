@@ -1080,8 +1080,13 @@ class OrderWorkflow:
             if recorded is not None and self._world_moved_on(event, recorded):
                 continue
             self._moved(status)
+            if self._truth and self._cancel_request is not None and event.status in FAILED:
+                continue  # the cancellation settles it: no replacement, no refund of its own
             await self._tell(start, event)
-        return any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+        delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+        if self._truth and self._cancel_request is not None and not delivered:
+            raise CancelRequested  # every parcel stopped or failed meanwhile: cancel as asked
+        return delivered
 
     def _world_moved_on(self, event: TrackingEvent, recorded: TrackingRecorded) -> bool:
         """What the database says once a carrier event is recorded, where it differs from what
@@ -1091,7 +1096,7 @@ class OrderWorkflow:
         if recorded.order_status is OrderStatus.CANCELLED and self._cancel_request is None:
             self._cancel_round += 1
             self._cancel_request = Cancellation(
-                reference=CANCELLATION_REFUND, reason="cancelled before the order heard of it", actor="ordino"
+                reference=CANCELLATION_REFUND, reason=recorded.order_reason or "cancelled", actor="ordino"
             )
         if recorded.parcel_status in STOPPED:
             self._stopped.add(tn)

@@ -1,0 +1,178 @@
+"""Races with the carrier on a real Temporal server: a tracking event that arrives while a
+cancellation's workflow task is in flight, a worker that dies in the middle of a cancellation
+while the parcel comes back, and a delivery queued while no worker ran. Each order ends
+cancelled or delivered, never as a failed workflow, with its books straight."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from db import returned_parcels
+from db.models import CreditNote, CustomerNotification, Shipment
+from domain.changes import Cancellation
+from domain.orders import AcceptedOrder, PlaceOrder
+from domain.status import OrderStatus
+from domain.tracking import TrackingStatus
+from tests.orders import order_body
+from tests.support.faults import Faults
+from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
+from worker import build_worker
+from workflows.order import OrderWorkflow
+
+
+@pytest.fixture
+async def racing(dev_env, db, settings):
+    """A worker on a task queue of the test's own, with faults the test arms."""
+    faults = Faults()
+    task_queue = f"races-{uuid.uuid4().hex[:6]}"
+    fast = settings.model_copy(update={"carrier_step_delay": timedelta(0)})
+    async with build_worker(dev_env.client, db, fast, task_queue=task_queue, interceptors=[faults]):
+        yield (dev_env, task_queue), faults
+
+
+async def placed(env, sku: str) -> tuple[WorkflowHandle, AcceptedOrder]:
+    """An accepted order of one unit that closes as soon as it is delivered (real timers)."""
+    request = PlaceOrder.model_validate(order_body([(sku, 1)]))
+    quick = {"feedback_delay": timedelta(0)}
+    handle = await start_order(env, request, return_window=timedelta(0), start_overrides=quick)
+    return handle, await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+
+
+async def cancel_as_a_channel_would(handle: WorkflowHandle, cancellation: Cancellation):
+    """Send the cancellation, and again while the server answers that the task it ran in was
+    thrown away; None when the order closed meanwhile (it finished the cancellation itself)."""
+    for _ in range(20):
+        try:
+            return await handle.execute_update(OrderWorkflow.cancel, cancellation, id=cancellation.reference)
+        except RPCError as err:
+            assert err.status in (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.NOT_FOUND), err
+            if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+                return None
+            await asyncio.sleep(0.1)
+    raise AssertionError("the cancellation was never taken")
+
+
+async def until(handle, ok, tries: int = 200):
+    for _ in range(tries):
+        progress = await handle.query(OrderWorkflow.progress)
+        if ok(progress):
+            return progress
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never reached: {progress}")
+
+
+def credited(db, order_id: str) -> Decimal:
+    with db.reader() as s:
+        return s.scalar(
+            select(func.coalesce(func.sum(CreditNote.grand_total), 0)).where(CreditNote.order_id == order_id)
+        )
+
+
+def parcel_status(db, tn: str) -> str:
+    with db.reader() as s:
+        return s.scalar(select(Shipment.status).where(Shipment.tracking_number == tn))
+
+
+def mails(db, order_id: str, kind: str) -> int:
+    with db.reader() as s:
+        return s.scalar(
+            select(func.count()).where(
+                CustomerNotification.order_id == order_id, CustomerNotification.kind == kind
+            )
+        )
+
+
+async def test_a_pickup_during_a_cancellation_does_not_fail_the_order(racing, db, catalog):
+    """The carrier picks the parcel up while the cancellation's steps run: the task that
+    cancelled is rejected for the new event, and the next one hears the pickup of an order the
+    database already has cancelled."""
+    env, faults = racing
+    a = catalog({"MIL": 2})
+    handle, accepted = await placed(env, a)
+    (tn,) = await wait_for_parcels(handle)
+
+    async def picked_up(notice) -> bool:
+        if notice.kind != "order_cancelled":
+            return False
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 0, TrackingStatus.PICKED_UP))
+        return True
+
+    faults.after[(accepted.order_id, "notify_customer")] = picked_up
+    outcome = await cancel_as_a_channel_would(
+        handle, Cancellation(reference="C-race", reason="changed their mind")
+    )
+    assert outcome is None or outcome.status is OrderStatus.CANCELLED
+    result = await handle.result()
+    assert result.status is OrderStatus.CANCELLED and result.reason == "changed their mind"
+    assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
+    assert (accepted.order_id, "notify_customer") not in faults.after  # the event did race
+    assert credited(db, accepted.order_id) == accepted.quote.grand_total
+    assert parcel_status(db, tn) == "cancelled"
+    assert mails(db, accepted.order_id, "order_cancelled") == 1
+    assert stock_of(db, a) == {"MIL": (2, 0)}
+
+
+async def test_a_crash_mid_cancellation_while_the_parcel_comes_back(racing, db, catalog):
+    """The recall is sent and the worker dies before its task is saved; meanwhile the carrier
+    brings the parcel back. The next attempt finds nothing left to stop and finishes the
+    cancellation: refunded once, the units back once, the customer told once."""
+    env, faults = racing
+    a = catalog({"MIL": 2})
+    handle, accepted = await placed(env, a)
+    (tn,) = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 0, TrackingStatus.PICKED_UP))
+    await until(handle, lambda p: p.parcels.get(tn) == TrackingStatus.PICKED_UP)
+
+    async def comes_back(_) -> bool:
+        with db.transaction() as s:
+            returned_parcels.parcel_back(s, tn, datetime.now(UTC))
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 5, TrackingStatus.RETURNED_TO_SENDER))
+        return True
+
+    faults.after[(accepted.order_id, "stop_parcel")] = comes_back
+    faults.crashes.add((accepted.order_id, "stop_parcel"))
+    outcome = await cancel_as_a_channel_would(
+        handle, Cancellation(reference="C-crash", reason="fraud suspected")
+    )
+    assert faults.crashed == [(accepted.order_id, "stop_parcel")]
+    assert outcome is None or outcome.status is OrderStatus.CANCELLED
+    assert (await handle.result()).status is OrderStatus.CANCELLED
+    assert credited(db, accepted.order_id) == accepted.quote.grand_total
+    assert parcel_status(db, tn) == "returned_to_sender"
+    assert mails(db, accepted.order_id, "order_cancelled") == 1
+    assert stock_of(db, a) == {"MIL": (2, 0)}
+
+
+async def test_a_delivery_queued_before_a_cancellation_wins(dev_env, db, settings, catalog):
+    """Out for delivery and delivered reached the order while no worker ran; the cancellation
+    came after them. The order hears the carrier first: delivered, and the cancellation refused
+    so that the customer can return the goods instead."""
+    task_queue = f"races-{uuid.uuid4().hex[:6]}"
+    env = (dev_env, task_queue)
+    a = catalog({"MIL": 2})
+    async with build_worker(dev_env.client, db, settings, task_queue=task_queue):
+        handle, accepted = await placed(env, a)
+        (tn,) = await wait_for_parcels(handle)
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 0, TrackingStatus.PICKED_UP))
+        await until(handle, lambda p: p.parcels.get(tn) == TrackingStatus.PICKED_UP)
+    for n, status in ((1, TrackingStatus.OUT_FOR_DELIVERY), (2, TrackingStatus.DELIVERED)):
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, n, status))
+    cancel = asyncio.create_task(
+        handle.execute_update(OrderWorkflow.cancel, Cancellation(reference="C-late", reason="too slow"))
+    )
+    await asyncio.sleep(0.3)  # the update waits for a worker, behind the queued events
+    async with build_worker(dev_env.client, db, settings, task_queue=task_queue):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await cancel
+        assert refused.value.cause.type == "already_delivered"
+        assert (await handle.result()).status is OrderStatus.COMPLETED
+    assert parcel_status(db, tn) == "delivered"
+    assert credited(db, accepted.order_id) == 0
