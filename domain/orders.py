@@ -248,6 +248,18 @@ class OrderProgress(Contract):
     parked: str | None = None
 
 
+class ParkedStepRetry(Contract):
+    """Support fixed what a parked step kept failing on and asks the order to run it again."""
+
+    actor: Actor = "support"
+
+
+class RetriedStep(Contract):
+    order_id: str
+    # The step that was parked, and why.
+    step: str
+
+
 class PackConfirmation(Contract):
     """A warehouse has picked and packed the order's parcel."""
 

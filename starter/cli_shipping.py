@@ -1,4 +1,4 @@
-"""`ordino orders pack | address | mails | alerts | feedback`: warehouses and support act on
+"""`ordino orders pack | retry | address | mails | alerts | feedback`: warehouses and support act on
 shipping from the terminal."""
 
 from __future__ import annotations
@@ -51,6 +51,18 @@ def pack(order_id: str, warehouse: str) -> None:
         packed = _update(order_id, OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse),
                          f"packed-{warehouse}", ParcelPacked)  # fmt: skip
     console.print(f"[green]packed[/] {warehouse}: {packed.weight_grams / 1000:.2f} kg")
+
+
+@orders_app.command("retry")
+def retry_parked(order_id: str) -> None:
+    """Run a parked step again (see `ordino orders alerts`), once its cause is fixed."""
+    import uuid
+
+    from workflows.order import OrderWorkflow
+
+    with reported_errors():
+        step = _update(order_id, OrderWorkflow.retry_parked, "support", f"retry-{uuid.uuid4().hex}", str)
+    console.print(f"[green]retrying[/] {step}")
 
 
 @orders_app.command("address")

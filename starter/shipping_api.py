@@ -1,9 +1,10 @@
 """Shipping over HTTP: warehouses confirm packed parcels, support corrects an address the
-carrier refused and reads its alerts, customers follow a parcel."""
+carrier refused, reads its alerts and retries a parked step, customers follow a parcel."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from activities.fulfillment import ParcelPacked
 from db import shipping_views as views
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AddressCorrection, PackConfirmation, workflow_id_for
+from domain.orders import AddressCorrection, PackConfirmation, ParkedStepRetry, RetriedStep, workflow_id_for
 from starter.order_updates import order_must_exist, updated
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
@@ -72,6 +73,16 @@ async def label(tracking_number: str, svc: Svc) -> Response:
     if pdf is None:
         raise OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No label for parcel {tracking_number}")
     return Response(pdf, media_type="application/pdf")
+
+
+@router.post("/orders/{order_id}/retry", response_model=RetriedStep)
+async def retry_parked(order_id: str, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
+    """Support fixed what a parked step (alert `step_parked`) kept failing on: the order runs it
+    again. `409 not_parked` when the order is not parked."""
+    step = await _update(
+        svc, order_id, OrderWorkflow.retry_parked, body.actor, f"retry-{uuid.uuid4().hex}", str
+    )
+    return RetriedStep(order_id=order_id, step=step)
 
 
 @router.get("/support/alerts", response_model=list[views.AlertView])

@@ -125,6 +125,8 @@ CANCELLATION_REFUND = "cancellation"  # the refund reference of a whole cancella
 # the parcel is booked.
 ADDRESS_REFUSED = frozenset({ErrorCode.UNDELIVERABLE_ADDRESS.value})
 BOOKING_REFUSALS = ADDRESS_REFUSED | {ErrorCode.INSUFFICIENT_STOCK.value}
+# The longest a packing order goes without looking for a confirmation it missed.
+PACK_RECHECK_CAP = timedelta(days=1)
 # A parcel whose booking a cancellation ended, or which it recalled.
 STOPPED = frozenset({"cancelled", "recalled"})
 
@@ -998,13 +1000,15 @@ class OrderWorkflow:
         if not self._truth:
             await self._wait(lambda: all(wh in self._packed for wh in self._packing or []))
             return
+        recheck = self._start.pack_recheck_interval
         while not self._all_packed():
             try:
                 await workflow.wait_condition(
-                    lambda: self._all_packed() or self._cancel_request is not None,
-                    timeout=self._start.pack_recheck_interval,
+                    lambda: self._all_packed() or self._cancel_request is not None, timeout=recheck
                 )
             except TimeoutError:
+                # Less often as packing drags on: a long wait costs a few dozen looks, not thousands.
+                recheck = min(recheck * 2, PACK_RECHECK_CAP)
                 await self._learn_packed()
                 continue
             if self._cancel_request is not None and not self._all_packed():

@@ -10,17 +10,20 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import returned_parcels
 from db.models import CreditNote, CustomerNotification, Shipment
 from domain.changes import Cancellation
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import AcceptedOrder, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
+from starter.api import Services, create_app
 from tests.orders import order_body
 from tests.support.faults import Faults
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
@@ -176,3 +179,42 @@ async def test_a_delivery_queued_before_a_cancellation_wins(dev_env, db, setting
         assert (await handle.result()).status is OrderStatus.COMPLETED
     assert parcel_status(db, tn) == "delivered"
     assert credited(db, accepted.order_id) == 0
+
+
+async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, catalog, ordino):
+    """A step that fails for good parks the order: support finds the alert, and a retry over
+    HTTP (or `ordino orders retry`) runs the step again once its cause is fixed."""
+    faults = Faults()
+    quick = settings.model_copy(
+        update={"task_queue": f"races-{uuid.uuid4().hex[:6]}", "return_window": timedelta(0)}
+    )
+    app = create_app(quick, Services(quick, dev_env.client, db))
+    body = order_body([(catalog({"MIL": 1}), 1)])
+    order_id = PlaceOrder.model_validate(body).order_id
+    for step, why, code in (
+        ("capture_payment", "gateway says no", "no_capture"),
+        ("issue_invoice", "printer on fire", "illegal_transition"),
+    ):
+        faults.fail(order_id, step, ApplicationError(why, type=code, non_retryable=True))
+    async with (
+        build_worker(dev_env.client, db, quick, interceptors=[faults]),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+    ):
+        assert (await api.post("/orders", json=body)).status_code == 201
+        handle = dev_env.client.get_workflow_handle(workflow_id_for(order_id))
+        await until(handle, lambda p: p.packing == ["MIL"])
+        assert (await api.post(f"/orders/{order_id}/fulfillments/MIL/packed")).status_code == 200
+        await until(handle, lambda p: p.parked is not None)
+        alerts = (await api.get("/support/alerts")).json()
+        mine = [a for a in alerts if a["order_id"] == order_id]
+        assert [a["kind"] for a in mine] == ["step_parked"] and "gateway says no" in mine[0]["message"]
+        retried = await api.post(f"/orders/{order_id}/retry", json={"actor": "support:ann"})
+        assert retried.status_code == 200 and retried.json()["step"] == "capture_payment: gateway says no"
+        await until(handle, lambda p: p.parked is not None and p.parked.startswith("issue_invoice"))
+        result = await asyncio.to_thread(ordino, "orders", "retry", order_id)
+        assert result.exit_code == 0 and "issue_invoice" in result.output
+        progress = await until(handle, lambda p: bool(p.parcels))
+        assert progress.parked is None and progress.invoice_number
+        again = await api.post(f"/orders/{order_id}/retry", json={})
+        assert again.status_code == 409 and again.json()["code"] == "not_parked"
+        await handle.terminate("test over")
