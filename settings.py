@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.allocation import DEFAULT_RULES, AllocationRule
 from domain.orders import BackorderPolicy, ExpiredAuthorization
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
+from providers.backoff import Backoff
 
 
 class ChannelConfig(BaseModel):
@@ -109,6 +110,11 @@ class Settings(BaseSettings):
     # Sandbox warehouse: how long picking and packing takes in the dev stack.
     pack_delay: timedelta = timedelta(seconds=5)
 
+    # Outages. Whatever waits for the database, Temporal or the mail server to come back
+    # tries again after a delay that doubles from the initial one up to the maximum.
+    retry_backoff_initial: timedelta = timedelta(milliseconds=500)
+    retry_backoff_max: timedelta = timedelta(seconds=15)
+
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
@@ -116,6 +122,9 @@ class Settings(BaseSettings):
     def tracking_url(self, tracking_number: str) -> str:
         """Where a customer follows a parcel (sent in the shipment mail)."""
         return f"{self.api_base_url}/shipments/{tracking_number}"
+
+    def retry_backoff(self) -> Backoff:
+        return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())
 
     @property
     def carrier_webhook_url(self) -> str:
