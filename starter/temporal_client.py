@@ -1,24 +1,58 @@
-"""Connecting to Temporal with the pydantic data converter, and registering Ordino's search
-attributes where they are missing."""
+"""Connecting to Temporal with the pydantic data converter, checking that it is there, and
+registering Ordino's search attributes where they are missing."""
 
 from __future__ import annotations
+
+import functools
+from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
+from providers.backoff import TEMPORAL, Unavailable
 from settings import Settings
 from workflows.search_attributes import ALL
 
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=5)
 
-async def connect(settings: Settings) -> Client:
+
+@functools.cache
+def _runtime() -> Runtime:
+    # The SDK's core warns on every retried call while the server is down; the processes
+    # log an outage once themselves (providers.backoff), so those warnings are left out.
+    quiet = (
+        TelemetryFilter(core_level="WARN", other_level="ERROR").formatted()
+        + ",temporalio_client::retry=error"
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
+
+
+async def connect(settings: Settings, lazy: bool = False) -> Client:
+    """A client of Ordino's namespace. Lazy: connected at its first call, so the API starts,
+    and answers 503, while Temporal is down."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        runtime=_runtime(),
+        lazy=lazy,
     )
+
+
+async def check_health(client: Client) -> None:
+    """Raise Unavailable unless the Temporal server answers that it serves."""
+    try:
+        serving = await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
+    except RPCError as err:
+        if err.status is not RPCStatusCode.DEADLINE_EXCEEDED:
+            raise  # unreachable (UNAVAILABLE) is an outage already
+        raise Unavailable(TEMPORAL, "no answer to a health check") from err
+    if not serving:
+        raise Unavailable(TEMPORAL, "the server answers but does not serve")
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> None:
