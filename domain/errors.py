@@ -62,6 +62,8 @@ class ErrorCode(StrEnum):
     FEEDBACK_EXISTS = "feedback_exists"
     DATABASE_UNAVAILABLE = "database_unavailable"
     TEMPORAL_UNAVAILABLE = "temporal_unavailable"
+    UPDATE_LOST = "update_lost"
+    UPDATE_TIMEOUT = "update_timeout"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -124,6 +126,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FEEDBACK_EXISTS: 409,
     ErrorCode.DATABASE_UNAVAILABLE: 503,
     ErrorCode.TEMPORAL_UNAVAILABLE: 503,
+    ErrorCode.UPDATE_LOST: 503,
+    ErrorCode.UPDATE_TIMEOUT: 503,
 }
 
 # The API cannot reach what it stands on: every call fails alike until it is back.
