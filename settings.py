@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     # tries again after a delay that doubles from the initial one up to the maximum.
     retry_backoff_initial: timedelta = timedelta(milliseconds=500)
     retry_backoff_max: timedelta = timedelta(seconds=15)
+    # How often the worker asks Temporal whether it is there, so an outage shows in its log.
+    health_check_interval: timedelta = timedelta(seconds=10)
     # How long the API and the CLI wait for a workflow to answer an update before they give
     # up with 503 update_timeout (the update may still happen: send it again as it was).
     update_timeout: timedelta = timedelta(seconds=30)

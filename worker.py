@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
+from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.changes import ChangeActivities
@@ -23,6 +31,7 @@ from activities.refunds import RefundActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
+from providers.backoff import OutageLog, every, outage_of, summary, until_up
 from providers.mailer import SmtpMailer
 from providers.sandbox_carrier import SandboxCarrier
 from providers.sandbox_gateway import SandboxGateway
@@ -81,6 +90,42 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     ]
 
 
+class _OutagesInActivities(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, outages: OutageLog) -> None:
+        super().__init__(next)
+        self._outages = outages
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        source = activity.info().activity_type
+        try:
+            result = await self.next.execute_activity(input)
+        except Exception as err:
+            dependency = outage_of(err)
+            if dependency is None:
+                raise
+            self._outages.failed(dependency, err, source)
+            # Benign: the SDK logs it without a traceback; retryable: the step's retry policy
+            # (capped exponential backoff) tries again until the service is back.
+            raise ApplicationError(
+                f"{dependency} unavailable: {summary(err)}",
+                type="DependencyUnavailable",
+                category=ApplicationErrorCategory.BENIGN,
+            ) from err
+        self._outages.succeeded(source)
+        return result
+
+
+class RideOutOutages(Interceptor):
+    """An activity that fails because the database or the mail server is down is retried
+    like any failure, but logged once per outage instead of with a traceback per attempt."""
+
+    def __init__(self, outages: OutageLog) -> None:
+        self._outages = outages
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _OutagesInActivities(next, self._outages)
+
+
 def workflow_runner() -> SandboxedWorkflowRunner:
     # Modules are shared with the sandbox instead of re-imported for every order: importing
     # is most of what starting a workflow costs. The sandbox still refuses clocks, randomness
@@ -88,7 +133,13 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
 
-def build_worker(client: Client, db: Database, settings: Settings, task_queue: str | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    db: Database,
+    settings: Settings,
+    task_queue: str | None = None,
+    outages: OutageLog | None = None,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -100,20 +151,39 @@ def build_worker(client: Client, db: Database, settings: Settings, task_queue: s
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
+        interceptors=[RideOutOutages(outages or OutageLog())],
     )
 
 
 async def run_worker(settings: Settings, database_url: str) -> None:
-    from starter.temporal_client import connect, ensure_search_attributes
+    """Wait for Temporal and the database at start-up, however long they take, then run.
+    Through a later outage the worker keeps polling; its health check logs the outage."""
+    from starter.temporal_client import check_health, connect, ensure_search_attributes
 
-    client = await connect(settings)
-    await ensure_search_attributes(client, settings.temporal_namespace)
+    outages = OutageLog()
+    client = await until_up(lambda: connect(settings), settings.retry_backoff(), outages, "start-up")
+    await until_up(
+        lambda: ensure_search_attributes(client, settings.temporal_namespace),
+        settings.retry_backoff(),
+        outages,
+        "start-up",
+    )
     db = Database(database_url, pool_size=2 * settings.max_concurrent_activities)
-    worker = build_worker(client, db, settings)
+    await until_up(lambda: asyncio.to_thread(db.ping), settings.retry_backoff(), outages, "start-up")
+    worker = build_worker(client, db, settings, outages=outages)
+    health = asyncio.create_task(
+        every(
+            settings.health_check_interval.total_seconds(),
+            lambda: check_health(client),
+            settings.retry_backoff(),
+            outages,
+        )
+    )
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     try:
         await worker.run()
     finally:
+        health.cancel()
         db.dispose()
 
 
