@@ -171,19 +171,21 @@ async def run_worker(settings: Settings, database_url: str) -> None:
     db = Database(database_url, pool_size=2 * settings.max_concurrent_activities)
     await until_up(lambda: asyncio.to_thread(db.ping), settings.retry_backoff(), outages, "start-up")
     worker = build_worker(client, db, settings, outages=outages)
-    health = asyncio.create_task(
-        every(
-            settings.health_check_interval.total_seconds(),
-            lambda: check_health(client),
-            settings.retry_backoff(),
-            outages,
-        )
-    )
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     try:
-        await worker.run()
+        # The health check never returns; should it fail on what is no outage, the worker
+        # stops with it rather than run on with nobody watching.
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(worker.run())
+            tasks.create_task(
+                every(
+                    settings.health_check_interval.total_seconds(),
+                    lambda: check_health(client),
+                    settings.retry_backoff(),
+                    outages,
+                )
+            )
     finally:
-        health.cancel()
         db.dispose()
 
 

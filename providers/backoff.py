@@ -60,6 +60,8 @@ def outage_of(err: BaseException) -> str | None:
 
 def summary(err: BaseException) -> str:
     """One line about an error: what a log line about an outage needs, no traceback."""
+    if isinstance(err, Unavailable):
+        return err.detail  # the dependency is named beside it
     inner = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
     text = str(inner).strip().splitlines()
     return (text[0] if text else type(inner).__name__)[:200]

@@ -16,6 +16,7 @@ from typing import Protocol
 from providers.backoff import MAIL_SERVER, Unavailable
 
 MESSAGE_DOMAIN = "ordino.example"
+ORDER_HEADER = "X-Ordino-Order"
 # Not reached, or gone mid-conversation; a refused recipient or message is no outage.
 _UNREACHABLE = (
     ConnectionError,
@@ -24,7 +25,6 @@ _UNREACHABLE = (
     smtplib.SMTPConnectError,
     smtplib.SMTPServerDisconnected,
 )
-ORDER_HEADER = "X-Ordino-Order"
 
 
 def message_id(idempotency_key: str) -> str:
