@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from starter.api import Services, create_app
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.support.ordino_process import OrdinoProcess
+from tests.support.ports import free_port
 from tests.support.tcp_proxy import TcpProxy
 from worker import build_worker
 
@@ -41,12 +41,6 @@ BACK = "dependency available again"
 def warehouse_packs() -> Iterator[None]:
     """Packing is the sandbox warehouse process's job here, outage or not."""
     yield
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -126,7 +120,7 @@ async def _start(commands: tuple[str, ...], env: dict[str, str]) -> dict[str, Or
 
 @pytest.fixture
 async def stack(proxies: Proxies, database_url: str, stack_settings: Settings) -> AsyncIterator[Stack]:
-    port = _free_port()
+    port = free_port()
     env = {
         **proxies.env(database_url, stack_settings),
         "ORDINO_API_PORT": str(port),
@@ -143,14 +137,19 @@ async def stack(proxies: Proxies, database_url: str, stack_settings: Settings) -
             await process.stop()
 
 
-async def _until_ready(api: httpx.AsyncClient, timeout: float = 60) -> None:
+async def _answer(api: httpx.AsyncClient, path: str = "/ready", timeout: float = 60) -> httpx.Response:
+    """The API's answer, once it listens."""
     async with asyncio.timeout(timeout):
         while True:
             try:
-                if (await api.get("/ready")).status_code == 200:
-                    return
+                return await api.get(path)
             except httpx.TransportError:
-                pass  # not listening yet
+                await asyncio.sleep(0.05)  # not listening yet
+
+
+async def _until_ready(api: httpx.AsyncClient, timeout: float = 60) -> None:
+    async with asyncio.timeout(timeout):
+        while (await _answer(api)).status_code != 200:
             await asyncio.sleep(0.05)
 
 
@@ -159,20 +158,14 @@ async def test_the_worker_and_the_api_start_while_temporal_and_the_database_are_
 ):
     proxies.postgres.cut()
     proxies.temporal.cut()
-    port = _free_port()
+    port = free_port()
     env = {**proxies.env(database_url, stack_settings), "ORDINO_API_PORT": str(port)}
     processes = await _start(("worker", "api"), env)
     worker = processes["worker"]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
             await worker.wait_for(DOWN, dependency="Temporal")
-            # The API listens all the same, and says what it is missing.
-            while True:
-                try:
-                    ready = await api.get("/ready")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+            ready = await _answer(api)  # it listens all the same, and says what is missing
             assert (ready.status_code, ready.json()["code"]) == (503, "database_unavailable")
             assert (await api.get("/health")).status_code == 200
 
@@ -250,7 +243,7 @@ async def test_orders_go_on_through_a_temporal_outage(stack, proxies, catalog):
 async def test_customer_mail_waits_for_a_mail_server_that_is_down(
     dev_env, db, stack_settings, catalog, caplog
 ):
-    port = _free_port()  # nothing listens there yet
+    port = free_port()  # nothing listens there yet
     settings = stack_settings.model_copy(update={"smtp_port": port})
     caplog.set_level(logging.DEBUG, logger="temporalio.activity")
     app = create_app(settings, Services(settings, dev_env.client, db))
