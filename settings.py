@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.allocation import DEFAULT_RULES, AllocationRule
 from domain.orders import BackorderPolicy, ExpiredAuthorization
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
+from providers.backoff import Backoff
 
 
 class ChannelConfig(BaseModel):
@@ -111,6 +112,16 @@ class Settings(BaseSettings):
     # Sandbox warehouse: how long picking and packing takes in the dev stack.
     pack_delay: timedelta = timedelta(seconds=5)
 
+    # Outages. Whatever waits for the database, Temporal or the mail server to come back
+    # tries again after a delay that doubles from the initial one up to the maximum.
+    retry_backoff_initial: timedelta = timedelta(milliseconds=500)
+    retry_backoff_max: timedelta = timedelta(seconds=15)
+    # How often the worker asks Temporal whether it is there, so an outage shows in its log.
+    health_check_interval: timedelta = timedelta(seconds=10)
+    # How long the API and the CLI wait for a workflow to answer an update before they give
+    # up with 503 update_timeout (the update may still happen: send it again as it was).
+    update_timeout: timedelta = timedelta(seconds=30)
+
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
@@ -118,6 +129,9 @@ class Settings(BaseSettings):
     def tracking_url(self, tracking_number: str) -> str:
         """Where a customer follows a parcel (sent in the shipment mail)."""
         return f"{self.api_base_url}/shipments/{tracking_number}"
+
+    def retry_backoff(self) -> Backoff:
+        return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())
 
     @property
     def carrier_webhook_url(self) -> str:

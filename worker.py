@@ -6,10 +6,18 @@ import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
+from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Interceptor, Worker
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.changes import ChangeActivities
@@ -24,6 +32,7 @@ from activities.refunds import RefundActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
+from providers.backoff import OutageLog, every, outage_of, summary, until_up
 from providers.mailer import SmtpMailer
 from providers.sandbox_carrier import SandboxCarrier
 from providers.sandbox_gateway import SandboxGateway
@@ -85,6 +94,42 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
     ]
 
 
+class _OutagesInActivities(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, outages: OutageLog) -> None:
+        super().__init__(next)
+        self._outages = outages
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        source = activity.info().activity_type
+        try:
+            result = await self.next.execute_activity(input)
+        except Exception as err:
+            dependency = outage_of(err)
+            if dependency is None:
+                raise
+            self._outages.failed(dependency, err, source)
+            # Benign: the SDK logs it without a traceback; retryable: the step's retry policy
+            # (capped exponential backoff) tries again until the service is back.
+            raise ApplicationError(
+                f"{dependency} unavailable: {summary(err)}",
+                type="DependencyUnavailable",
+                category=ApplicationErrorCategory.BENIGN,
+            ) from err
+        self._outages.succeeded(source)
+        return result
+
+
+class RideOutOutages(Interceptor):
+    """An activity that fails because the database or the mail server is down is retried
+    like any failure, but logged once per outage instead of with a traceback per attempt."""
+
+    def __init__(self, outages: OutageLog) -> None:
+        self._outages = outages
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _OutagesInActivities(next, self._outages)
+
+
 def workflow_runner() -> SandboxedWorkflowRunner:
     # Modules are shared with the sandbox instead of re-imported for every order: importing
     # is most of what starting a workflow costs. The sandbox still refuses clocks, randomness
@@ -97,6 +142,7 @@ def build_worker(
     db: Database,
     settings: Settings,
     task_queue: str | None = None,
+    outages: OutageLog | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """The worker; tests add interceptors that crash it or race it at a chosen step."""
@@ -111,20 +157,40 @@ def build_worker(
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
-        interceptors=interceptors,
+        interceptors=[RideOutOutages(outages or OutageLog()), *interceptors],
     )
 
 
 async def run_worker(settings: Settings, database_url: str) -> None:
-    from starter.temporal_client import connect, ensure_search_attributes
+    """Wait for Temporal and the database at start-up, however long they take, then run.
+    Through a later outage the worker keeps polling; its health check logs the outage."""
+    from starter.temporal_client import check_health, connect, ensure_search_attributes
 
-    client = await connect(settings)
-    await ensure_search_attributes(client, settings.temporal_namespace)
+    outages = OutageLog()
+    client = await until_up(lambda: connect(settings), settings.retry_backoff(), outages, "start-up")
+    await until_up(
+        lambda: ensure_search_attributes(client, settings.temporal_namespace),
+        settings.retry_backoff(),
+        outages,
+        "start-up",
+    )
     db = Database(database_url, pool_size=2 * settings.max_concurrent_activities)
-    worker = build_worker(client, db, settings)
+    await until_up(lambda: asyncio.to_thread(db.ping), settings.retry_backoff(), outages, "start-up")
+    worker = build_worker(client, db, settings, outages=outages)
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     try:
-        await worker.run()
+        # The health check never returns; should it fail on what is no outage, the worker
+        # stops with it rather than run on with nobody watching.
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(worker.run())
+            tasks.create_task(
+                every(
+                    settings.health_check_interval.total_seconds(),
+                    lambda: check_health(client),
+                    settings.retry_backoff(),
+                    outages,
+                )
+            )
     finally:
         db.dispose()
 

@@ -61,10 +61,15 @@ class ErrorCode(StrEnum):
     SHIPMENT_NOT_FOUND = "shipment_not_found"
     FEEDBACK_EXISTS = "feedback_exists"
     NOT_PARKED = "not_parked"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    TEMPORAL_UNAVAILABLE = "temporal_unavailable"
+    UPDATE_LOST = "update_lost"
+    UPDATE_TIMEOUT = "update_timeout"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
-# current state of things, 422 for a request that can never succeed as written.
+# current state of things, 422 for a request that can never succeed as written, 503 for
+# one that may succeed when sent again as it is.
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_PARKED: 409,
     ErrorCode.INVALID_BODY: 422,
@@ -121,14 +126,26 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ADDRESS_LOCKED: 409,
     ErrorCode.SHIPMENT_NOT_FOUND: 404,
     ErrorCode.FEEDBACK_EXISTS: 409,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,
+    ErrorCode.TEMPORAL_UNAVAILABLE: 503,
+    ErrorCode.UPDATE_LOST: 503,
+    ErrorCode.UPDATE_TIMEOUT: 503,
 }
+
+# The API cannot reach what it stands on: every call fails alike until it is back.
+DEPENDENCY_DOWN = frozenset({ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.TEMPORAL_UNAVAILABLE})
 
 
 class OrdinoError(Exception):
-    """A business rule said no. Never retried."""
+    """A coded answer: a business rule said no (never retried), or, with a 503 code, the
+    request may succeed when sent again as it is."""
 
     def __init__(self, code: ErrorCode, message: str, details: dict | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details or {}
+
+    def body(self) -> dict:
+        """The API's error body: the same shape for every error."""
+        return {"code": self.code.value, "message": self.message, "details": self.details}

@@ -1,16 +1,30 @@
 """Sending mail. SMTP has no idempotency of its own: every message carries a Message-ID
 derived from Ordino's idempotency key, so a message sent again after a crash (sent, but not
-yet marked sent) is the same message to any receiver that deduplicates by Message-ID."""
+yet marked sent) is the same message to any receiver that deduplicates by Message-ID.
+
+A mail server that cannot be reached is an outage (providers.backoff.Unavailable): the step
+that sends is retried with backoff until the server is back, and the worker logs it once."""
 
 from __future__ import annotations
 
 import hashlib
 import smtplib
+import socket
 from email.message import EmailMessage
 from typing import Protocol
 
+from providers.backoff import MAIL_SERVER, Unavailable
+
 MESSAGE_DOMAIN = "ordino.example"
 ORDER_HEADER = "X-Ordino-Order"
+# Not reached, or gone mid-conversation; a refused recipient or message is no outage.
+_UNREACHABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+)
 
 
 def message_id(idempotency_key: str) -> str:
@@ -39,5 +53,8 @@ class SmtpMailer:
         self._timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-            smtp.send_message(message)
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+                smtp.send_message(message)
+        except _UNREACHABLE as err:
+            raise Unavailable(MAIL_SERVER, f"{self._host}:{self._port}: {err}") from err

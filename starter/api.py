@@ -13,16 +13,18 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from db import order_views
-from db.engine import Database
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
+from providers.backoff import OutageLog
 from settings import Settings
 from starter import intake
 from starter.changes_api import router as changes_router
 from starter.feedback_api import router as feedback_router
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
+from starter.outages_api import OutageGuard
+from starter.outages_api import router as outages_router
 from starter.pricing_api import router as pricing_router
 from starter.refunds_api import router as refunds_router
 from starter.returns_api import router as returns_router
@@ -39,16 +41,13 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
         if svc is not None:  # handed in (tests): nothing to open or close
             yield
             return
-        from starter.temporal_client import connect
-
         url = database_url or settings.database_url
         assert url, "a database URL is required"
-        db = Database(url)
-        app.state.services = Services(settings, await connect(settings), db)
+        app.state.services = opened = await Services.open(settings, url)
         try:
             yield
         finally:
-            db.dispose()
+            opened.db.dispose()
 
     app = FastAPI(
         title="Ordino",
@@ -58,13 +57,11 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     )
     if svc is not None:
         app.state.services = svc
+    app.add_middleware(OutageGuard, outages=OutageLog())
 
     @app.exception_handler(OrdinoError)
     async def _business_error(_: Request, err: OrdinoError) -> JSONResponse:
-        return JSONResponse(
-            {"code": err.code.value, "message": err.message, "details": err.details},
-            status_code=HTTP_STATUS[err.code],
-        )
+        return JSONResponse(err.body(), status_code=HTTP_STATUS[err.code])
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_body(_: Request, err: RequestValidationError) -> JSONResponse:
@@ -86,6 +83,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(webhooks_router)
     app.include_router(shipping_router)
     app.include_router(feedback_router)
+    app.include_router(outages_router)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -1,8 +1,8 @@
-"""The sandbox carrier's delivery van: posts tracking events to Ordino's webhook on a clock."""
+"""The sandbox carrier's delivery van: posts tracking events to Ordino's webhook on a clock,
+and keeps going through outages of the database or the API."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -11,8 +11,10 @@ import structlog
 from db.engine import Database
 from domain.tracking import TrackingEvent
 from providers import webhook_signature
+from providers.backoff import OutageLog, every
 from providers.sandbox_carrier import CarrierSimulator
 from settings import Settings
+from starter import api_calls
 
 log = structlog.get_logger()
 
@@ -27,14 +29,9 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
                 "content-type": "application/json",
                 webhook_signature.HEADER: webhook_signature.sign(settings.webhook_secret, body),
             }
-            try:
-                r = await http.post(settings.carrier_webhook_url, content=body, headers=headers)
-            except httpx.HTTPError as err:
-                log.warning("webhook unreachable", error=str(err))
-                return False
-            if r.status_code >= 300:
-                log.warning("webhook refused event", status=r.status_code, body=r.text[:200])
-            return r.status_code < 300
+            return await api_calls.post(
+                http, settings.carrier_webhook_url, "tracking event", content=body, headers=headers
+            )
 
         simulator = CarrierSimulator(db, settings.carrier_step_delay, post, settings.carrier_journey)
         log.info(
@@ -43,8 +40,11 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
             step_delay=str(settings.carrier_step_delay),
         )
         try:
-            while True:
-                await simulator.tick(datetime.now(UTC))
-                await asyncio.sleep(settings.carrier_poll_interval.total_seconds())
+            await every(
+                settings.carrier_poll_interval.total_seconds(),
+                lambda: simulator.tick(datetime.now(UTC)),
+                settings.retry_backoff(),
+                OutageLog(),
+            )
         finally:
             db.dispose()

@@ -26,6 +26,7 @@ async def change(client: Client, db: Database, order_id: str, body: OrderChange)
     # would answer the change with the preview it remembers.
     update_id = f"change:{body.reference}:{'preview' if body.preview else 'apply'}"
     return await updated(
+        handle,
         lambda: handle.execute_update(OrderWorkflow.change, body, id=update_id, result_type=ChangeOutcome),
         _closed(order_id),
     )
@@ -35,6 +36,7 @@ async def cancel(client: Client, db: Database, order_id: str, body: Cancellation
     await order_must_exist(db, order_id)
     handle = client.get_workflow_handle(workflow_id_for(order_id))
     return await updated(
+        handle,
         lambda: handle.execute_update(
             OrderWorkflow.cancel, body, id=f"cancel:{body.reference}", result_type=CancellationOutcome
         ),

@@ -102,12 +102,9 @@ def refund(
     """A goodwill refund: money back through the gateway, with a credit note per invoice."""
     import asyncio
 
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.service import RPCError
-
     from activities.refunds import RefundOutcome
     from domain.orders import RefundRequest, workflow_id_for
-    from starter.intake import business_error
+    from starter.order_updates import updated
     from starter.temporal_client import connect
     from workflows.order import OrderWorkflow
 
@@ -119,16 +116,13 @@ def refund(
             raise OrdinoError(ErrorCode.INVALID_AMOUNT, f"{amount!r} is not an amount") from None
         request = RefundRequest(amount=value, reason=reason, reference=reference)
         handle = client.get_workflow_handle(workflow_id_for(order_id))
-        try:
-            return await handle.execute_update(
+        return await updated(
+            handle,
+            lambda: handle.execute_update(
                 OrderWorkflow.refund, request, id=request.update_id, result_type=RefundOutcome
-            )
-        except WorkflowUpdateFailedError as err:
-            raise business_error(err) from err
-        except RPCError as err:
-            raise OrdinoError(
-                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown: {err}"
-            ) from err
+            ),
+            OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown"),
+        )
 
     with reported_errors():
         outcome = asyncio.run(run())

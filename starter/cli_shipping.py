@@ -20,23 +20,17 @@ from starter.cli_support import console, database, load_settings, reported_error
 
 
 def _update(order_id: str, update: Any, arg: Any, update_id: str, result_type: Any) -> Any:
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.service import RPCError
-
-    from starter.intake import business_error
+    from starter.order_updates import updated
     from starter.temporal_client import connect
 
     async def run() -> Any:
         client = await connect(load_settings())
         handle = client.get_workflow_handle(workflow_id_for(order_id))
-        try:
-            return await handle.execute_update(update, arg, id=update_id, result_type=result_type)
-        except WorkflowUpdateFailedError as err:
-            raise business_error(err) from err
-        except RPCError as err:
-            raise OrdinoError(
-                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown: {err}"
-            ) from err
+        return await updated(
+            handle,
+            lambda: handle.execute_update(update, arg, id=update_id, result_type=result_type),
+            OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown"),
+        )
 
     return asyncio.run(run())
 

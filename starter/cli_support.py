@@ -17,6 +17,7 @@ from db.engine import Database
 from domain.errors import OrdinoError
 from domain.money import quantum
 from logs import configure_logging
+from providers.backoff import outage_of, summary
 from settings import Settings, get_settings
 
 console = Console()
@@ -51,7 +52,8 @@ def money(amount: Decimal, currency: str) -> str:
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Business errors print their code and exit 1; invalid input exits 2."""
+    """Business errors print their code and exit 1, as does a database or Temporal that is
+    down (one line, no traceback); invalid input exits 2."""
     try:
         yield
     except OrdinoError as err:
@@ -62,6 +64,12 @@ def reported_errors() -> Iterator[None]:
             where = ".".join(str(p) for p in e["loc"])
             console.print(f"[red]invalid_body:[/] {where}: {e['msg']}")
         raise typer.Exit(2) from None
+    except Exception as err:
+        dependency = outage_of(err)
+        if dependency is None:
+            raise
+        console.print(f"[red]{dependency} unavailable:[/] {summary(err)}")
+        raise typer.Exit(1) from None
 
 
 def with_temporal(call: Callable[[Client, Database], Awaitable[T]]) -> T:

@@ -1,4 +1,5 @@
-"""`ordino dev`: everything on one machine with embedded defaults, stopped by Ctrl-C."""
+"""`ordino dev`: everything on one machine with embedded defaults; a process that dies is
+started again, and Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from db.seed import seed_demo_catalog
 from settings import Settings
 from starter.binaries import temporal_cli
 from starter.runtime import database_url
+from starter.supervisor import Supervisor
 from starter.temporal_client import dev_server_flags
 
 console = Console()
@@ -36,45 +38,32 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
     raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
-def _temporal_server(settings: Settings, data_dir: Path) -> subprocess.Popen[bytes]:
+def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
-    return subprocess.Popen(
-        [
-            temporal_cli(),
-            "server",
-            "start-dev",
-            "--ip",
-            host or "127.0.0.1",
-            "--port",
-            port,
-            "--ui-port",
-            str(settings.temporal_ui_port),
-            "--db-filename",
-            str(data_dir / "temporal.sqlite"),
-            "--namespace",
-            settings.temporal_namespace,
-            "--log-level",
-            "error",
-            *dev_server_flags(),
-        ]
-    )
+    return [
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--ip",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--db-filename",
+        str(data_dir / "temporal.sqlite"),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "error",
+        *dev_server_flags(),
+    ]
 
 
 def run_dev_stack(settings: Settings) -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def stop_all(*_: object) -> None:
-        for name, proc in reversed(procs.items()):
-            if proc.poll() is None:
-                console.print(f"[dim]stopping {name}[/]")
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    stack = Supervisor(settings.retry_backoff, lambda line: console.print(line, style="yellow"))
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -86,9 +75,9 @@ def run_dev_stack(settings: Settings) -> None:
             seed_demo_catalog(db)
             db.dispose()
         with console.status("Starting the Temporal dev server…"):
-            procs["temporal"] = _temporal_server(settings, data_dir)
+            temporal = stack.start("temporal", _temporal_server_command(settings, data_dir))
             host, _, port = settings.temporal_address.rpartition(":")
-            _wait_for_port(host or "127.0.0.1", int(port), 60, procs["temporal"])
+            _wait_for_port(host or "127.0.0.1", int(port), 60, temporal)
 
         # A person watching the quick start should see orders complete: a one-minute return
         # window unless one is configured.
@@ -101,14 +90,14 @@ def run_dev_stack(settings: Settings) -> None:
             "ORDINO_DATABASE_URL": url,
         }
         ordino = [sys.executable, "-m", "starter.cli"]
-        procs["mailsink"] = subprocess.Popen([*ordino, "mailsink"], env=env)
-        _wait_for_port(settings.smtp_host, settings.smtp_port, 30, procs["mailsink"])
-        procs["worker"] = subprocess.Popen([*ordino, "worker"], env=env)
-        procs["api"] = subprocess.Popen([*ordino, "api"], env=env)
+        mailsink = stack.start("mailsink", [*ordino, "mailsink"], env)
+        _wait_for_port(settings.smtp_host, settings.smtp_port, 30, mailsink)
+        stack.start("worker", [*ordino, "worker"], env)
+        api = stack.start("api", [*ordino, "api"], env)
         with console.status("Starting the API…"):
-            _wait_for_port(settings.api_host, settings.api_port, 60, procs["api"])
-        procs["carrier"] = subprocess.Popen([*ordino, "carrier"], env=env)
-        procs["warehouse"] = subprocess.Popen([*ordino, "warehouse"], env=env)
+            _wait_for_port(settings.api_host, settings.api_port, 60, api)
+        stack.start("carrier", [*ordino, "carrier"], env)
+        stack.start("warehouse", [*ordino, "warehouse"], env)
 
         console.print(
             Panel.fit(
@@ -126,15 +115,12 @@ def run_dev_stack(settings: Settings) -> None:
                 "    -H 'content-type: application/json' -d @examples/order.json\n"
                 "Watch it: ordino orders show webshop-DEMO-1   /   ordino orders mails webshop-DEMO-1\n"
                 "Split parcels and exceptions: examples/README.md\n\n"
-                "[dim]Ctrl-C stops everything.[/]",
+                "[dim]A process that dies is started again; Ctrl-C stops everything.[/]",
                 border_style="green",
             )
         )
-        while all(p.poll() is None for p in procs.values()):
-            time.sleep(0.5)
-        dead = [name for name, p in procs.items() if p.poll() is not None]
-        console.print(f"[red]{', '.join(dead)} stopped unexpectedly; shutting down[/]")
+        stack.watch()
     except KeyboardInterrupt:
         console.print("\n[bold]Stopping Ordino…[/]")
     finally:
-        stop_all()
+        stack.stop()

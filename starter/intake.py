@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -106,9 +111,10 @@ async def place_order(
     # Same content, same update id: Temporal answers duplicates with the first outcome.
     update_id = f"accept-{request.fingerprint()[:32]}"
     for _ in range(CLOSING_RETRIES):
+        operation = start()
         try:
             accepted = await client.execute_update_with_start_workflow(
-                OrderWorkflow.accept, request, start_workflow_operation=start(), id=update_id
+                OrderWorkflow.accept, request, start_workflow_operation=operation, id=update_id
             )
             return _same_request(accepted, request), True
         except WorkflowUpdateFailedError as err:
@@ -117,7 +123,24 @@ async def place_order(
                 await asyncio.sleep(0.05)  # a rejected run of this order is closing; then retry
                 continue
             raise business_error(err) from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise OrdinoError(
+                ErrorCode.UPDATE_TIMEOUT,
+                "The order did not answer in time; place it again as it was: it is placed once",
+                {"order_id": request.order_id},
+            ) from err
+        finally:
+            _forget_failed_start(operation)
     raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
+
+
+def _forget_failed_start(operation: WithStartWorkflowOperation) -> None:
+    """When the call fails before the workflow started (Temporal down, no answer in time),
+    the SDK keeps why for `operation.workflow_handle()`, which nothing here awaits: read it,
+    or asyncio logs it as never retrieved, with a traceback."""
+    started = operation._workflow_handle  # no public way to look without waiting
+    if started.done() and not started.cancelled():
+        started.exception()
 
 
 def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:

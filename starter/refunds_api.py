@@ -7,15 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.refunds import RefundOutcome
 from db import invoice_views as views
-from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest, workflow_id_for
-from starter.intake import business_error
+from starter.order_updates import order_must_exist, updated
 from starter.services import Svc
 from workflows.order import OrderWorkflow
 
@@ -27,26 +24,15 @@ async def refund(order_id: str, body: RefundRequest, svc: Svc) -> RefundOutcome:
     """A goodwill refund by support: reason required; never more than was captured net of
     earlier refunds; one credit note per invoice it corrects. The reference makes it
     idempotent: the same reference again answers with the same refund."""
-
-    def exists() -> bool:
-        with svc.db.reader() as s:
-            return order_views.order_exists(s, order_id)
-
-    if not await run_in_threadpool(exists):
-        raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+    await order_must_exist(svc.db, order_id)
     handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-    try:
-        return await handle.execute_update(
+    return await updated(
+        handle,
+        lambda: handle.execute_update(
             OrderWorkflow.refund, body, id=body.update_id, result_type=RefundOutcome
-        )
-    except WorkflowUpdateFailedError as err:
-        raise business_error(err) from err
-    except RPCError as err:
-        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise OrdinoError(
-                ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed; refunds go through returns"
-            ) from err
-        raise
+        ),
+        OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed; refunds go through returns"),
+    )
 
 
 @router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])

@@ -36,6 +36,7 @@ async def request(client: Client, db: Database, order_id: str, body: ReturnReque
         ErrorCode.RETURN_WINDOW_CLOSED, f"Order {order_id} is closed: its return window is over"
     )
     return_id: str = await updated(
+        handle,
         lambda: handle.execute_update(
             OrderWorkflow.request_return, body, id=f"return:{body.reference}", result_type=str
         ),
@@ -48,7 +49,7 @@ async def decide(client: Client, db: Database, return_id: str, decision: Decisio
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await updated(lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
+    await updated(handle, lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
     return await view(db, return_id)
 
 
@@ -57,5 +58,5 @@ async def receive(client: Client, db: Database, return_id: str, receipt: Receive
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await updated(lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
+    await updated(handle, lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
     return await view(db, return_id)

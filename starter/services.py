@@ -20,6 +20,14 @@ class Services:
         self.client = client
         self.db = db
 
+    @classmethod
+    async def open(cls, settings: Settings, database_url: str) -> Services:
+        """Neither Temporal nor the database is reached here but at the first call that needs
+        it: the API starts while either is down, answers 503 for it, and recovers on its own."""
+        from starter.temporal_client import connect
+
+        return cls(settings, await connect(settings, lazy=True), Database(database_url))
+
 
 def services(request: Request) -> Services:
     return request.app.state.services

@@ -25,6 +25,7 @@ async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id
     await order_must_exist(svc.db, order_id)
     handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
     return await updated(
+        handle,
         lambda: handle.execute_update(update, arg, id=update_id, result_type=result),
         OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed"),
     )

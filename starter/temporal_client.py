@@ -1,24 +1,102 @@
-"""Connecting to Temporal with the pydantic data converter, and registering Ordino's search
-attributes where they are missing."""
+"""Connecting to Temporal with the pydantic data converter, updates bounded in time, and
+registering Ordino's search attributes where they are missing."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowUpdateInput,
+    StartWorkflowUpdateWithStartInput,
+    WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
+from providers.backoff import TEMPORAL, Unavailable
 from settings import Settings
 from workflows.search_attributes import ALL
 
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=5)
 
-async def connect(settings: Settings) -> Client:
+
+class _BoundedUpdates(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, timeout: float) -> None:
+        super().__init__(next)
+        self._timeout = timeout
+
+    async def _bounded(self, update: Awaitable[WorkflowUpdateHandle[Any]]) -> WorkflowUpdateHandle[Any]:
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await update
+        except TimeoutError as err:
+            raise WorkflowUpdateRPCTimeoutOrCancelledError() from err
+
+    async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        return await self._bounded(self.next.start_workflow_update(input))
+
+    async def start_update_with_start_workflow(
+        self, input: StartWorkflowUpdateWithStartInput
+    ) -> WorkflowUpdateHandle[Any]:
+        return await self._bounded(self.next.start_update_with_start_workflow(input))
+
+
+class UpdateDeadline(Interceptor):
+    """Every update gives up after the timeout, with the error the SDK raises when an
+    update's RPC times out, instead of waiting forever for a worker or a server that is gone."""
+
+    def __init__(self, timeout: timedelta) -> None:
+        self._timeout = timeout.total_seconds()
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _BoundedUpdates(next, self._timeout)
+
+
+@functools.cache
+def _runtime() -> Runtime:
+    # The SDK's core warns on every retried call while the server is down; the processes
+    # log an outage once themselves (providers.backoff), so those warnings are left out.
+    quiet = (
+        TelemetryFilter(core_level="WARN", other_level="ERROR").formatted()
+        + ",temporalio_client::retry=error"
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
+
+
+async def connect(settings: Settings, lazy: bool = False) -> Client:
+    """A client of Ordino's namespace. Lazy: connected at its first call, so the API starts,
+    and answers 503, while Temporal is down."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        interceptors=[UpdateDeadline(settings.update_timeout)],
+        runtime=_runtime(),
+        lazy=lazy,
     )
+
+
+async def check_health(client: Client) -> None:
+    """Raise Unavailable unless the Temporal server answers that it serves."""
+    try:
+        serving = await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
+    except RPCError as err:
+        if err.status is not RPCStatusCode.DEADLINE_EXCEEDED:
+            raise  # unreachable (UNAVAILABLE) is an outage already
+        raise Unavailable(TEMPORAL, "no answer to a health check") from err
+    if not serving:
+        raise Unavailable(TEMPORAL, "the server answers but does not serve")
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> None:

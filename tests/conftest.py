@@ -4,7 +4,6 @@ PyPI wheels, and helpers to make catalog data that belongs to one test only."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +26,7 @@ from providers.smtp_sink import MailSink, start_sink
 from settings import Settings
 from starter.binaries import temporal_cli, temporal_test_server
 from starter.temporal_client import dev_server_flags, ensure_search_attributes
+from tests.support.ports import free_port
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -76,16 +76,10 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def mail_sink() -> Iterator[MailSink]:
     """A local SMTP server the whole run sends customer mail to; tests read what arrived."""
-    controller, sink = start_sink("127.0.0.1", _free_port())
+    controller, sink = start_sink("127.0.0.1", free_port())
     yield sink
     controller.stop()
 

@@ -14,6 +14,7 @@ from providers.mailer import SmtpMailer, message_id
 from providers.smtp_sink import start_sink
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
+from tests.support.ports import free_port
 
 
 async def test_a_retried_step_mails_once_and_a_crash_resends_the_same_message(
@@ -43,7 +44,7 @@ async def test_a_retried_step_mails_once_and_a_crash_resends_the_same_message(
     assert len(again) == 2 and again[0]["Message-ID"] == again[1]["Message-ID"]
 
     # A receiver that keeps messages by Message-ID, like the dev sink, keeps it once.
-    controller, mailbox = start_sink("127.0.0.1", _free_port(), tmp_path)
+    controller, mailbox = start_sink("127.0.0.1", free_port(), tmp_path)
     try:
         resend = NotificationActivities(db, settings, SmtpMailer("127.0.0.1", mailbox.port))
         for _ in range(2):
@@ -54,11 +55,3 @@ async def test_a_retried_step_mails_once_and_a_crash_resends_the_same_message(
     finally:
         controller.stop()
     assert len(mailbox.received) == 2 and len(list(tmp_path.glob("*.eml"))) == 1
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

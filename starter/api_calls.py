@@ -1,0 +1,36 @@
+"""How the sandbox carrier and warehouse call Ordino's HTTP API. An API that cannot be
+reached, or that answers it cannot reach its own database or Temporal, is an outage: raised,
+so the polling loop backs off and logs it once. Any other refusal is about that one call:
+logged, and the call is tried again next tick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import structlog
+
+from domain.errors import DEPENDENCY_DOWN
+from providers.backoff import ORDINO_API, Unavailable
+
+log = structlog.get_logger()
+
+
+def _code(response: httpx.Response) -> str | None:
+    try:
+        return response.json().get("code")
+    except ValueError:
+        return None
+
+
+async def post(http: httpx.AsyncClient, url: str, what: str, **request: Any) -> bool:
+    """POST to the API; whether it took the call."""
+    try:
+        response = await http.post(url, **request)
+    except httpx.TransportError as err:
+        raise Unavailable(ORDINO_API, str(err) or type(err).__name__) from err
+    if response.status_code == 503 and _code(response) in DEPENDENCY_DOWN:
+        raise Unavailable(ORDINO_API, f"it answers {_code(response)}")
+    if response.status_code >= 300:
+        log.warning(f"{what} refused", status=response.status_code, body=response.text[:200])
+    return response.status_code < 300
