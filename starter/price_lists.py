@@ -195,11 +195,13 @@ def get(db: Database, code: str) -> PriceListView:
 
 def list_all(db: Database) -> list[PriceListSummary]:
     with db.reader() as s:
-        counts = dict(
-            s.execute(
+        # A Result has keys() (its columns), so dict() would read it as a mapping: go by rows.
+        counts = {
+            code: n
+            for code, n in s.execute(
                 select(PriceListPrice.price_list, func.count()).group_by(PriceListPrice.price_list)
-            ).tuples()
-        )
+            )
+        }
         lists = s.scalars(
             select(PriceList).order_by(PriceList.currency, PriceList.valid_from, PriceList.code)
         )
