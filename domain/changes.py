@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Text
 from domain.orders import (
     ONE_LINE_PER_SKU,
     Actor,
@@ -23,7 +24,7 @@ from domain.orders import (
 from domain.quote import Quote
 from domain.status import OrderStatus
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+Reason = Annotated[str, Text(500, min_length=3)]
 
 
 class LineQuantity(Contract):

@@ -10,12 +10,13 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Text
 from domain.money import Rounding, round_money
 from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, each_once
 from domain.quote import Quote, QuoteLine
 from domain.tax import split_tax
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Note = Annotated[str, Text(500, min_length=0)]
 
 
 class ReturnReason(StrEnum):

@@ -17,13 +17,14 @@ from db import stock
 from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Text
 from domain.orders import SkuCode, workflow_id_for
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
 
 WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Reference = Annotated[str, Text(100)]
 
 
 class Body(BaseModel):
@@ -57,7 +58,7 @@ class Adjustment(Body):
     warehouse: WarehouseCode
     kind: Literal["adjustment", "write_off"] = "adjustment"
     quantity_delta: int = Field(ge=-1_000_000, le=1_000_000)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
 
     @field_validator("quantity_delta")

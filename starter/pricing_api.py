@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from activities.pricing import price_order
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Moment
 from domain.orders import Basket, Contract
 from domain.quote import Quote
 from starter import price_lists, promotions, tax_rates
@@ -66,7 +66,7 @@ async def remove_price(code: str, sku: str, svc: Svc) -> price_lists.PriceListVi
 
 
 class EndAt(Contract):
-    at: AwareDatetime
+    at: Moment
 
 
 @router.post("/price-lists/{code}/end", response_model=price_lists.PriceListView, tags=["pricing"])
@@ -102,7 +102,7 @@ async def change_promotion(code: str, body: promotions.PromotionChange, svc: Svc
 
 
 @router.get("/tax/regions", response_model=list[tax_rates.TaxRegionView], tags=["tax"])
-async def list_tax_regions(svc: Svc, at: AwareDatetime | None = None) -> list[tax_rates.TaxRegionView]:
+async def list_tax_regions(svc: Svc, at: Moment | None = None) -> list[tax_rates.TaxRegionView]:
     """Every region with the rates in force now (or at `at`)."""
     return await run_in_threadpool(tax_rates.regions, svc.db, at)
 
@@ -113,7 +113,7 @@ async def create_tax_region(body: tax_rates.NewTaxRegion, svc: Svc) -> tax_rates
 
 
 @router.get("/tax/regions/{code}", response_model=tax_rates.TaxRegionView, tags=["tax"])
-async def get_tax_region(code: str, svc: Svc, at: AwareDatetime | None = None) -> tax_rates.TaxRegionView:
+async def get_tax_region(code: str, svc: Svc, at: Moment | None = None) -> tax_rates.TaxRegionView:
     return await run_in_threadpool(tax_rates.region, svc.db, code, at)
 
 
