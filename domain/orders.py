@@ -30,6 +30,7 @@ ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
+WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 # A ticket or RMA number: short and plain, as it becomes part of idempotency keys.
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 # Who did it: a person, a channel, "warehouse", "ordino".
@@ -264,7 +265,7 @@ class OrderProgress(Contract):
 class PackConfirmation(Contract):
     """A warehouse has picked and packed the order's parcel."""
 
-    warehouse: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
+    warehouse: WarehouseCode
     actor: Actor = "warehouse"
 
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
 from domain.inputs import Text
 from domain.money import Rounding, round_money
-from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, each_once
+from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, WarehouseCode, each_once
 from domain.quote import Quote, QuoteLine
 from domain.tax import split_tax
 
@@ -93,7 +93,7 @@ class InspectedItem(Contract):
 class ReceiveReturn(Contract):
     """The body of POST /returns/{id}/receive: what the warehouse found in the parcel."""
 
-    warehouse: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
+    warehouse: WarehouseCode
     items: Annotated[list[InspectedItem], Field(min_length=1, max_length=200)]
     actor: Actor = "warehouse"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client
@@ -18,12 +18,11 @@ from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
 from domain.inputs import Text
-from domain.orders import SkuCode, workflow_id_for
+from domain.orders import SkuCode, WarehouseCode, workflow_id_for
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
 
-WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 Reference = Annotated[str, Text(100)]
 
 

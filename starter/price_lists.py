@@ -27,6 +27,9 @@ class Price(Contract):
     amount: Annotated[Amount, Field(ge=0)]
 
 
+Prices = Annotated[list[Price], Field(max_length=5000)]
+
+
 class NewPriceList(Contract):
     code: ListCode
     name: NonBlank
@@ -34,7 +37,7 @@ class NewPriceList(Contract):
     currency: CurrencyCode
     valid_from: Moment | None = None  # none: from now
     valid_to: Moment | None = None  # none: until ended
-    prices: list[Price] = Field(default=[], max_length=5000)
+    prices: Prices = []
 
     @model_validator(mode="after")
     def _period(self) -> NewPriceList:
