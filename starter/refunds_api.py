@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -16,6 +16,8 @@ from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest, workflow_id_for
 from starter.intake import business_error
+from starter.invoice_pdf import render_credit_note
+from starter.invoices_api import PDF, inline_pdf
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
 from starter.params import Key, OrderId
@@ -74,6 +76,25 @@ async def list_credit_notes(
             return views.credit_notes(s, order_id, limit)
 
     return await run_in_threadpool(read)
+
+
+@router.get(
+    "/credit-notes/{number}.pdf",
+    response_class=Response,
+    responses=PDF,
+    tags=["invoices"],
+    openapi_extra=NOT_FOUND,
+)
+async def credit_note_pdf(number: Key, svc: Svc) -> Response:
+    def read() -> views.CreditNoteDetail | None:
+        with svc.db.reader() as s:
+            return views.credit_note_detail(s, number)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})
+    pdf = await run_in_threadpool(render_credit_note, found)
+    return Response(pdf, media_type="application/pdf", headers=inline_pdf(number))
 
 
 @router.get(
