@@ -28,7 +28,9 @@ async def test_invoice_credit_note_and_label_show_names_in_any_script(stack, cat
     order = await wait_for_status(api, placed.json()["order_id"], "shipped")
 
     invoice = pdf_text((await api.get(f"/invoices/{order['invoices'][0]['number']}.pdf")).content)
-    label = pdf_text((await api.get(f"/shipments/{order['shipments'][0]['tracking_number']}/label.pdf")).content)
+    label = pdf_text(
+        (await api.get(f"/shipments/{order['shipments'][0]['tracking_number']}/label.pdf")).content
+    )
     refund = {"amount": "1.00", "reason": "Ünterschied, 差額", "reference": "T-script"}
     assert (await api.post(f"/orders/{order['id']}/refunds", json=refund)).status_code == 201
     [note] = (await api.get("/credit-notes", params={"order_id": order["id"]})).json()
