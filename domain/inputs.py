@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, GetCoreSchemaHandler, WithJsonSchema
+from pydantic import AwareDatetime, BeforeValidator, GetCoreSchemaHandler, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
 # C0 and C1 control characters and DEL: a NUL cannot be stored in PostgreSQL text, and the
@@ -47,6 +47,11 @@ class Text:
             )
         return value
 
+
+# Numbers and flags as JSON writes them: true is not 1 and "5" is not 5, though pydantic's
+# lax mode would take both (and the OpenAPI document says integer or boolean).
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
 
 # Moments that Python, PostgreSQL and every time zone offset agree on.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

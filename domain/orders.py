@@ -19,7 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from domain.inputs import Text
+from domain.inputs import Text, Whole
 from domain.money import Amount
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -79,7 +79,7 @@ class Customer(Contract):
 
 class OrderLineRequest(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
 
 
 def each_once(message: str) -> AfterValidator:
@@ -279,7 +279,7 @@ class AddressCorrection(Contract):
 class FeedbackRequest(Contract):
     """The body of POST /orders/{id}/feedback."""
 
-    rating: int = Field(ge=1, le=5)
+    rating: Whole = Field(ge=1, le=5)
     comment: Annotated[str, Text(2000, min_length=0, multiline=True)] | None = None
 
 

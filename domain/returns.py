@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
-from domain.inputs import Text
+from domain.inputs import Flag, Text, Whole
 from domain.money import Rounding, round_money
 from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, WarehouseCode, each_once
 from domain.quote import Quote, QuoteLine
@@ -55,7 +55,7 @@ class Inspection(StrEnum):
 
 class ReturnLine(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
     reason: ReturnReason
     # For an exchange: the product to send instead (default: the same one again).
     exchange_sku: SkuCode | None = None
@@ -86,7 +86,7 @@ class ReturnRequest(Contract):
 
 class InspectedItem(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
     outcome: Inspection
 
 
@@ -101,7 +101,7 @@ class ReceiveReturn(Contract):
 class Decision(Contract):
     """Support approves or rejects a return that was not approved by the rules."""
 
-    approve: bool = True
+    approve: Flag = True
     reason: Note | None = None
     actor: Actor = "support"
 

@@ -57,9 +57,29 @@ def _page(text: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
-@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, include_in_schema=False)
+HTML = {"text/html": {"schema": {"type": "string"}}}
+FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["rating"],
+                    "properties": {
+                        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": "string", "maxLength": 2000},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, responses={200: {"content": HTML}})
 async def feedback_form(order_id: OrderId) -> HTMLResponse:
-    """The page the feedback mail links to."""
+    """The page the feedback mail links to: a form that posts to .../feedback/form."""
     stars = "".join(
         f"<label><input type=radio name=rating value={n} required> {n}</label> " for n in range(1, 6)
     )
@@ -70,13 +90,27 @@ async def feedback_form(order_id: OrderId) -> HTMLResponse:
     )
 
 
-@router.post("/orders/{order_id}/feedback/form", response_class=HTMLResponse, include_in_schema=False)
+@router.post(
+    "/orders/{order_id}/feedback/form",
+    response_class=HTMLResponse,
+    status_code=201,
+    openapi_extra=FORM,
+    responses={
+        201: {"description": "Thanked", "content": HTML},
+        404: {"description": "No such order", "content": HTML},
+        409: {"description": "Not delivered yet, or rated already", "content": HTML},
+        422: {"description": "No rating from 1 to 5, or a comment that is not plain text", "content": HTML},
+    },
+)
 async def feedback_form_sent(order_id: OrderId, request: Request, svc: Svc) -> HTMLResponse:
     try:
         # A browser sends the form in the page's charset, UTF-8; anything else is not ours.
         form = (await request.body()).decode("utf-8")
         fields = {k: v[0] for k, v in parse_qs(form, errors="strict").items()}
-        body = FeedbackRequest(rating=fields.get("rating", "0"), comment=fields.get("comment") or None)
+        rating = fields.get("rating", "")
+        body = FeedbackRequest(
+            rating=int(rating) if rating.isdecimal() else 0, comment=fields.get("comment") or None
+        )
     except (UnicodeDecodeError, ValidationError):
         return _page("<p>Please choose a rating from 1 to 5, and write the comment as plain text.</p>", 422)
     try:

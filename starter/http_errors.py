@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 
@@ -71,11 +73,20 @@ _HTTP_CODES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path; Starlette's Allow names only the first route that matched it."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http(request: Request, err: HTTPException) -> JSONResponse:
     code, message = _HTTP_CODES.get(err.status_code, (ErrorCode.INTERNAL_ERROR, "Unexpected error"))
     response = error_response(code, message, request_id(request))
-    if code is ErrorCode.METHOD_NOT_ALLOWED and err.headers:
-        response.headers.update(err.headers)  # Allow
+    if code is ErrorCode.METHOD_NOT_ALLOWED:
+        response.headers["Allow"] = _allowed_methods(request)
     return response
 
 

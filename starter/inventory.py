@@ -17,7 +17,7 @@ from db import stock
 from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
-from domain.inputs import Text
+from domain.inputs import Text, Whole
 from domain.orders import SkuCode, WarehouseCode, workflow_id_for
 from workflows.order import OrderWorkflow
 
@@ -32,7 +32,7 @@ class Body(BaseModel):
 
 class ReceiptLine(Body):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Whole = Field(gt=0, le=1_000_000)
 
 
 class Receipt(Body):
@@ -56,7 +56,7 @@ class Adjustment(Body):
     sku: SkuCode
     warehouse: WarehouseCode
     kind: Literal["adjustment", "write_off"] = "adjustment"
-    quantity_delta: int = Field(ge=-1_000_000, le=1_000_000)
+    quantity_delta: Whole = Field(ge=-1_000_000, le=1_000_000)
     reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
 
@@ -75,8 +75,8 @@ class Adjustment(Body):
 
 
 class ReorderPolicy(Body):
-    reorder_point: int = Field(ge=0, le=1_000_000)
-    reorder_quantity: int = Field(ge=0, le=1_000_000)
+    reorder_point: Whole = Field(ge=0, le=1_000_000)
+    reorder_quantity: Whole = Field(ge=0, le=1_000_000)
 
 
 class Booked(BaseModel):

@@ -27,7 +27,8 @@ def is_json(content_type: str | None) -> bool:
 
 def takes_json(route: APIRoute) -> bool:
     """A body model, or a JSON body the route reads itself (signed webhooks)."""
-    return route.body_field is not None or "requestBody" in (route.openapi_extra or {})
+    documented = (route.openapi_extra or {}).get("requestBody", {}).get("content", {})
+    return route.body_field is not None or "application/json" in documented
 
 
 class JsonBodyRoute(APIRoute):

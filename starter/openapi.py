@@ -39,8 +39,11 @@ def _shared_codes(operation: dict[str, Any]) -> set[ErrorCode]:
     codes = {ErrorCode.INTERNAL_ERROR}
     if operation.get("parameters"):
         codes.add(ErrorCode.INVALID_PARAMETER)
-    if "requestBody" in operation:
-        codes |= {ErrorCode.INVALID_BODY, ErrorCode.BODY_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE}
+    body = operation.get("requestBody", {}).get("content", {})
+    if body:
+        codes.add(ErrorCode.BODY_TOO_LARGE)
+    if "application/json" in body:
+        codes |= {ErrorCode.INVALID_BODY, ErrorCode.UNSUPPORTED_MEDIA_TYPE}
     return codes
 
 
@@ -63,9 +66,16 @@ def _document_errors(operation: dict[str, Any]) -> None:
     for code in sorted(codes):
         by_status[HTTP_STATUS[code]].append(code.value)
     responses = operation["responses"]
-    responses.pop("422", None)  # FastAPI's {"detail": [...]}, which this API never answers
+    if "HTTPValidationError" in str(responses.get("422")):
+        del responses["422"]  # FastAPI's {"detail": [...]}, which this API never answers
     for status, status_codes in sorted(by_status.items()):
-        responses[str(status)] = _error_response(status_codes)
+        error = _error_response(status_codes)
+        if str(status) in responses:  # a page the route documents (HTML): the JSON error beside it
+            documented = responses[str(status)]
+            documented["description"] += "; " + error["description"]
+            documented.setdefault("content", {}).update(error["content"])
+        else:
+            responses[str(status)] = error
 
 
 def build_contract(app: FastAPI) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import Product, PromotionRow
 from domain.errors import ErrorCode, OrdinoError
-from domain.inputs import Moment
+from domain.inputs import Flag, Moment, Whole
 from domain.money import Amount, is_minor_unit, minor_unit
 from domain.orders import ChannelCode, Contract, CouponCode, CurrencyCode, NonBlank, SkuCode
 from domain.promotions import PromotionKind
 
-UsageLimit = Annotated[int, Field(gt=0, le=1_000_000_000)]
+UsageLimit = Annotated[Whole, Field(gt=0, le=1_000_000_000)]
 
 
 class NewPromotion(Contract):
@@ -34,7 +34,7 @@ class NewPromotion(Contract):
     min_subtotal: Annotated[Amount, Field(gt=0)] | None = None
     channel: ChannelCode | None = None
     # A coupon applies only when its code is given; otherwise it applies by itself.
-    coupon: bool = False
+    coupon: Flag = False
     usage_limit: UsageLimit | None = None
     valid_from: Moment | None = None
     valid_to: Moment | None = None
@@ -59,7 +59,7 @@ class NewPromotion(Contract):
 class PromotionChange(Contract):
     """What can change once customers may have used a promotion."""
 
-    active: bool | None = None
+    active: Flag | None = None
     valid_to: Moment | None = None
     usage_limit: UsageLimit | None = None
 

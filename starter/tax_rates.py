@@ -17,7 +17,7 @@ from db.models import TaxRate, TaxRegion
 from db.pricing import in_force
 from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
-from domain.inputs import Moment
+from domain.inputs import Flag, Moment
 from domain.money import Rounding
 from domain.orders import Contract, CountryCode, NonBlank, any_case
 from domain.tax import TaxClass
@@ -47,7 +47,7 @@ class NewTaxRate(Contract):
     valid_from: Moment | None = None  # none: from now
     valid_to: Moment | None = None
     # End the rate in force at valid_from instead of refusing the overlap.
-    supersede: bool = False
+    supersede: Flag = False
 
 
 class TaxRateView(BaseModel):

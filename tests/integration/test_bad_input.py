@@ -140,3 +140,25 @@ async def test_a_plain_request_id_is_kept_and_any_other_replaced(stack, given):
     api, _, _ = stack
     answered = (await api.get("/health", headers={"x-request-id": given})).headers["x-request-id"]
     assert (answered == given) is (given == "abc-123")
+
+
+async def test_json_types_are_taken_as_written(stack):
+    """Found by the fuzzer: pydantic's lax mode took true for 1 and "5" for 5."""
+    api, _, _ = stack
+    for policy in (
+        {"reorder_point": True, "reorder_quantity": False},
+        {"reorder_point": "5", "reorder_quantity": 1},
+    ):
+        response = await api.put("/inventory/MUG-CLASSIC/MIL/reorder", json=policy)
+        assert error_of(response) == (422, "invalid_body"), response.text
+    preview = {"reference": "R-1", "lines": [{"sku": "MUG-CLASSIC", "quantity": 1}], "preview": 1}
+    response = await api.post("/orders/webshop-nothing/changes", json=preview)
+    assert error_of(response) == (422, "invalid_body")
+
+
+async def test_a_method_a_path_does_not_take_names_all_the_methods_it_does(stack):
+    """Found by the fuzzer: Allow named only the first route that matched the path."""
+    api, _, _ = stack
+    response = await api.options("/orders")
+    assert error_of(response) == (405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, POST"
