@@ -14,7 +14,8 @@ from pydantic_core import PydanticCustomError, core_schema
 
 # C0 and C1 control characters and DEL: a NUL cannot be stored in PostgreSQL text, and the
 # others corrupt logs, mails and documents. Multi-line fields keep tab, LF and CR.
-ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+CONTROL = r"\x00-\x1f\x7f-\x9f"  # for a character class
+ONE_LINE = rf"^[^{CONTROL}]*$"
 MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 

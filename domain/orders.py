@@ -19,7 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from domain.inputs import Text, Whole
+from domain.inputs import CONTROL, Text, Whole
 from domain.money import Amount
 from domain.quote import Quote
 from domain.status import OrderStatus
@@ -71,7 +71,14 @@ VatId = any_case(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 
 class Customer(Contract):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@+-]{1,64}$")]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    # \s leaves out the control characters that are not white space, such as NUL.
+    email: Annotated[
+        str,
+        StringConstraints(
+            pattern=rf"^[^@\s{CONTROL}]+@[^@\s{CONTROL}]+\.[^@\s{CONTROL}]+$",
+            max_length=254,
+        ),
+    ]
     name: NonBlank
     # A business customer's VAT number; from another EU member state it means reverse charge.
     vat_id: VatId | None = None
