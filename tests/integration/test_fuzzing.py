@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import uvicorn
 
 from settings import Settings
@@ -35,6 +36,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.timeout(SECONDS * 3 + 180)  # beyond the suite's 300 s for a long run
 async def test_the_fuzzer_finds_no_server_error_and_nothing_undocumented(
     dev_env, db, settings: Settings, tmp_path
 ):
@@ -65,6 +67,7 @@ async def test_the_fuzzer_finds_no_server_error_and_nothing_undocumented(
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 env={**os.environ, "NO_COLOR": "1", "COLUMNS": "160"},
+                cwd=tmp_path,  # its cache (.schemathesis/) stays out of the work tree
             )
             output, _ = await asyncio.wait_for(fuzzer.communicate(), timeout=SECONDS * 3 + 120)
         finally:
