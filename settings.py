@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     authorization_validity: timedelta = timedelta(days=7)
     expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
     acceptance_timeout: timedelta = timedelta(minutes=5)
+    # How long an HTTP request may take before it is answered 503 timed_out: an order whose
+    # worker is down would otherwise keep the caller (and the connection) forever.
+    http_request_timeout: timedelta = timedelta(seconds=30)
     # A parcel not delivered this long after booking flags the order late and alerts support.
     delivery_sla: timedelta = timedelta(days=5)
     # A lost, damaged or returned parcel is sent again (once; then refunded) or refunded.

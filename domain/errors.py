@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_READY = "not_ready"
     INTERNAL_ERROR = "internal_error"
+    TIMED_OUT = "timed_out"
     UNKNOWN_CHANNEL = "unknown_channel"
     UNKNOWN_SKU = "unknown_sku"
     PRICE_MISSING = "price_missing"
@@ -80,6 +81,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NOT_READY: 503,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.TIMED_OUT: 503,
     ErrorCode.UNKNOWN_CHANNEL: 422,
     ErrorCode.UNKNOWN_SKU: 422,
     ErrorCode.PRICE_MISSING: 422,

@@ -36,7 +36,7 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _shared_codes(operation: dict[str, Any]) -> set[ErrorCode]:
-    codes = {ErrorCode.INTERNAL_ERROR}
+    codes = {ErrorCode.INTERNAL_ERROR, ErrorCode.TIMED_OUT}
     if operation.get("parameters"):
         codes.add(ErrorCode.INVALID_PARAMETER)
     body = operation.get("requestBody", {}).get("content", {})

@@ -1,15 +1,19 @@
 """Around every HTTP request: an id (the caller's X-Request-ID if it is plain, else a new
 one) on the answer and on every log line written meanwhile; a body read whole up to a
-bound (413 beyond it); and for anything unexpected a coded 500 with the id, the trace
+bound (413 beyond it); a deadline (503 timed_out past it: requests are idempotent, so a
+retry answers the same); and for anything unexpected a coded 500 with the id, the trace
 logged under it, never a bare trace to the caller."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+from datetime import timedelta
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import ErrorCode
@@ -20,9 +24,10 @@ PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, deadline: timedelta) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.deadline = deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,18 +54,33 @@ class RequestGuard:
                 )
                 await too_large(scope, receive, send_with_id)
                 return
+            deadline = asyncio.timeout(self.deadline.total_seconds())
             try:
-                await self.app(scope, _replay(body, receive), send_with_id)
+                async with deadline:
+                    await self.app(scope, _replay(body, receive), send_with_id)
             except Exception:
-                log.exception("unexpected error", method=scope["method"], path=scope["path"])
+                # Past the deadline the route was cancelled; an SDK may answer the
+                # cancellation with an error of its own (Temporal's update does).
+                late = deadline.expired()
+                if late:
+                    log.warning("request timed out", method=scope["method"], path=scope["path"])
+                else:
+                    log.exception("unexpected error", method=scope["method"], path=scope["path"])
                 if started:
                     raise
-                failed = error_response(
-                    ErrorCode.INTERNAL_ERROR,
-                    "Something went wrong on our side; quote the request id when reporting it",
-                    rid,
-                )
-                await failed(scope, receive, send_with_id)
+                await self._failure(late, rid)(scope, receive, send_with_id)
+
+    def _failure(self, late: bool, rid: str) -> JSONResponse:
+        if late:
+            seconds = self.deadline.total_seconds()
+            return error_response(
+                ErrorCode.TIMED_OUT, f"Not answered within {seconds:g} seconds; retrying is safe", rid
+            )
+        return error_response(
+            ErrorCode.INTERNAL_ERROR,
+            "Something went wrong on our side; quote the request id when reporting it",
+            rid,
+        )
 
     async def _body(self, headers: Headers, receive: Receive) -> bytes | None:
         """The whole body, or None when it is larger than allowed (declared or sent)."""

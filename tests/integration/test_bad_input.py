@@ -4,6 +4,7 @@ one error shape, and an order with a control character in it is never started.""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -126,6 +127,17 @@ async def test_anything_unexpected_is_a_coded_500_with_the_trace_logged_under_it
         assert error_of(ready) == (503, "not_ready")
         assert ready.json()["details"]["checks"] == {"postgresql": "unreachable", "temporal": "ok"}
     gone.dispose()
+
+
+async def test_a_request_that_cannot_finish_in_time_is_answered_503(dev_env, db, settings, catalog):
+    # No worker polls this task queue: the order's workflow never answers its update.
+    idle = settings.model_copy(
+        update={"task_queue": "nobody-polls-this", "http_request_timeout": timedelta(seconds=1)}
+    )
+    app = create_app(idle, Services(idle, dev_env.client, db))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api:
+        response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}), 1)]))
+    assert error_of(response) == (503, "timed_out")
 
 
 async def test_health_and_readiness(stack):
