@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     authorization_validity: timedelta = timedelta(days=7)
     expired_authorization: ExpiredAuthorization = ExpiredAuthorization.REAUTHORIZE
     acceptance_timeout: timedelta = timedelta(minutes=5)
+    # How long an HTTP request may take before it is answered 503 timed_out: an order whose
+    # worker is down would otherwise keep the caller (and the connection) forever.
+    http_request_timeout: timedelta = timedelta(seconds=30)
     # A parcel not delivered this long after booking flags the order late and alerts support.
     delivery_sla: timedelta = timedelta(days=5)
     # A lost, damaged or returned parcel is sent again (once; then refunded) or refunded.
@@ -120,7 +123,8 @@ class Settings(BaseSettings):
     health_check_interval: timedelta = timedelta(seconds=10)
     # How long the API and the CLI wait for a workflow to answer an update before they give
     # up with 503 update_timeout (the update may still happen: send it again as it was).
-    update_timeout: timedelta = timedelta(seconds=30)
+    # Shorter than http_request_timeout, so the caller hears this coded answer first.
+    update_timeout: timedelta = timedelta(seconds=20)
 
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.

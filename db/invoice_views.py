@@ -128,3 +128,18 @@ def credit_notes(session: Session, order_id: str | None = None, limit: int = 50)
 def credit_note(session: Session, number: str) -> CreditNoteView | None:
     note = session.get(CreditNote, number)
     return _credit_note(note) if note else None
+
+
+class CreditNoteDetail(CreditNoteView):
+    """A credit note as printed: who credits whom."""
+
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+
+
+def credit_note_detail(session: Session, number: str) -> CreditNoteDetail | None:
+    note = session.get(CreditNote, number)
+    if note is None:
+        return None
+    doc = note.document
+    return CreditNoteDetail(**_credit_note(note).model_dump(), seller=doc["seller"], buyer=doc["buyer"])

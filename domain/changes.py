@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Flag, Text, Whole
 from domain.orders import (
     ONE_LINE_PER_SKU,
     Actor,
@@ -23,12 +24,12 @@ from domain.orders import (
 from domain.quote import Quote
 from domain.status import OrderStatus
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+Reason = Annotated[str, Text(500, min_length=3)]
 
 
 class LineQuantity(Contract):
     sku: SkuCode
-    quantity: int = Field(ge=0, le=1000)  # in an edit, 0 removes the line
+    quantity: Whole = Field(ge=0, le=1000)  # in an edit, 0 removes the line
 
 
 class OrderChange(Contract):
@@ -39,7 +40,7 @@ class OrderChange(Contract):
     reference: Reference
     lines: Annotated[list[LineQuantity], Field(max_length=100), each_once(ONE_LINE_PER_SKU)] = []
     shipping_address: Address | None = None
-    preview: bool = False
+    preview: Flag = False
     reason: Reason | None = None
     actor: Actor = "support"
 
@@ -52,7 +53,7 @@ class OrderChange(Contract):
 
 class CancelLine(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
 
 
 class Cancellation(Contract):

@@ -7,6 +7,14 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     INVALID_BODY = "invalid_body"
+    INVALID_PARAMETER = "invalid_parameter"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    ROUTE_NOT_FOUND = "route_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_READY = "not_ready"
+    INTERNAL_ERROR = "internal_error"
+    TIMED_OUT = "timed_out"
     UNKNOWN_CHANNEL = "unknown_channel"
     UNKNOWN_SKU = "unknown_sku"
     PRICE_MISSING = "price_missing"
@@ -73,6 +81,14 @@ class ErrorCode(StrEnum):
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_PARKED: 409,
     ErrorCode.INVALID_BODY: 422,
+    ErrorCode.INVALID_PARAMETER: 422,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.ROUTE_NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.NOT_READY: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.TIMED_OUT: 503,
     ErrorCode.UNKNOWN_CHANNEL: 422,
     ErrorCode.UNKNOWN_SKU: 422,
     ErrorCode.PRICE_MISSING: 422,
@@ -146,6 +162,16 @@ class OrdinoError(Exception):
         self.message = message
         self.details = details or {}
 
-    def body(self) -> dict:
-        """The API's error body: the same shape for every error."""
-        return {"code": self.code.value, "message": self.message, "details": self.details}
+
+# What pricing a basket may refuse, wherever a basket is priced (quotes, orders, edits).
+PRICING_CODES = (
+    ErrorCode.UNKNOWN_CHANNEL,
+    ErrorCode.UNKNOWN_SKU,
+    ErrorCode.PRICE_MISSING,
+    ErrorCode.UNSUPPORTED_CURRENCY,
+    ErrorCode.UNSUPPORTED_DESTINATION,
+    ErrorCode.NO_SHIPPING_RATE,
+    ErrorCode.UNKNOWN_COUPON,
+    ErrorCode.COUPON_NOT_APPLICABLE,
+    ErrorCode.COUPON_EXHAUSTED,
+)

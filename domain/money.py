@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+from pydantic import Field
 
 from domain.errors import ErrorCode, OrdinoError
 
 K = TypeVar("K", bound=str | int)
+
+# Any amount sent in (a price, a discount, a refund): under 100 million with at most four
+# decimals, so an order's sums (100 lines of 1000 units) still fit NUMERIC(18, 4).
+MAX_AMOUNT = Decimal("99999999.9999")
+Amount = Annotated[Decimal, Field(le=MAX_AMOUNT, max_digits=12, decimal_places=4)]
 
 MINOR_UNITS: dict[str, int] = {
     "EUR": 2,

@@ -7,10 +7,20 @@ import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
+from domain.inputs import Text, Whole
+from domain.money import Amount
 from domain.quote import Quote
 from domain.status import OrderStatus
 from domain.tracking import ParcelPolicy
@@ -20,11 +30,12 @@ ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
+WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 # A ticket or RMA number: short and plain, as it becomes part of idempotency keys.
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 # Who did it: a person, a channel, "warehouse", "ordino".
-Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Actor = Annotated[str, Text(100)]
+NonBlank = Annotated[str, Text(200)]
 
 
 class Contract(BaseModel):
@@ -34,25 +45,41 @@ class Contract(BaseModel):
 class Address(Contract):
     name: NonBlank
     line1: NonBlank
-    line2: str | None = Field(default=None, max_length=200)
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=12)]
+    line2: Annotated[str, Text(200, min_length=0)] | None = None
+    postal_code: Annotated[str, Text(12, min_length=2)]
     city: NonBlank
-    region: str | None = Field(default=None, max_length=64)
+    region: Annotated[str, Text(64, min_length=0)] | None = None
     country: CountryCode
 
 
-# Codes people may type in any case: trimmed and upper-cased before the pattern is checked
-# (pydantic checks a pattern before applying its own to_upper).
-Upper = BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)
+def any_case(pattern: str) -> Any:
+    """A code people may type in any case: upper-cased before the pattern (written for
+    capitals) is checked, and documented as accepting both. Only ASCII is upper-cased, so
+    "ß" does not become "SS" and pass."""
+    return Annotated[
+        str,
+        BeforeValidator(lambda v: v.upper() if isinstance(v, str) and v.isascii() else v),
+        StringConstraints(pattern=pattern),
+        WithJsonSchema({"type": "string", "pattern": pattern.replace("A-Z", "A-Za-z")}),
+    ]
 
-CouponCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9_-]{2,40}$")]
+
+CouponCode = any_case(r"^[A-Z0-9_-]{2,40}$")
 # Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
-VatId = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+VatId = any_case(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+
+
+ADDRESS = r"\x21-\x3f\x41-\x7e"  # visible ASCII but @, for a character class
 
 
 class Customer(Contract):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@+-]{1,64}$")]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    # Visible ASCII: no control character reaches the database, and the mail goes out over
+    # SMTP without SMTPUTF8 (an IDN domain is written in its xn-- form).
+    email: Annotated[
+        str,
+        StringConstraints(pattern=rf"^[{ADDRESS}]+@[{ADDRESS}]+\.[{ADDRESS}]+$", max_length=254),
+    ]
     name: NonBlank
     # A business customer's VAT number; from another EU member state it means reverse charge.
     vat_id: VatId | None = None
@@ -60,7 +87,7 @@ class Customer(Contract):
 
 class OrderLineRequest(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
 
 
 def each_once(message: str) -> AfterValidator:
@@ -104,7 +131,7 @@ class PlaceOrder(Contract):
     shipping_address: Address
     lines: OrderLines
     currency: CurrencyCode
-    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    payment_token: Annotated[str, Text(128)]
     coupons: Coupons = []
 
     @property
@@ -221,8 +248,8 @@ class OrderOutcome(Contract):
 class RefundRequest(Contract):
     """A refund support grants (goodwill); the reference (a ticket) makes it idempotent."""
 
-    amount: Decimal = Field(gt=0)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    amount: Annotated[Amount, Field(gt=0)]
+    reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
     actor: Actor = "support"
 
@@ -263,7 +290,7 @@ class RetriedStep(Contract):
 class PackConfirmation(Contract):
     """A warehouse has picked and packed the order's parcel."""
 
-    warehouse: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    warehouse: WarehouseCode
     actor: Actor = "warehouse"
 
 
@@ -277,8 +304,8 @@ class AddressCorrection(Contract):
 class FeedbackRequest(Contract):
     """The body of POST /orders/{id}/feedback."""
 
-    rating: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=2000)
+    rating: Whole = Field(ge=1, le=5)
+    comment: Annotated[str, Text(2000, min_length=0, multiline=True)] | None = None
 
 
 class PaymentOutcome(Contract):
@@ -296,10 +323,10 @@ class PaymentEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    event_id: Annotated[str, Text(100)]
+    reference: Annotated[str, Text(100)]
     status: Literal["approved", "declined"]
-    decline_code: str | None = None
+    decline_code: Annotated[str, Text(100)] | None = None
 
 
 class InvoiceIssued(Contract):

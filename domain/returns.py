@@ -7,15 +7,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Flag, Text, Whole
 from domain.money import Rounding, round_money
-from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, each_once
+from domain.orders import ONE_LINE_PER_SKU, Actor, Contract, Reference, SkuCode, WarehouseCode, each_once
 from domain.quote import Quote, QuoteLine
 from domain.tax import split_tax
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Note = Annotated[str, Text(500, min_length=0)]
 
 
 class ReturnReason(StrEnum):
@@ -54,7 +55,7 @@ class Inspection(StrEnum):
 
 class ReturnLine(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
     reason: ReturnReason
     # For an exchange: the product to send instead (default: the same one again).
     exchange_sku: SkuCode | None = None
@@ -85,14 +86,14 @@ class ReturnRequest(Contract):
 
 class InspectedItem(Contract):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1000)
+    quantity: Whole = Field(gt=0, le=1000)
     outcome: Inspection
 
 
 class ReceiveReturn(Contract):
     """The body of POST /returns/{id}/receive: what the warehouse found in the parcel."""
 
-    warehouse: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
+    warehouse: WarehouseCode
     items: Annotated[list[InspectedItem], Field(min_length=1, max_length=200)]
     actor: Actor = "warehouse"
 
@@ -100,7 +101,7 @@ class ReceiveReturn(Contract):
 class Decision(Contract):
     """Support approves or rejects a return that was not approved by the rules."""
 
-    approve: bool = True
+    approve: Flag = True
     reason: Note | None = None
     actor: Actor = "support"
 

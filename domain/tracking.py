@@ -3,11 +3,12 @@ a parcel backwards, and which events end a parcel's journey."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
+
+from domain.inputs import Moment, Text
 
 
 class TrackingStatus(StrEnum):
@@ -49,11 +50,11 @@ class TrackingEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    tracking_number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    event_id: Annotated[str, Text(100)]
+    tracking_number: Annotated[str, Text(64)]
     status: TrackingStatus
-    occurred_at: datetime
-    location: str | None = None
+    occurred_at: Moment
+    location: Annotated[str, Text(200, min_length=0)] | None = None
 
 
 def moves_forward(current: TrackingStatus, incoming: TrackingStatus) -> bool:

@@ -7,13 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import structlog
-from fastapi import FastAPI, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from db import order_views
-from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
+from domain.errors import PRICING_CODES, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from providers.backoff import OutageLog
@@ -21,12 +19,18 @@ from settings import Settings
 from starter import intake
 from starter.changes_api import router as changes_router
 from starter.feedback_api import router as feedback_router
+from starter.health_api import router as health_router
+from starter.http_errors import install_error_handlers
 from starter.inventory_api import router as inventory_router
 from starter.invoices_api import router as invoices_router
+from starter.json_bodies import JsonBodyRoute
+from starter.limits import MAX_BODY_BYTES
+from starter.openapi import install_contract, refusals
 from starter.outages_api import OutageGuard
-from starter.outages_api import router as outages_router
+from starter.params import Key, Offset, OrderId
 from starter.pricing_api import router as pricing_router
 from starter.refunds_api import router as refunds_router
+from starter.request_guard import RequestGuard
 from starter.returns_api import router as returns_router
 from starter.services import Services, Svc
 from starter.shipping_api import router as shipping_router
@@ -57,22 +61,11 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     )
     if svc is not None:
         app.state.services = svc
+    app.router.route_class = JsonBodyRoute
     app.add_middleware(OutageGuard, outages=OutageLog())
-
-    @app.exception_handler(OrdinoError)
-    async def _business_error(_: Request, err: OrdinoError) -> JSONResponse:
-        return JSONResponse(err.body(), status_code=HTTP_STATUS[err.code])
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_body(_: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
-            for e in err.errors()
-        ]
-        return JSONResponse(
-            {"code": ErrorCode.INVALID_BODY.value, "message": "The request is not valid", "errors": errors},
-            status_code=422,
-        )
+    app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES, deadline=settings.http_request_timeout)
+    install_error_handlers(app)
+    install_contract(app)
 
     app.include_router(inventory_router)
     app.include_router(invoices_router)
@@ -83,29 +76,36 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(webhooks_router)
     app.include_router(shipping_router)
     app.include_router(feedback_router)
-    app.include_router(outages_router)
+    app.include_router(health_router)
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.post("/orders", status_code=201, response_model=AcceptedOrder)
+    @app.post(
+        "/orders",
+        status_code=201,
+        response_model=AcceptedOrder,
+        tags=["orders"],
+        responses={200: {"model": AcceptedOrder, "description": "Placed before with the same content"}},
+        openapi_extra=refusals(
+            *PRICING_CODES, ErrorCode.INSUFFICIENT_STOCK, ErrorCode.IDEMPOTENCY_CONFLICT, ErrorCode.ORDER_BUSY
+        ),
+    )
     async def place_order(body: PlaceOrder, svc: Svc, response: Response) -> AcceptedOrder:
-        """Place an order. The same (channel, external_id) always answers with the same order."""
+        """Place an order: priced, taxed and its stock reserved (201). The same (channel,
+        external_id) always answers with the same order (200); with other content it is
+        `409 idempotency_conflict`."""
         log.info("order received", order_id=body.order_id, lines=len(body.lines))
         accepted, created = await intake.place_order(svc.client, svc.db, svc.settings, body)
         if not created:
             response.status_code = 200
         return accepted
 
-    @app.get("/orders", response_model=order_views.OrderPage)
+    @app.get("/orders", response_model=order_views.OrderPage, tags=["orders"])
     async def list_orders(
         svc: Svc,
         status: OrderStatus | None = None,
-        channel: str | None = None,
-        customer: str | None = None,
+        channel: Key | None = None,
+        customer: Key | None = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> order_views.OrderPage:
         def read() -> order_views.OrderPage:
             with svc.db.reader() as s:
@@ -115,8 +115,13 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
 
         return await run_in_threadpool(read)
 
-    @app.get("/orders/{order_id}", response_model=order_views.OrderDetail)
-    async def get_order(order_id: str, svc: Svc) -> order_views.OrderDetail:
+    @app.get(
+        "/orders/{order_id}",
+        response_model=order_views.OrderDetail,
+        tags=["orders"],
+        openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND),
+    )
+    async def get_order(order_id: OrderId, svc: Svc) -> order_views.OrderDetail:
         def read() -> order_views.OrderDetail | None:
             with svc.db.reader() as s:
                 return order_views.order_detail(s, order_id)

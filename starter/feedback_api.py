@@ -4,27 +4,41 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
+from typing import Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from db import feedback
-from domain.errors import HTTP_STATUS, OrdinoError
+from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import FeedbackRequest
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import refusals
+from starter.params import OrderId
 from starter.services import Services, Svc
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], route_class=JsonBodyRoute)
 
 
-@router.post("/orders/{order_id}/feedback", status_code=201)
-async def give_feedback(order_id: str, body: FeedbackRequest, svc: Svc) -> dict[str, str]:
+class FeedbackRecorded(BaseModel):
+    order_id: str
+    status: Literal["recorded"]
+
+
+@router.post(
+    "/orders/{order_id}/feedback",
+    status_code=201,
+    response_model=FeedbackRecorded,
+    openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.NOT_DELIVERED, ErrorCode.FEEDBACK_EXISTS),
+)
+async def give_feedback(order_id: OrderId, body: FeedbackRequest, svc: Svc) -> FeedbackRecorded:
     """One rating (1-5) and a comment per delivered order; a second gets 409 feedback_exists."""
 
     await _record(svc, order_id, body)
-    return {"order_id": order_id, "status": "recorded"}
+    return FeedbackRecorded(order_id=order_id, status="recorded")
 
 
 async def _record(svc: Services, order_id: str, body: FeedbackRequest) -> None:
@@ -43,9 +57,29 @@ def _page(text: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
-@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, include_in_schema=False)
-async def feedback_form(order_id: str) -> HTMLResponse:
-    """The page the feedback mail links to."""
+HTML = {"text/html": {"schema": {"type": "string"}}}
+FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["rating"],
+                    "properties": {
+                        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": "string", "maxLength": 2000},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, responses={200: {"content": HTML}})
+async def feedback_form(order_id: OrderId) -> HTMLResponse:
+    """The page the feedback mail links to: a form that posts to .../feedback/form."""
     stars = "".join(
         f"<label><input type=radio name=rating value={n} required> {n}</label> " for n in range(1, 6)
     )
@@ -56,14 +90,31 @@ async def feedback_form(order_id: str) -> HTMLResponse:
     )
 
 
-@router.post("/orders/{order_id}/feedback/form", response_class=HTMLResponse, include_in_schema=False)
-async def feedback_form_sent(order_id: str, request: Request, svc: Svc) -> HTMLResponse:
-    fields = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+@router.post(
+    "/orders/{order_id}/feedback/form",
+    response_class=HTMLResponse,
+    status_code=201,
+    openapi_extra=FORM,
+    responses={
+        201: {"description": "Thanked", "content": HTML},
+        404: {"description": "No such order", "content": HTML},
+        409: {"description": "Not delivered yet, or rated already", "content": HTML},
+        422: {"description": "No rating from 1 to 5, or a comment that is not plain text", "content": HTML},
+    },
+)
+async def feedback_form_sent(order_id: OrderId, request: Request, svc: Svc) -> HTMLResponse:
     try:
-        body = FeedbackRequest(rating=fields.get("rating", "0"), comment=fields.get("comment") or None)
+        # A browser sends the form in the page's charset, UTF-8; anything else is not ours.
+        form = (await request.body()).decode("utf-8")
+        fields = {k: v[0] for k, v in parse_qs(form, errors="strict").items()}
+        rating = fields.get("rating", "")
+        body = FeedbackRequest(
+            rating=int(rating) if rating.isdecimal() else 0, comment=fields.get("comment") or None
+        )
+    except (UnicodeDecodeError, ValidationError):
+        return _page("<p>Please choose a rating from 1 to 5, and write the comment as plain text.</p>", 422)
+    try:
         await _record(svc, order_id, body)
-    except ValidationError:
-        return _page("<p>Please choose a rating from 1 to 5.</p>", 422)
     except OrdinoError as err:
         return _page(f"<p>{escape(err.message)}.</p>", HTTP_STATUS[err.code])
     return _page("<h1>Thank you!</h1><p>Your rating helps us do better.</p>", 201)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client
@@ -17,13 +17,13 @@ from db import stock
 from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import SkuCode, workflow_id_for
+from domain.inputs import Text, Whole
+from domain.orders import SkuCode, WarehouseCode, workflow_id_for
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
 
-WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Reference = Annotated[str, Text(100)]
 
 
 class Body(BaseModel):
@@ -32,7 +32,7 @@ class Body(BaseModel):
 
 class ReceiptLine(Body):
     sku: SkuCode
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Whole = Field(gt=0, le=1_000_000)
 
 
 class Receipt(Body):
@@ -56,8 +56,8 @@ class Adjustment(Body):
     sku: SkuCode
     warehouse: WarehouseCode
     kind: Literal["adjustment", "write_off"] = "adjustment"
-    quantity_delta: int = Field(ge=-1_000_000, le=1_000_000)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    quantity_delta: Whole = Field(ge=-1_000_000, le=1_000_000)
+    reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
 
     @field_validator("quantity_delta")
@@ -75,8 +75,8 @@ class Adjustment(Body):
 
 
 class ReorderPolicy(Body):
-    reorder_point: int = Field(ge=0, le=1_000_000)
-    reorder_quantity: int = Field(ge=0, le=1_000_000)
+    reorder_point: Whole = Field(ge=0, le=1_000_000)
+    reorder_quantity: Whole = Field(ge=0, le=1_000_000)
 
 
 class Booked(BaseModel):

@@ -9,15 +9,22 @@ from starlette.concurrency import run_in_threadpool
 
 from db import inventory_views as views
 from domain.errors import ErrorCode, OrdinoError
+from domain.orders import SkuCode, WarehouseCode
 from starter import inventory
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import refusals
+from starter.params import Key, Offset
 from starter.services import Svc
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
+NO_SKU = refusals(ErrorCode.SKU_NOT_FOUND)
+# Booking stock: unknown places and products, and never below zero.
+BOOKING = refusals(ErrorCode.UNKNOWN_WAREHOUSE, ErrorCode.UNKNOWN_SKU, ErrorCode.NEGATIVE_STOCK)
 
 
 @router.get("", response_model=list[views.StockRow])
 async def list_stock(
-    svc: Svc, sku: str | None = None, warehouse: str | None = None, low_stock: bool = False
+    svc: Svc, sku: Key | None = None, warehouse: Key | None = None, low_stock: bool = False
 ) -> list[views.StockRow]:
     """Stock per SKU and warehouse; `low_stock=true` keeps rows at or below their reorder point."""
 
@@ -48,7 +55,13 @@ async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> 
     return await run_in_threadpool(read)
 
 
-@router.post("/receipts", response_model=inventory.Booked, status_code=201)
+@router.post(
+    "/receipts",
+    response_model=inventory.Booked,
+    status_code=201,
+    responses={200: {"model": inventory.Booked, "description": "Booked before under this reference"}},
+    openapi_extra=BOOKING,
+)
 async def receive(body: inventory.Receipt, svc: Svc, response: Response) -> inventory.Booked:
     """Book goods received; orders waiting for them reserve first come, first served.
     The same reference again changes nothing and answers 200."""
@@ -59,7 +72,13 @@ async def receive(body: inventory.Receipt, svc: Svc, response: Response) -> inve
     return booked
 
 
-@router.post("/adjustments", response_model=inventory.Booked, status_code=201)
+@router.post(
+    "/adjustments",
+    response_model=inventory.Booked,
+    status_code=201,
+    responses={200: {"model": inventory.Booked, "description": "Booked before under this reference"}},
+    openapi_extra=BOOKING,
+)
 async def adjust(body: inventory.Adjustment, svc: Svc, response: Response) -> inventory.Booked:
     """Correct a count or write units off; the reason is required and kept in the ledger."""
     booked = await run_in_threadpool(inventory.book_adjustment, svc.db, body)
@@ -69,13 +88,15 @@ async def adjust(body: inventory.Adjustment, svc: Svc, response: Response) -> in
     return booked
 
 
-@router.put("/{sku}/{warehouse}/reorder", status_code=204)
-async def set_reorder(sku: str, warehouse: str, body: inventory.ReorderPolicy, svc: Svc) -> None:
+@router.put("/{sku}/{warehouse}/reorder", status_code=204, openapi_extra=BOOKING)
+async def set_reorder(
+    sku: SkuCode, warehouse: WarehouseCode, body: inventory.ReorderPolicy, svc: Svc
+) -> None:
     await run_in_threadpool(inventory.set_reorder_policy, svc.db, sku, warehouse, body)
 
 
-@router.get("/{sku}", response_model=views.SkuStock)
-async def sku_stock(sku: str, svc: Svc) -> views.SkuStock:
+@router.get("/{sku}", response_model=views.SkuStock, openapi_extra=NO_SKU)
+async def sku_stock(sku: Key, svc: Svc) -> views.SkuStock:
     def read() -> views.SkuStock | None:
         with svc.db.reader() as s:
             return views.sku_stock(s, sku)
@@ -86,12 +107,12 @@ async def sku_stock(sku: str, svc: Svc) -> views.SkuStock:
     return found
 
 
-@router.get("/{sku}/movements", response_model=list[views.MovementRow])
+@router.get("/{sku}/movements", response_model=list[views.MovementRow], openapi_extra=NO_SKU)
 async def movements(
-    sku: str,
+    sku: Key,
     svc: Svc,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[views.MovementRow]:
     """The ledger of one SKU, newest first."""
 

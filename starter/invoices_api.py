@@ -11,17 +11,26 @@ from starlette.concurrency import run_in_threadpool
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
 from starter.invoice_pdf import render_invoice
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import refusals
+from starter.params import Key, Offset, OrderId
 from starter.services import Svc
 
-router = APIRouter(prefix="/invoices", tags=["invoices"])
+router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=JsonBodyRoute)
+NOT_FOUND = refusals(ErrorCode.INVOICE_NOT_FOUND)
+PDF = {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def inline_pdf(number: str) -> dict[str, str]:
+    return {"content-disposition": f'inline; filename="{number}.pdf"'}
 
 
 @router.get("", response_model=views.InvoicePage)
 async def list_invoices(
     svc: Svc,
-    order_id: str | None = None,
+    order_id: OrderId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> views.InvoicePage:
     def read() -> views.InvoicePage:
         with svc.db.reader() as s:
@@ -41,15 +50,13 @@ async def _invoice(svc: Svc, number: str) -> views.InvoiceDetail:
     return found
 
 
-@router.get("/{number}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-async def invoice_pdf(number: str, svc: Svc) -> Response:
+@router.get("/{number}.pdf", response_class=Response, responses=PDF, openapi_extra=NOT_FOUND)
+async def invoice_pdf(number: Key, svc: Svc) -> Response:
     invoice = await _invoice(svc, number)
     pdf = await run_in_threadpool(render_invoice, invoice)
-    return Response(
-        pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{number}.pdf"'}
-    )
+    return Response(pdf, media_type="application/pdf", headers=inline_pdf(number))
 
 
-@router.get("/{number}", response_model=views.InvoiceDetail)
-async def invoice(number: str, svc: Svc) -> views.InvoiceDetail:
+@router.get("/{number}", response_model=views.InvoiceDetail, openapi_extra=NOT_FOUND)
+async def invoice(number: Key, svc: Svc) -> views.InvoiceDetail:
     return await _invoice(svc, number)

@@ -1,26 +1,20 @@
 """The API through outages: while the database or Temporal is down every call that needs it
 answers a coded 503 (the same error body as any other), the log says so once per outage and
-once when the service is back, and `/ready` tells a load balancer or a person which it is."""
+once when the service is back (`/ready`, in health_api, says which is missing)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import ErrorCode, OrdinoError
 from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
-from starter.services import Svc
-from starter.temporal_client import check_health
+from starter.http_errors import error_response
 
 ANSWERS = {
     DATABASE: OrdinoError(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable; try again shortly"),
     TEMPORAL: OrdinoError(ErrorCode.TEMPORAL_UNAVAILABLE, "Temporal is unavailable; try again shortly"),
 }
 RETRY_AFTER_SECONDS = "5"
-
-router = APIRouter(tags=["operations"])
 
 
 class OutageGuard:
@@ -50,8 +44,10 @@ class OutageGuard:
             if dependency is None or dependency not in ANSWERS or status:  # too late once answering
                 raise
             self.outages.failed(dependency, err, _route(scope))
-            body = ANSWERS[dependency].body()
-            response = JSONResponse(body, 503, headers={"Retry-After": RETRY_AFTER_SECONDS})
+            answer = ANSWERS[dependency]
+            rid = scope.get("state", {}).get("request_id")
+            response = error_response(answer.code, answer.message, rid)
+            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
             await response(scope, receive, send)
             return
         if status < 500:
@@ -62,12 +58,3 @@ def _route(scope: Scope) -> str:
     """The route's path template: every order's page is one source of failures."""
     route = scope.get("route")
     return f"{scope['method']} {getattr(route, 'path', scope['path'])}"
-
-
-@router.get("/ready")
-async def ready(svc: Svc) -> dict[str, str]:
-    """200 when the database and Temporal both answer; 503 database_unavailable or
-    temporal_unavailable otherwise."""
-    await run_in_threadpool(svc.db.ping)
-    await check_health(svc.client)
-    return {"status": "ready"}

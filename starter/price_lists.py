@@ -4,10 +4,9 @@ currency at any moment; amounts never negative and always at the currency's mino
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -16,15 +15,19 @@ from db.engine import Database
 from db.models import PriceList, PriceListPrice, Product
 from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
-from domain.money import is_minor_unit, minor_unit, round_money
-from domain.orders import ChannelCode, Contract, CurrencyCode, NonBlank, SkuCode, Upper
+from domain.inputs import Moment
+from domain.money import Amount, is_minor_unit, minor_unit, round_money
+from domain.orders import ChannelCode, Contract, CurrencyCode, NonBlank, SkuCode, any_case
 
-ListCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9_-]{2,40}$")]
+ListCode = any_case(r"^[A-Z0-9_-]{2,40}$")
 
 
 class Price(Contract):
     sku: SkuCode
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
+    amount: Annotated[Amount, Field(ge=0)]
+
+
+Prices = Annotated[list[Price], Field(max_length=5000)]
 
 
 class NewPriceList(Contract):
@@ -32,9 +35,9 @@ class NewPriceList(Contract):
     name: NonBlank
     channel: ChannelCode | None = None  # none: every channel
     currency: CurrencyCode
-    valid_from: AwareDatetime | None = None  # none: from now
-    valid_to: AwareDatetime | None = None  # none: until ended
-    prices: list[Price] = Field(default=[], max_length=5000)
+    valid_from: Moment | None = None  # none: from now
+    valid_to: Moment | None = None  # none: until ended
+    prices: Prices = []
 
     @model_validator(mode="after")
     def _period(self) -> NewPriceList:
@@ -195,11 +198,13 @@ def get(db: Database, code: str) -> PriceListView:
 
 def list_all(db: Database) -> list[PriceListSummary]:
     with db.reader() as s:
-        counts = dict(
-            s.execute(
+        # A Result has keys() (its columns), so dict() would read it as a mapping: go by rows.
+        counts = {
+            code: n
+            for code, n in s.execute(
                 select(PriceListPrice.price_list, func.count()).group_by(PriceListPrice.price_list)
-            ).tuples()
-        )
+            )
+        }
         lists = s.scalars(
             select(PriceList).order_by(PriceList.currency, PriceList.valid_from, PriceList.code)
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -13,9 +14,12 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import Product, PromotionRow
 from domain.errors import ErrorCode, OrdinoError
-from domain.money import is_minor_unit, minor_unit
+from domain.inputs import Flag, Moment, Whole
+from domain.money import Amount, is_minor_unit, minor_unit
 from domain.orders import ChannelCode, Contract, CouponCode, CurrencyCode, NonBlank, SkuCode
 from domain.promotions import PromotionKind
+
+UsageLimit = Annotated[Whole, Field(gt=0, le=1_000_000_000)]
 
 
 class NewPromotion(Contract):
@@ -24,16 +28,16 @@ class NewPromotion(Contract):
     kind: PromotionKind
     # percentage: a fraction (0.10 is 10%); fixed_amount: money off the order, or off each
     # unit of the listed products; free_shipping: nothing.
-    value: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=4)
+    value: Annotated[Amount, Field(ge=0)] = Decimal(0)
     currency: CurrencyCode | None = None
     skus: list[SkuCode] = Field(default=[], max_length=500)
-    min_subtotal: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=4)
+    min_subtotal: Annotated[Amount, Field(gt=0)] | None = None
     channel: ChannelCode | None = None
     # A coupon applies only when its code is given; otherwise it applies by itself.
-    coupon: bool = False
-    usage_limit: int | None = Field(default=None, gt=0)
-    valid_from: AwareDatetime | None = None
-    valid_to: AwareDatetime | None = None
+    coupon: Flag = False
+    usage_limit: UsageLimit | None = None
+    valid_from: Moment | None = None
+    valid_to: Moment | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> NewPromotion:
@@ -55,9 +59,9 @@ class NewPromotion(Contract):
 class PromotionChange(Contract):
     """What can change once customers may have used a promotion."""
 
-    active: bool | None = None
-    valid_to: AwareDatetime | None = None
-    usage_limit: int | None = Field(default=None, gt=0)
+    active: Flag | None = None
+    valid_to: Moment | None = None
+    usage_limit: UsageLimit | None = None
 
 
 class PromotionView(BaseModel):

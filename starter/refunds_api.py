@@ -5,22 +5,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from activities.refunds import RefundOutcome
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest, workflow_id_for
+from starter.invoice_pdf import render_credit_note
+from starter.invoices_api import PDF, inline_pdf
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import refusals
 from starter.order_updates import order_must_exist, updated
+from starter.params import Key, OrderId
 from starter.services import Svc
 from workflows.order import OrderWorkflow
 
-router = APIRouter(tags=["refunds"])
+router = APIRouter(tags=["refunds"], route_class=JsonBodyRoute)
+NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)
 
 
-@router.post("/orders/{order_id}/refunds", status_code=201, response_model=RefundOutcome)
-async def refund(order_id: str, body: RefundRequest, svc: Svc) -> RefundOutcome:
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=201,
+    response_model=RefundOutcome,
+    openapi_extra=refusals(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.ORDER_CLOSED,
+        ErrorCode.NO_CAPTURE,
+        ErrorCode.INVALID_AMOUNT,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        ErrorCode.REFUND_EXCEEDS_CAPTURED,
+    ),
+)
+async def refund(order_id: OrderId, body: RefundRequest, svc: Svc) -> RefundOutcome:
     """A goodwill refund by support: reason required; never more than was captured net of
     earlier refunds; one credit note per invoice it corrects. The reference makes it
     idempotent: the same reference again answers with the same refund."""
@@ -37,7 +55,7 @@ async def refund(order_id: str, body: RefundRequest, svc: Svc) -> RefundOutcome:
 
 @router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])
 async def list_credit_notes(
-    svc: Svc, order_id: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    svc: Svc, order_id: OrderId | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[views.CreditNoteView]:
     def read() -> list[views.CreditNoteView]:
         with svc.db.reader() as s:
@@ -46,8 +64,29 @@ async def list_credit_notes(
     return await run_in_threadpool(read)
 
 
-@router.get("/credit-notes/{number}", response_model=views.CreditNoteView, tags=["invoices"])
-async def credit_note(number: str, svc: Svc) -> views.CreditNoteView:
+@router.get(
+    "/credit-notes/{number}.pdf",
+    response_class=Response,
+    responses=PDF,
+    tags=["invoices"],
+    openapi_extra=NOT_FOUND,
+)
+async def credit_note_pdf(number: Key, svc: Svc) -> Response:
+    def read() -> views.CreditNoteDetail | None:
+        with svc.db.reader() as s:
+            return views.credit_note_detail(s, number)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})
+    pdf = await run_in_threadpool(render_credit_note, found)
+    return Response(pdf, media_type="application/pdf", headers=inline_pdf(number))
+
+
+@router.get(
+    "/credit-notes/{number}", response_model=views.CreditNoteView, tags=["invoices"], openapi_extra=NOT_FOUND
+)
+async def credit_note(number: Key, svc: Svc) -> views.CreditNoteView:
     def read() -> views.CreditNoteView | None:
         with svc.db.reader() as s:
             return views.credit_note(s, number)

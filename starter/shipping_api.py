@@ -13,12 +13,25 @@ from starlette.concurrency import run_in_threadpool
 from activities.fulfillment import ParcelPacked
 from db import shipping_views as views
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AddressCorrection, PackConfirmation, ParkedStepRetry, RetriedStep, workflow_id_for
+from domain.orders import (
+    Actor,
+    AddressCorrection,
+    PackConfirmation,
+    ParkedStepRetry,
+    RetriedStep,
+    WarehouseCode,
+    workflow_id_for,
+)
+from starter.invoices_api import PDF
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import refusals
 from starter.order_updates import order_must_exist, updated
+from starter.params import Key, OrderId
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
-router = APIRouter(tags=["shipping"])
+router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
+NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
 
 
 async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id: str, result: Any) -> Any:
@@ -31,8 +44,22 @@ async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id
     )
 
 
-@router.post("/orders/{order_id}/fulfillments/{warehouse}/packed", response_model=ParcelPacked)
-async def packed(order_id: str, warehouse: str, svc: Svc, actor: str = "warehouse") -> ParcelPacked:
+@router.post(
+    "/orders/{order_id}/fulfillments/{warehouse}/packed",
+    response_model=ParcelPacked,
+    openapi_extra=refusals(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.ORDER_CLOSED,
+        ErrorCode.NOT_PACKING,
+        ErrorCode.UNKNOWN_FULFILLMENT,
+    ),
+)
+async def packed(
+    order_id: OrderId,
+    warehouse: WarehouseCode,
+    svc: Svc,
+    actor: Actor = "warehouse",
+) -> ParcelPacked:
     """A warehouse has picked and packed its parcel of the order (idempotent); answers with
     the parcel's weight from product data."""
     body = PackConfirmation(warehouse=warehouse, actor=actor)
@@ -41,8 +68,12 @@ async def packed(order_id: str, warehouse: str, svc: Svc, actor: str = "warehous
     )
 
 
-@router.put("/orders/{order_id}/shipping-address", status_code=204)
-async def correct_address(order_id: str, body: AddressCorrection, svc: Svc) -> Response:
+@router.put(
+    "/orders/{order_id}/shipping-address",
+    status_code=204,
+    openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.ADDRESS_LOCKED),
+)
+async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc) -> Response:
     """Support corrects the address of an order on hold because the carrier refused it; the
     order books its parcels again."""
     update_id = "address-" + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:24]
@@ -50,8 +81,8 @@ async def correct_address(order_id: str, body: AddressCorrection, svc: Svc) -> R
     return Response(status_code=204)
 
 
-@router.get("/shipments/{tracking_number}", response_model=views.ParcelView)
-async def shipment(tracking_number: str, svc: Svc) -> views.ParcelView:
+@router.get("/shipments/{tracking_number}", response_model=views.ParcelView, openapi_extra=NO_PARCEL)
+async def shipment(tracking_number: Key, svc: Svc) -> views.ParcelView:
     """Where a parcel is: what the customer's tracking link shows."""
 
     def read() -> views.ParcelView | None:
@@ -64,8 +95,10 @@ async def shipment(tracking_number: str, svc: Svc) -> views.ParcelView:
     return found
 
 
-@router.get("/shipments/{tracking_number}/label.pdf", response_class=Response)
-async def label(tracking_number: str, svc: Svc) -> Response:
+@router.get(
+    "/shipments/{tracking_number}/label.pdf", response_class=Response, responses=PDF, openapi_extra=NO_PARCEL
+)
+async def label(tracking_number: Key, svc: Svc) -> Response:
     def read() -> bytes | None:
         with svc.db.reader() as s:
             return views.label(s, tracking_number)

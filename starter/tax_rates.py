@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -18,12 +17,13 @@ from db.models import TaxRate, TaxRegion
 from db.pricing import in_force
 from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
+from domain.inputs import Flag, Moment
 from domain.money import Rounding
-from domain.orders import Contract, CountryCode, NonBlank, Upper
+from domain.orders import Contract, CountryCode, NonBlank, any_case
 from domain.tax import TaxClass
 
-RegionCode = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
-Subdivision = Annotated[str, Upper, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
+RegionCode = any_case(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+Subdivision = any_case(r"^[A-Z0-9]{1,3}$")
 
 
 class NewTaxRegion(Contract):
@@ -44,10 +44,10 @@ class NewTaxRegion(Contract):
 class NewTaxRate(Contract):
     tax_class: TaxClass
     rate: Decimal = Field(ge=0, lt=1, max_digits=7, decimal_places=6)  # 0.22 is 22%
-    valid_from: AwareDatetime | None = None  # none: from now
-    valid_to: AwareDatetime | None = None
+    valid_from: Moment | None = None  # none: from now
+    valid_to: Moment | None = None
     # End the rate in force at valid_from instead of refusing the overlap.
-    supersede: bool = False
+    supersede: Flag = False
 
 
 class TaxRateView(BaseModel):

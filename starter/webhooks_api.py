@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import structlog
 from fastapi import APIRouter, Request
@@ -18,16 +18,30 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import PaymentEvent, workflow_id_for
 from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
+from starter.json_bodies import JsonBodyRoute
+from starter.openapi import json_body, refusals
 from starter.services import Services, Svc
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=JsonBodyRoute)
 Event = TypeVar("Event", bound=BaseModel)
+SIGNATURE = {
+    "name": webhook_signature.HEADER,
+    "in": "header",
+    "required": True,
+    "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.' + body>` with the shared secret",
+    "schema": {"type": "string", "maxLength": 200},
+}
 
 
-def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {"requestBody": {"content": {"application/json": {"schema": model.model_json_schema()}}}}
+def _signed_json(model: type[BaseModel], *codes: ErrorCode) -> dict[str, Any]:
+    return json_body(model) | refusals(ErrorCode.INVALID_SIGNATURE, *codes) | {"parameters": [SIGNATURE]}
+
+
+class WebhookAnswer(BaseModel):
+    order_id: str
+    status: Literal["accepted", "ignored"]
 
 
 async def _signed(request: Request, svc: Services, model: type[Event]) -> Event:
@@ -40,10 +54,12 @@ async def _signed(request: Request, svc: Services, model: type[Event]) -> Event:
     try:
         return model.model_validate_json(body)
     except ValidationError as err:
-        raise RequestValidationError(err.errors()) from err
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from err
 
 
-async def _signal(svc: Services, order_id: str, signal: Any, event: BaseModel) -> str:
+async def _signal(
+    svc: Services, order_id: str, signal: Any, event: BaseModel
+) -> Literal["accepted", "ignored"]:
     """Deliver the event; a closed order has nothing left to do with it, and the sender is
     told so (200-range, so it stops retrying)."""
     try:
@@ -56,8 +72,13 @@ async def _signal(svc: Services, order_id: str, signal: Any, event: BaseModel) -
     return "accepted"
 
 
-@router.post("/carrier", status_code=202, openapi_extra=_body_schema(TrackingEvent))
-async def carrier(request: Request, svc: Svc) -> dict[str, str]:
+@router.post(
+    "/carrier",
+    status_code=202,
+    response_model=WebhookAnswer,
+    openapi_extra=_signed_json(TrackingEvent, ErrorCode.UNKNOWN_TRACKING_NUMBER),
+)
+async def carrier(request: Request, svc: Svc) -> WebhookAnswer:
     """A carrier's tracking event."""
     event = await _signed(request, svc, TrackingEvent)
 
@@ -79,11 +100,16 @@ async def carrier(request: Request, svc: Svc) -> dict[str, str]:
         await run_in_threadpool(back)
     status = await _signal(svc, order_id, OrderWorkflow.carrier_event, event)
     log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
-    return {"order_id": order_id, "status": status}
+    return WebhookAnswer(order_id=order_id, status=status)
 
 
-@router.post("/payments", status_code=202, openapi_extra=_body_schema(PaymentEvent))
-async def payments(request: Request, svc: Svc) -> dict[str, str]:
+@router.post(
+    "/payments",
+    status_code=202,
+    response_model=WebhookAnswer,
+    openapi_extra=_signed_json(PaymentEvent, ErrorCode.UNKNOWN_PAYMENT),
+)
+async def payments(request: Request, svc: Svc) -> WebhookAnswer:
     """A payment provider settles a pending payment (3-D Secure passed or failed, a bank
     transfer received)."""
     event = await _signed(request, svc, PaymentEvent)
@@ -97,4 +123,4 @@ async def payments(request: Request, svc: Svc) -> dict[str, str]:
         raise OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
     status = await _signal(svc, order_id, OrderWorkflow.payment_event, event)
     log.info("payment event", order_id=order_id, status=event.status, event_id=event.event_id)
-    return {"order_id": order_id, "status": status}
+    return WebhookAnswer(order_id=order_id, status=status)

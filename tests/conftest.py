@@ -7,6 +7,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,21 +52,32 @@ def _server_admin_url() -> Iterator[str]:
         server.cleanup()
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A database of this run's own, migrated and seeded, dropped at the end."""
-    for admin_url in _server_admin_url():
-        name = f"ordino_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """A database of its own on the server at admin_url, migrated, dropped at the end."""
+    name = f"ordino_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = admin_url.partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    upgrade(url)
+    try:
+        yield url
+    finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        base, _, query = admin_url.partition("?")
-        url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
-        upgrade(url)
-        try:
-            yield url
-        finally:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    yield from _server_admin_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_url: str) -> Iterator[str]:
+    """A database of this run's own, migrated, dropped at the end."""
+    with fresh_database(admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -146,9 +158,14 @@ def ledger_balances(request: pytest.FixtureRequest):
     yield
     if "db" not in request.fixturenames:
         return
-    database: Database = request.getfixturevalue("db")
+    drift = ledger_drift(request.getfixturevalue("db"))
+    assert drift == [], f"stock levels differ from the ledger: {drift}"
+
+
+def ledger_drift(database: Database) -> list:
+    """Stock levels whose on hand or reserved differ from the sums of their ledger."""
     with database.reader() as s:
-        drift = s.execute(
+        return s.execute(
             text("""
                 SELECT l.sku, l.warehouse, l.on_hand, l.reserved,
                        COALESCE(SUM(m.on_hand_delta), 0), COALESCE(SUM(m.reserved_delta), 0)
@@ -159,4 +176,3 @@ def ledger_balances(request: pytest.FixtureRequest):
                     OR l.reserved <> COALESCE(SUM(m.reserved_delta), 0)
             """)
         ).all()
-    assert drift == [], f"stock levels differ from the ledger: {drift}"

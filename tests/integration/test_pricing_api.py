@@ -186,6 +186,22 @@ async def test_a_channel_price_list_wins_only_while_it_is_valid(stack, catalog):
     assert (await api.post("/price-lists", json=clash)).status_code == 201
 
 
+async def test_price_lists_are_listed_over_http_and_in_the_terminal(stack, ordino, catalog):
+    api, _, _ = stack
+    sku = catalog({"MIL": 1})
+    body = {"code": code("LIST"), "name": "Listed", "currency": "USD", "channel": "us_web",
+            "valid_from": "2031-01-01T00:00:00Z", "prices": [{"sku": sku, "amount": "3.00"}]}  # fmt: skip
+    assert (await api.post("/price-lists", json=body)).status_code == 201
+    listed = await api.get("/price-lists")
+    assert listed.status_code == 200, listed.text
+    by_code = {pl["code"]: pl for pl in listed.json()}
+    assert by_code[body["code"]]["price_count"] == 1
+    assert by_code["BASE-EUR"]["channel"] is None
+    shown = ordino("prices", "list")
+    assert shown.exit_code == 0, shown.output
+    assert body["code"] in shown.output and "BASE-EUR" in shown.output
+
+
 async def test_price_list_administration_refuses_bad_input(stack, catalog):
     api, _, _ = stack
     sku = catalog({"MIL": 1})

@@ -19,3 +19,6 @@ def test_wrong_secret_changed_body_stale_or_malformed_signatures_fail():
     assert not verify("s3cret", BODY, None)
     assert not verify("s3cret", BODY, "v1=abc", now=1_010)
     assert not verify("s3cret", BODY, "t=x,v1=abc", now=1_010)
+    assert not verify("s3cret", BODY, "t=1000,v1=é", now=1_010)
+    # Full-width digits, which int() would read.
+    assert not verify("s3cret", BODY, "t=\uff11\uff10\uff10\uff10,v1=abc", now=1_010)

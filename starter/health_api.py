@@ -1,0 +1,65 @@
+"""Whether the API is alive (/health: the process answers) and ready (/ready: PostgreSQL
+and Temporal answer too), for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from domain.errors import ErrorCode, OrdinoError
+from starter.openapi import refusals
+from starter.services import Services, Svc
+
+log = structlog.get_logger()
+router = APIRouter(tags=["operations"])
+CHECK_TIMEOUT_SECONDS = 3
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@router.get("/health", response_model=Health)
+async def health() -> Health:
+    return Health(status="ok")
+
+
+async def _postgres(svc: Services) -> None:
+    def ping() -> None:
+        with svc.db.reader() as s:
+            s.execute(text("SELECT 1"))
+
+    await run_in_threadpool(ping)
+
+
+async def _temporal(svc: Services) -> None:
+    if not await svc.client.service_client.check_health(timeout=timedelta(seconds=CHECK_TIMEOUT_SECONDS)):
+        raise ConnectionError("the server says it is not serving")
+
+
+@router.get("/ready", response_model=Readiness, openapi_extra=refusals(ErrorCode.NOT_READY))
+async def ready(svc: Svc) -> Readiness:
+    """200 when PostgreSQL and Temporal both answer within a few seconds; 503 not_ready
+    with what failed otherwise."""
+    checks: dict[str, str] = {}
+    for name, check in (("postgresql", _postgres), ("temporal", _temporal)):
+        try:
+            await asyncio.wait_for(check(svc), CHECK_TIMEOUT_SECONDS)
+            checks[name] = "ok"
+        except Exception as err:  # any failure means not ready: say which, log why
+            log.warning("not ready", check=name, error=f"{type(err).__name__}: {err}")
+            checks[name] = "unreachable"
+    if any(v != "ok" for v in checks.values()):
+        raise OrdinoError(ErrorCode.NOT_READY, "Not ready", {"checks": checks})
+    return Readiness(status="ready", checks=checks)
