@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db import stock
 from db.models import (
+    CreditNote,
     CustomerNotification,
     Invoice,
     Order,
@@ -226,3 +227,22 @@ def order_id_for_payment(session: Session, gateway_reference: str) -> str | None
     return session.scalar(
         select(Payment.order_id).where(Payment.gateway_reference == gateway_reference).limit(1)
     )
+
+
+def cancelled_by(session: Session, order_id: str, reference: str) -> Decimal | None:
+    """What the cancellation with this reference refunded, if it cancelled the order; None if
+    the order is not cancelled by it. A cancellation whose answer was lost with its workflow
+    task is answered from this when it is sent again to a workflow that has closed."""
+    order = session.get(Order, order_id)
+    requested = session.scalar(
+        select(OrderEvent.id).where(OrderEvent.order_id == order_id, OrderEvent.key == f"cancel:{reference}")
+    )
+    if order is None or order.status != OrderStatus.CANCELLED.value or requested is None:
+        return None
+    refunded = session.scalar(
+        select(func.coalesce(func.sum(CreditNote.grand_total), 0)).where(
+            CreditNote.order_id == order_id,
+            CreditNote.idempotency_key.startswith(f"{order_id}:refund:cancellation:", autoescape=True),
+        )
+    )
+    return round_money(Decimal(refunded), order.currency)

@@ -114,9 +114,20 @@ class OutageLog:
         with self._lock:
             for dependency, outage in list(self._down.items()):
                 if source in outage.sources:
-                    del self._down[dependency]
-                    down_for = round(time.monotonic() - outage.since, 1)
-                    self._log.info("dependency available again", dependency=dependency, down_for_s=down_for)
+                    self._back(dependency, outage)
+
+    def answered(self, dependency: str) -> None:
+        """A direct check of the service itself got through (a readiness probe): it is back,
+        whatever failed on it."""
+        with self._lock:
+            outage = self._down.get(dependency)
+            if outage is not None:
+                self._back(dependency, outage)
+
+    def _back(self, dependency: str, outage: _Outage) -> None:
+        del self._down[dependency]
+        down_for = round(time.monotonic() - outage.since, 1)
+        self._log.info("dependency available again", dependency=dependency, down_for_s=down_for)
 
 
 async def until_up(

@@ -62,7 +62,8 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     if svc is not None:
         app.state.services = svc
     app.router.route_class = JsonBodyRoute
-    app.add_middleware(OutageGuard, outages=OutageLog())
+    app.state.outages = OutageLog()  # the guard and /ready tell of outages in one voice
+    app.add_middleware(OutageGuard, outages=app.state.outages)
     app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES, deadline=settings.http_request_timeout)
     install_error_handlers(app)
     install_contract(app)

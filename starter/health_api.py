@@ -7,12 +7,13 @@ import asyncio
 from datetime import timedelta
 
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ErrorCode, OrdinoError
+from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
 from starter.openapi import refusals
 from starter.services import Services, Svc
 
@@ -49,16 +50,21 @@ async def _temporal(svc: Services) -> None:
 
 
 @router.get("/ready", response_model=Readiness, openapi_extra=refusals(ErrorCode.NOT_READY))
-async def ready(svc: Svc) -> Readiness:
+async def ready(svc: Svc, request: Request) -> Readiness:
     """200 when PostgreSQL and Temporal both answer within a few seconds; 503 not_ready
     with what failed otherwise."""
+    outages: OutageLog = request.app.state.outages
     checks: dict[str, str] = {}
-    for name, check in (("postgresql", _postgres), ("temporal", _temporal)):
+    for name, dependency, check in (("postgresql", DATABASE, _postgres), ("temporal", TEMPORAL, _temporal)):
         try:
             await asyncio.wait_for(check(svc), CHECK_TIMEOUT_SECONDS)
             checks[name] = "ok"
-        except Exception as err:  # any failure means not ready: say which, log why
-            log.warning("not ready", check=name, error=f"{type(err).__name__}: {err}")
+            outages.answered(dependency)
+        except Exception as err:  # any failure means not ready: say which
+            if outage_of(err) is None:  # an outage is logged once by the outage log; anything else here
+                log.warning("not ready", check=name, error=f"{type(err).__name__}: {err}")
+            else:
+                outages.failed(dependency, err, "GET /ready")
             checks[name] = "unreachable"
     if any(v != "ok" for v in checks.values()):
         raise OrdinoError(ErrorCode.NOT_READY, "Not ready", {"checks": checks})

@@ -35,8 +35,23 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def _shared_codes(operation: dict[str, Any]) -> set[ErrorCode]:
-    codes = {ErrorCode.INTERNAL_ERROR, ErrorCode.TIMED_OUT}
+# What an update of a workflow may answer besides its own refusals: lost with a workflow
+# task the server threw away, or not answered in time (send it again as it was).
+UPDATE_CODES = frozenset({ErrorCode.UPDATE_LOST, ErrorCode.UPDATE_TIMEOUT})
+
+
+def _shared_codes(operation: dict[str, Any], codes: set[ErrorCode]) -> set[ErrorCode]:
+    """Codes any route may answer: the unexpected, the deadline, an outage (the outage guard),
+    what a parameter or body may be refused for; and, for a route that updates an order's
+    workflow (it can find it closed), what an update may answer."""
+    codes = codes | {
+        ErrorCode.INTERNAL_ERROR,
+        ErrorCode.TIMED_OUT,
+        ErrorCode.DATABASE_UNAVAILABLE,
+        ErrorCode.TEMPORAL_UNAVAILABLE,
+    }
+    if ErrorCode.ORDER_CLOSED in codes or ErrorCode.ORDER_BUSY in codes:
+        codes |= UPDATE_CODES
     if operation.get("parameters"):
         codes.add(ErrorCode.INVALID_PARAMETER)
     body = operation.get("requestBody", {}).get("content", {})
@@ -61,7 +76,7 @@ def _error_response(codes: list[str]) -> dict[str, Any]:
 
 
 def _document_errors(operation: dict[str, Any]) -> None:
-    codes = {ErrorCode(c) for c in operation.pop(CODES, [])} | _shared_codes(operation)
+    codes = _shared_codes(operation, {ErrorCode(c) for c in operation.pop(CODES, [])})
     by_status: dict[int, list[str]] = defaultdict(list)
     for code in sorted(codes):
         by_status[HTTP_STATUS[code]].append(code.value)

@@ -109,8 +109,12 @@ async def label(tracking_number: Key, svc: Svc) -> Response:
     return Response(pdf, media_type="application/pdf")
 
 
-@router.post("/orders/{order_id}/retry", response_model=RetriedStep)
-async def retry_parked(order_id: str, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
+@router.post(
+    "/orders/{order_id}/retry",
+    response_model=RetriedStep,
+    openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.NOT_PARKED),
+)
+async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
     """Support fixed what a parked step (alert `step_parked`) kept failing on: the order runs it
     again. `409 not_parked` when the order is not parked."""
     step = await _update(

@@ -76,9 +76,11 @@ async def test_an_update_no_worker_answers_is_a_503_and_the_same_request_again_g
         url = f"/orders/{order_id}/cancellations"
         unanswered = await api.post(url, json=cancellation)
         assert unanswered.status_code == 503
-        assert unanswered.json() == {
+        answer = unanswered.json()
+        assert answer == {
             "code": "update_timeout",
-            "message": unanswered.json()["message"],
+            "message": answer["message"],
+            "request_id": answer["request_id"],
             "details": {"workflow_id": workflow_id_for(order_id)},
         }
 
