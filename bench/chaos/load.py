@@ -6,10 +6,12 @@ it gets an answer that is not a transport error or a 5xx."""
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +36,18 @@ NAMES = ("Ada Lovelace", "José Müller", "Zoë Dubois", "Grace Hopper")
 TOKENS = (("tok_visa", 0.66), ("tok_timeout", 0.14), ("tok_processing_error", 0.14), ("tok_declined", 0.06))
 
 
+@dataclass(frozen=True)
+class Mix:
+    """Shares of the order mix. Cancellation shares are of the orders that can be cancelled
+    (not declined); a parcel cancellation needs a split order, a single one is cancelled whole."""
+
+    split: float = 0.4
+    early: float = 0.04
+    whole_single: float = 0.16  # of single-parcel orders, after the early ones
+    whole_split: float = 0.10
+    parcel: float = 0.20  # of split orders, after the early and whole ones
+
+
 class Cancel(StrEnum):
     NONE = "none"
     EARLY = "early"  # right after acceptance, before anything is packed
@@ -48,7 +62,9 @@ class Planned:
     split: bool
     token: str
     cancel: Cancel
-    cancel_delay: float  # once a parcel travels, how long until the cancellation goes out
+    # When a parcel travels, the cancellation goes out this long after (or, negative, before)
+    # the carrier's next tracking event for it.
+    cancel_offset: float
     body: dict[str, Any]
 
     @property
@@ -66,6 +82,7 @@ class Outcome:
     code: str | None = None  # the error code of a refusal
     accepted: bool = False  # some attempt answered 200 or 201
     answered_status: str | None = None
+    trail: list[str] = field(default_factory=list)  # every answer: "order 201", "cancel ReadTimeout"
     cancel_reference: str | None = None
     cancel_attempts: int = 0
     cancel_status_code: int | None = None
@@ -95,22 +112,25 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
-def plan_orders(rng: random.Random, count: int, window: float, tag: str) -> list[Planned]:
+def plan_orders(
+    rng: random.Random, count: int, window: float, tag: str, mix: Mix | None = None
+) -> list[Planned]:
     """A seeded mix: single and split parcels, tokens that time out or fail once, declines,
     and cancellations early, whole while travelling, or of one travelling parcel."""
+    mix = mix or Mix()
     times = sorted(rng.uniform(0, window) for _ in range(count))
     plans = []
     for n, at in enumerate(times):
-        split = rng.random() < 0.4
+        split = rng.random() < mix.split
         token = _pick(rng, TOKENS)
         roll = rng.random()
         if token == "tok_declined":
             cancel = Cancel.NONE
-        elif roll < 0.04:
+        elif roll < mix.early:
             cancel = Cancel.EARLY
-        elif roll < (0.14 if split else 0.20):
+        elif roll < mix.early + (mix.whole_split if split else mix.whole_single):
             cancel = Cancel.WHOLE
-        elif split and roll < 0.34:
+        elif split and roll < mix.early + mix.whole_split + mix.parcel:
             cancel = Cancel.PARCEL
         else:
             cancel = Cancel.NONE
@@ -133,7 +153,7 @@ def plan_orders(rng: random.Random, count: int, window: float, tag: str) -> list
             "currency": "EUR",
             "payment_token": token,
         }  # fmt: skip
-        plans.append(Planned(n, at, split, token, cancel, rng.uniform(0, 1.5), body))
+        plans.append(Planned(n, at, split, token, cancel, rng.uniform(-0.3, 0.05), body))
     return plans
 
 
@@ -148,28 +168,36 @@ def _code(r: httpx.Response) -> str | None:
 class Channel:
     """Calls the API like a sales channel that does not give up while a process is down."""
 
-    def __init__(self, api_url: str, deadline: float) -> None:
+    def __init__(self, api_url: str, deadline: float, step_delay: float) -> None:
         self.http = httpx.AsyncClient(
             base_url=api_url, timeout=httpx.Timeout(30, connect=3), limits=httpx.Limits(max_connections=100)
         )
         self.deadline = deadline  # time.monotonic() after which no call is retried
+        self.step_delay = step_delay  # the sandbox carrier's seconds between tracking events
         self.transient = 0  # transport errors and 5xx answers seen, all calls together
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[httpx.Response | None, int]:
+    async def call(
+        self, method: str, path: str, body: Any = None, trail: list[str] | None = None, label: str = ""
+    ) -> tuple[httpx.Response | None, int]:
         """The first answer that is not a transport error or a 5xx, and how many attempts it
-        took; None if the deadline came first."""
+        took; None if the deadline came first. Each answer is added to the trail."""
         attempts, pause = 0, 0.3
         while time.monotonic() < self.deadline:
             attempts += 1
             try:
                 r = await self.http.request(method, path, json=body)
+                if trail is not None:
+                    trail.append(
+                        f"{label} {r.status_code}" + (f" {_code(r)}" if r.status_code >= 400 else "")
+                    )
                 if r.status_code < 500:
                     return r, attempts
-            except httpx.TransportError:
-                pass
+            except httpx.TransportError as err:
+                if trail is not None:
+                    trail.append(f"{label} {type(err).__name__}")
             self.transient += 1
             await asyncio.sleep(pause)
             pause = min(pause * 2, 3.0)
@@ -177,7 +205,7 @@ class Channel:
 
     async def place(self, planned: Planned) -> Outcome:
         outcome = Outcome(planned)
-        r, outcome.attempts = await self.call("POST", "/orders", planned.body)
+        r, outcome.attempts = await self.call("POST", "/orders", planned.body, outcome.trail, "order")
         if r is not None:
             outcome.status_code = r.status_code
             outcome.accepted = r.status_code in (200, 201)
@@ -187,43 +215,56 @@ class Channel:
                 outcome.code = _code(r)
         return outcome
 
-    async def _wait_travelling(self, outcome: Outcome) -> bool:
+    async def _wait_travelling(self, outcome: Outcome) -> dict[str, Any] | None:
         """Until a parcel of the order (the Berlin one for a parcel cancellation) is booked
-        and not yet delivered; False if the order ended or the deadline came first."""
+        and not yet delivered, and return it; None if the order ended or the deadline came."""
         while time.monotonic() < self.deadline:
             r, _ = await self.call("GET", f"/orders/{outcome.order_id}")
             if r is None:
-                return False
+                return None
             if r.status_code == 200:
                 order = r.json()
                 if order["status"] in TERMINAL:
                     outcome.cancel_note = f"order {order['status']} before a parcel travelled"
-                    return False
+                    return None
                 wanted = [
                     s for s in order["shipments"]
                     if outcome.planned.cancel is Cancel.WHOLE or s["warehouse"] == PARCEL_WAREHOUSE
                 ]  # fmt: skip
-                if any(s["status"] in TRAVELLING for s in wanted):
-                    return True
+                travelling = [s for s in wanted if s["status"] in TRAVELLING]
+                if travelling:
+                    return travelling[0]
                 if wanted and all(s["status"] == "delivered" for s in wanted):
                     outcome.cancel_note = "parcel delivered before the cancellation could go out"
-                    return False
+                    return None
             await asyncio.sleep(0.3)
         outcome.cancel_note = "deadline before a parcel travelled"
-        return False
+        return None
+
+    def _pause_before_event(self, parcel: dict[str, Any], offset: float) -> float:
+        """Seconds until `offset` from the carrier's next event for this parcel: the sandbox
+        carrier reports every step delay after booking, and a cancellation whose workflow
+        task is under way when the tracking signal arrives is the race worth running."""
+        booked = datetime.fromisoformat(parcel["booked_at"]).timestamp()
+        now = time.time()
+        steps = math.ceil((now + 0.05 - offset - booked) / self.step_delay)
+        return max(0.0, booked + steps * self.step_delay + offset - now)
 
     async def cancel(self, outcome: Outcome) -> None:
         planned = outcome.planned
         if planned.cancel is not Cancel.EARLY:
-            if not await self._wait_travelling(outcome):
+            parcel = await self._wait_travelling(outcome)
+            if parcel is None:
                 return
-            await asyncio.sleep(planned.cancel_delay)
+            await asyncio.sleep(self._pause_before_event(parcel, planned.cancel_offset))
         outcome.cancel_reference = f"CXL-{planned.n:04d}"
         body: dict[str, Any] = {"reference": outcome.cancel_reference, "reason": "chaos: customer asked"}
         if planned.cancel is Cancel.PARCEL:
             body["lines"] = [{"sku": PARCEL_SKU, "quantity": 1}]
         for _ in range(30):  # packed but not yet booked: a person tries again a moment later
-            r, attempts = await self.call("POST", f"/orders/{outcome.order_id}/cancellations", body)
+            r, attempts = await self.call(
+                "POST", f"/orders/{outcome.order_id}/cancellations", body, outcome.trail, "cancel"
+            )
             outcome.cancel_attempts += attempts
             if r is None:
                 return

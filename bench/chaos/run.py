@@ -13,9 +13,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from pydantic import TypeAdapter
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from temporalio.client import Client
@@ -24,7 +26,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.chaos import invariants
 from bench.chaos.invariants import Check
 from bench.chaos.kills import Kill, KillPlan, run_kills
-from bench.chaos.load import Channel, Outcome, add_stock, drive, plan_orders
+from bench.chaos.load import Channel, Mix, Outcome, add_stock, drive, plan_orders
 from bench.chaos.stack import Ports, Stack
 from db.engine import Database
 from db.migrate import upgrade
@@ -37,6 +39,8 @@ SETTINGS = {
     "ORDINO_FEEDBACK_DELAY": "PT1S",
     "ORDINO_CARRIER_STEP_DELAY": "PT1.5S",
     "ORDINO_PACK_DELAY": "PT1S",
+    # The carrier and the warehouse look for work this often: tracking events come on time.
+    "ORDINO_CARRIER_POLL_INTERVAL": "PT0.2S",
     "ORDINO_LOG_LEVEL": "WARNING",
     "ORDINO_LOG_FORMAT": "json",
 }
@@ -48,6 +52,7 @@ class ChaosConfig:
     seconds: float = 300  # of kills; orders arrive during the first 80% of it
     seed: int = 1
     kills: KillPlan = field(default_factory=KillPlan)
+    mix: Mix = field(default_factory=Mix)
     drain_seconds: float = 240  # the bound on waiting for every order to end
     run_dir: Path | None = None
     keep: bool = False  # keep the run directory even when every check passed
@@ -183,11 +188,12 @@ async def run_chaos(config: ChaosConfig) -> ChaosResult:
             client = await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter)
 
             plans = plan_orders(random.Random(f"{config.seed}-orders"), config.orders, config.seconds * 0.8,
-                                str(config.seed))  # fmt: skip
+                                str(config.seed), config.mix)  # fmt: skip
             t0 = time.monotonic()
             chaos_until = t0 + config.seconds
             deadline = chaos_until + config.drain_seconds
-            channel = Channel(stack.api_url, deadline)
+            step = TypeAdapter(timedelta).validate_python(config.settings["ORDINO_CARRIER_STEP_DELAY"])
+            channel = Channel(stack.api_url, deadline, step.total_seconds())
             answered = progress.add_task("orders answered", total=len(plans)) if progress else None
             clock = progress.add_task("chaos (s)", total=int(config.seconds)) if progress else None
 
@@ -271,7 +277,7 @@ def write_json(result: ChaosResult) -> None:
         "orders": [
             {"order_id": o.order_id, "token": o.planned.token, "split": o.planned.split,
              "cancel": o.planned.cancel.value, "status_code": o.status_code, "code": o.code,
-             "attempts": o.attempts, "cancel_status_code": o.cancel_status_code,
+             "attempts": o.attempts, "trail": o.trail, "cancel_status_code": o.cancel_status_code,
              "cancel_code": o.cancel_code, "cancel_note": o.cancel_note}
             for o in result.outcomes
         ],
