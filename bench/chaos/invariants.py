@@ -25,6 +25,7 @@ from bench.chaos.mailsink import ARRIVALS
 from domain.orders import workflow_id_for
 from providers.mailer import message_id
 from workflows.order import OrderWorkflow
+from workflows.search_attributes import ORDER_STATUS
 
 TERMINAL = ("completed", "cancelled", "rejected")
 
@@ -321,7 +322,8 @@ def mail_sent_once(conn: psycopg.Connection[Any], mailbox: Path) -> Check:
 def cancellations_held(conn: psycopg.Connection[Any], outcomes: list[Outcome]) -> Check:
     check = Check(
         "acknowledged cancellations hold",
-        "a whole cancellation answered 201 ends cancelled; a parcel cancellation's refund has credit notes",
+        "a whole cancellation answered 201 ends cancelled, one refused leaves the order uncancelled; "
+        "a parcel cancellation's refund has credit notes",
     )
     status = dict(_rows(conn, "SELECT id, status FROM orders"))
     credited = {
@@ -329,9 +331,18 @@ def cancellations_held(conn: psycopg.Connection[Any], outcomes: list[Outcome]) -
         for oid, total in _rows(conn, "SELECT order_id, SUM(grand_total) FROM credit_notes GROUP BY 1")
     }
     for o in outcomes:
+        whole = o.planned.cancel in (Cancel.WHOLE, Cancel.EARLY)
+        if whole and o.cancel_status_code not in (None, 201) and status.get(o.order_id) == "cancelled":
+            # Only the channel cancels in a chaos run (a declined order is never cancelled by it).
+            answers = ", ".join(a for a in o.trail if a.startswith("cancel"))
+            check.add(
+                o.order_id,
+                f"cancellation {o.cancel_reference} refused ({o.cancel_status_code} {o.cancel_code}) "
+                f"but the order is cancelled; answers: {answers}",
+            )
         if o.cancel_status_code != 201:
             continue
-        if o.planned.cancel in (Cancel.WHOLE, Cancel.EARLY) and status.get(o.order_id) != "cancelled":
+        if whole and status.get(o.order_id) != "cancelled":
             check.add(
                 o.order_id, f"cancellation {o.cancel_reference} answered 201, order {status.get(o.order_id)}"
             )
@@ -364,6 +375,8 @@ def database_checks(database_url: str, outcomes: list[Outcome], mailbox: Path) -
 
 # --- Temporal -------------------------------------------------------------------------
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CORE_LOG = re.compile(r"^\d{4}-\d\d-\d\dT")  # the SDK core's own log lines (Rust)
 _ACTIVITY_FAILED = re.compile(r"^WARNING temporalio\.activity: Completing activity as failed \((\{.*\})\)")
 
 
@@ -381,7 +394,8 @@ def activity_failures(worker_log: Path) -> dict[str, str]:
         if current is not None:
             last[current[0]] = f"{current[1]}: {exception[:300]}"
 
-    for line in worker_log.read_text(errors="replace").splitlines():
+    for raw in worker_log.read_text(errors="replace").splitlines():
+        line = _ANSI.sub("", raw)
         match = _ACTIVITY_FAILED.match(line)
         if match:
             close()
@@ -391,7 +405,7 @@ def activity_failures(worker_log: Path) -> dict[str, str]:
                 "",
             )
         elif current is not None and line and not line[0].isspace() and not line.startswith("Traceback"):
-            if line.startswith(("{", "===", "WARNING", "ERROR", "INFO")):
+            if line.startswith(("{", "===", "WARNING", "ERROR", "INFO")) or _CORE_LOG.match(line):
                 close()
                 current = None
             elif not line.startswith(("The above exception", "During handling")):
@@ -476,7 +490,10 @@ async def workflows_closed(
                         )
                 else:
                     state = wf.status.name if wf.status else "UNKNOWN"
-                    check.add(order_id, f"{state}: {await symptom(client, wid, wf.run_id, logged)}")
+                    # What each side believes, e.g. 'authorized' in the workflow, 'invoiced' stored.
+                    seen = wf.typed_search_attributes.get(ORDER_STATUS)
+                    views = f"workflow's OrderStatus {seen}, database {stored.get(order_id, 'no row')}"
+                    check.add(order_id, f"{state} ({views}): {await symptom(client, wid, wf.run_id, logged)}")
 
     await asyncio.gather(*(look(o.order_id) for o in outcomes if o.accepted or o.order_id in stored))
     others = [wf for wid, group in runs.items() for wf in group if not wid.startswith("order-")]
