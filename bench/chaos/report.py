@@ -56,7 +56,7 @@ def orders_table(result: ChaosResult) -> Table:
         seen = Counter(
             f"{o.cancel_status_code}" + (f" {o.cancel_code}" if o.cancel_code else "")
             if o.cancel_status_code
-            else "not sent"
+            else f"not sent ({o.cancel_note or 'no answer'})"
             for o in group
         )
         if group:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -40,7 +41,7 @@ SETTINGS = {
     "ORDINO_CARRIER_STEP_DELAY": "PT1.5S",
     "ORDINO_PACK_DELAY": "PT1S",
     # The carrier and the warehouse look for work this often: tracking events come on time.
-    "ORDINO_CARRIER_POLL_INTERVAL": "PT0.2S",
+    "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
     "ORDINO_LOG_LEVEL": "WARNING",
     "ORDINO_LOG_FORMAT": "json",
 }
@@ -94,6 +95,16 @@ def prepare_database(url: str) -> None:
     finally:
         db.dispose()
     add_stock(url)
+
+
+async def carrier_next_event(url: str, tracking_number: str) -> float | None:
+    """When the sandbox carrier will next report on a parcel, from its own schedule."""
+    async with await psycopg.AsyncConnection.connect(url, connect_timeout=2) as conn:
+        cursor = await conn.execute(
+            "SELECT next_event_at FROM sandbox_carrier_parcels WHERE tracking_number = %s", [tracking_number]
+        )
+        row = await cursor.fetchone()
+    return row[0].timestamp() if row and row[0] else None
 
 
 def _count(url: str, sql: str) -> int:
@@ -193,7 +204,9 @@ async def run_chaos(config: ChaosConfig) -> ChaosResult:
             chaos_until = t0 + config.seconds
             deadline = chaos_until + config.drain_seconds
             step = TypeAdapter(timedelta).validate_python(config.settings["ORDINO_CARRIER_STEP_DELAY"])
-            channel = Channel(stack.api_url, deadline, step.total_seconds())
+            channel = Channel(
+                stack.api_url, deadline, step.total_seconds(), partial(carrier_next_event, stack.database_url)
+            )
             answered = progress.add_task("orders answered", total=len(plans)) if progress else None
             clock = progress.add_task("chaos (s)", total=int(config.seconds)) if progress else None
 
