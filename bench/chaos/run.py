@@ -42,6 +42,9 @@ SETTINGS = {
     "ORDINO_PACK_DELAY": "PT1S",
     # The carrier and the warehouse look for work this often: tracking events come on time.
     "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
+    # Where the workflow looks for packed parcels whose confirmation was lost with a workflow
+    # task (main's fix for that race): soon enough to matter within the run's drain.
+    "ORDINO_PACK_RECHECK_INTERVAL": "PT5S",
     "ORDINO_LOG_LEVEL": "WARNING",
     "ORDINO_LOG_FORMAT": "json",
 }
