@@ -107,6 +107,26 @@ def mailsink() -> None:
 
 
 @app.command()
+def chaos(
+    orders: Annotated[int, typer.Option(help="Orders placed during the run.")] = 200,
+    minutes: Annotated[float, typer.Option(help="How long processes are killed.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seeds the orders and the kills.")] = 1,
+    keep: Annotated[bool, typer.Option(help="Keep the run directory even when all checks pass.")] = False,
+) -> None:
+    """Kill -9 the stack's processes at random under load, then check the books (bench/chaos)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # bench/ is not installed with the package: run it from the checkout this file belongs to.
+    argv = ["--orders", str(orders), "--minutes", str(minutes), "--seed", str(seed)] + (
+        ["--keep"] if keep else []
+    )
+    root = Path(__file__).resolve().parent.parent
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "bench.chaos", *argv], cwd=root))
+
+
+@app.command()
 def migrate() -> None:
     """Bring the database schema up to date and load reference data (tax rates, warehouses)."""
     from db.engine import Database
