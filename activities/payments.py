@@ -69,7 +69,7 @@ class PaymentBooks(BaseModel):
     # Approved captures with no invoice yet: the part each paid for ("" for the whole order),
     # with the capture's reference.
     uninvoiced: dict[str, str]
-    # Authorizations still holding money: approved, not voided, not wholly captured.
+    # Authorizations still holding money: approved, not voided, not (wholly) captured.
     open_authorizations: list[str]
 
 
@@ -222,6 +222,7 @@ class PaymentActivities:
         captures = [p for p in approved if p.operation == "capture"]
         captured = sum((p.amount for p in captures), Decimal(0))
         voided = {p.idempotency_key for p in approved if p.operation == "void"}
+        refused = any(p.operation == "capture" and p.status == GatewayStatus.DECLINED.value for p in rows)
         return PaymentBooks(
             captured=captured,
             uninvoiced={
@@ -229,13 +230,15 @@ class PaymentActivities:
                 for p in captures
                 if p.gateway_reference and p.gateway_reference not in invoiced
             },
+            # Captures do not say which authorization they took from: one still holds money if
+            # nothing was captured, or if a capture was refused (parcels paid before it were not).
             open_authorizations=[
                 p.gateway_reference
                 for p in approved
                 if p.operation == "authorize"
                 and p.gateway_reference
                 and payment_key(order_id, f"void:{p.gateway_reference}") not in voided
-                and captured < p.amount
+                and (not captures or refused)
             ],
         )
 

@@ -10,16 +10,18 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
 from activities.fulfillment import parcel_weight, parcel_weights
 from db import order_log, stock
 from db.engine import Database
-from db.models import Order, Shipment, StockReservation
+from db.models import Order, OrderEvent, Shipment, StockReservation
+from domain.changes import Cancellation
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
-from domain.status import OrderStatus, can_move
+from domain.status import TERMINAL, OrderStatus, can_move
 from domain.tracking import ENDED, TrackingEvent, TrackingStatus, moves_forward
 from providers.carrier import Booking, BookingRejected, Carrier
 
@@ -46,8 +48,9 @@ class TrackingRecorded(BaseModel):
 
     order_status: OrderStatus
     parcel_status: str
-    # Why the order has the status it has (a cancellation's reason).
-    order_reason: str | None = None
+    # A whole cancellation that is stored as asked for (its steps may have committed in a
+    # workflow task that was lost, its update with it).
+    cancellation: Cancellation | None = None
 
 
 def parcel_moves(stored: str, incoming: TrackingStatus) -> bool:
@@ -58,6 +61,20 @@ def parcel_moves(stored: str, incoming: TrackingStatus) -> bool:
     if stored == "recalled":
         return incoming in ENDED
     return moves_forward(TrackingStatus(stored), incoming)
+
+
+def stored_cancellation(s: Session, order_id: str) -> Cancellation | None:
+    """The whole cancellation recorded for the order, as it was asked for."""
+    asked = s.scalars(
+        select(OrderEvent)
+        .where(OrderEvent.order_id == order_id, OrderEvent.type == "cancellation_requested")
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if asked is None:
+        return None
+    return Cancellation(reference=asked.key.removeprefix("cancel:"), reason=asked.reason or "cancelled",
+                        actor=asked.actor)  # fmt: skip
 
 
 class CorrectAddressInput(BaseModel):
@@ -241,16 +258,14 @@ class ShippingActivities:
             parcel = s.scalars(
                 select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
             ).one()
-            stored_status, reason = s.execute(
-                select(Order.status, Order.status_reason).where(Order.id == inp.order_id)
-            ).one()
-            stored = OrderStatus(stored_status)
+            stored = OrderStatus(s.scalar(select(Order.status).where(Order.id == inp.order_id)))
             if parcel_moves(parcel.status, ev.status):
                 values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
                 if ev.status is TrackingStatus.DELIVERED:
                     values["delivered_at"] = ev.occurred_at
                 s.execute(update(Shipment).where(Shipment.id == parcel.id).values(**values))
-            moves = stored is inp.order_status or can_move(stored, inp.order_status)
+            # Only a closed order keeps its status; any other illegal move is a bug that fails.
+            moves = stored is inp.order_status or can_move(stored, inp.order_status) or stored not in TERMINAL
             order_log.append_event(
                 s,
                 inp.order_id,
@@ -274,7 +289,7 @@ class ShippingActivities:
             return TrackingRecorded(
                 order_status=inp.order_status if moves else stored,
                 parcel_status=parcel.status,
-                order_reason=None if moves else reason,
+                cancellation=stored_cancellation(s, inp.order_id),
             )
 
     @activity.defn

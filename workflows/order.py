@@ -125,6 +125,10 @@ CANCELLATION_REFUND = "cancellation"  # the refund reference of a whole cancella
 # the parcel is booked.
 ADDRESS_REFUSED = frozenset({ErrorCode.UNDELIVERABLE_ADDRESS.value})
 BOOKING_REFUSALS = ADDRESS_REFUSED | {ErrorCode.INSUFFICIENT_STOCK.value}
+# A step parked by an outage (the database or mail server down, a timeout) tries again on
+# its own after this; one parked on bad data waits for support.
+OUTAGE_RETRY = timedelta(minutes=5)
+DEPENDENCY_UNAVAILABLE = "DependencyUnavailable"
 # The longest a packing order goes without looking for a confirmation it missed.
 PACK_RECHECK_CAP = timedelta(days=1)
 # A parcel whose booking a cancellation ended, or which it recalled.
@@ -201,6 +205,7 @@ class OrderWorkflow:
         self._parked: str | None = None
         self._retries = 0
         self._cancelling = False
+        self._failed_while_cancelling: list[tuple[str, TrackingStatus]] = []
 
     # --- messages -----------------------------------------------------------------
 
@@ -507,7 +512,7 @@ class OrderWorkflow:
                 f"Order {self._start.order_id} is {self._status.value}: send it back as a return instead",
                 type=ErrorCode.ALREADY_DELIVERED.value,
             )
-        if self._cancel_request is not None:
+        if self._cancel_request is not None and (request.lines is not None or not self._truth):
             raise ApplicationError(
                 "The order is being cancelled already", type=ErrorCode.ILLEGAL_TRANSITION.value
             )
@@ -602,11 +607,13 @@ class OrderWorkflow:
         try:
             for tn in chosen:
                 if tn not in self._stopped:
-                    await self._step(
+                    outcome = await self._step(
                         ChangeActivities.stop_parcel,
                         StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
                                         reason=request.reason, at=workflow.now()),
                     )  # fmt: skip
+                    if outcome == TrackingStatus.DELIVERED.value:
+                        continue  # the customer has it: a return, not a cancellation
                     self._stopped.add(tn)
                     for sku, n in chosen[tn].items():
                         self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
@@ -1001,7 +1008,7 @@ class OrderWorkflow:
             await self._wait(lambda: all(wh in self._packed for wh in self._packing or []))
             return
         recheck = self._start.pack_recheck_interval
-        while not self._all_packed():
+        while not self._all_packed() and self._cancel_request is None:
             try:
                 await workflow.wait_condition(
                     lambda: self._all_packed() or self._cancel_request is not None, timeout=recheck
@@ -1010,15 +1017,12 @@ class OrderWorkflow:
                 # Less often as packing drags on: a long wait costs a few dozen looks, not thousands.
                 recheck = min(recheck * 2, PACK_RECHECK_CAP)
                 await self._learn_packed()
-                continue
-            if self._cancel_request is not None and not self._all_packed():
-                # A lost workflow task may have packed and booked already: parcels on their way
-                # are stopped by the shipping loop, once it has heard the carrier's news.
+            if self._cancel_request is not None:
                 await self._learn_packed()
-                if not self._all_packed() or not await self._step(
-                    ShippingActivities.parcel_states, self._start.order_id
-                ):
-                    raise CancelRequested
+        if self._cancel_request is not None and not (self._inbox and self._all_packed()):
+            # Cancelled before anything was captured. (Carrier news while packing means a lost
+            # workflow task booked parcels already: the shipping loop hears it first.)
+            raise CancelRequested
 
     def _all_packed(self) -> bool:
         return all(wh in self._packed for wh in self._packing or [])
@@ -1040,8 +1044,10 @@ class OrderWorkflow:
             if self._cancel_request is not None and not (self._truth and self._inbox):
                 if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
                     self._refuse_cancel("a parcel has been delivered meanwhile")
-                else:
-                    raise CancelRequested
+                    while self._failed_while_cancelling:
+                        await self._parcel_failed(start, *self._failed_while_cancelling.pop(0))
+                    continue
+                raise CancelRequested
             if not self._inbox:
                 self._publish()
                 deadline = self._next_deadline(start)
@@ -1081,11 +1087,14 @@ class OrderWorkflow:
                     order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
                 ),
             )
-            if recorded is not None and self._world_moved_on(event, recorded):
+            if recorded is not None and self._truth and self._world_moved_on(event, recorded):
                 continue
             self._moved(status)
             if self._truth and self._cancel_request is not None and event.status in FAILED:
-                continue  # the cancellation settles it: no replacement, no refund of its own
+                # The cancellation settles it; should a delivery refuse the cancellation, the
+                # parcel is reshipped or refunded then.
+                self._failed_while_cancelling.append((event.tracking_number, event.status))
+                continue
             await self._tell(start, event)
         delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
         if self._truth and self._cancel_request is not None and not delivered:
@@ -1095,14 +1104,15 @@ class OrderWorkflow:
     def _world_moved_on(self, event: TrackingEvent, recorded: TrackingRecorded) -> bool:
         """What the database says once a carrier event is recorded, where it differs from what
         the workflow remembers: a cancellation whose workflow task was lost after its steps
-        committed stopped the parcel, or closed the order. Whether the event is done with."""
+        committed (its update with it) is taken up again, and a parcel it stopped, or any
+        parcel of an order it closed, is news the cancellation has settled. Whether the event
+        is done with."""
         tn = event.tracking_number
-        if recorded.order_status is OrderStatus.CANCELLED and self._cancel_request is None:
+        stored = recorded.cancellation
+        if stored is not None and self._cancel_request is None:
             self._cancel_round += 1
-            self._cancel_request = Cancellation(
-                reference=CANCELLATION_REFUND, reason=recorded.order_reason or "cancelled", actor="ordino"
-            )
-        if recorded.parcel_status in STOPPED:
+            self._cancel_request = stored
+        if recorded.parcel_status in STOPPED or recorded.order_status is OrderStatus.CANCELLED:
             self._stopped.add(tn)
             self._parcels_stopped = True
             return True
@@ -1403,24 +1413,28 @@ class OrderWorkflow:
         activity: Callable[..., Any],
         arg: Any,
         expected: frozenset[str] = frozenset(),
-        run: Callable[[Callable[..., Any], Any], Awaitable[Any]] = run_step,
+        run: Callable[..., Awaitable[Any]] = run_step,
     ) -> Any:
         """Run a step. In the lifecycle, a step that fails for good (a business error nobody
         expects there, or retries used up) parks the order until support retries it; errors
         the caller handles (`expected` codes) and failures in update handlers go to the caller."""
         while True:
             try:
-                return await run(activity, arg)
+                return await run(activity, arg, bounded=self._truth)
             except (ActivityError, ApplicationError) as err:
                 cause = failure_cause(err)
                 if not _PARKS.get() or (cause is not None and cause.type in expected):
                     raise
-                await self._park(activity.__name__, cause.message if cause else str(err.cause or err))
+                await self._park(
+                    activity.__name__,
+                    cause.message if cause else str(err.cause or err),
+                    outage=cause is None or cause.type == DEPENDENCY_UNAVAILABLE,
+                )
 
-    async def _park(self, step: str, why: str) -> None:
+    async def _park(self, step: str, why: str, outage: bool) -> None:
         """Wait for support's retry with an alert saying which step failed and why. A
         cancellation asked for meanwhile ends the wait, unless it is the cancellation that is stuck."""
-        n = self._retries
+        n, pending = self._retries, self._cancel_request
         self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
         # The alert's own failure must not hide the parked step.
@@ -1433,12 +1447,14 @@ class OrderWorkflow:
                                  data={"kind": "step_parked", "step": step}),
             )  # fmt: skip
         workflow.set_current_details(f"Order {self._start.order_id}: parked at {step} ({why})")
-        await workflow.wait_condition(
-            lambda: self._retries > n or (self._cancel_request is not None and not self._cancelling)
-        )
+        cancelled = lambda: self._cancel_request not in (None, pending) and not self._cancelling  # noqa: E731
+        with contextlib.suppress(TimeoutError):  # an outage retries on its own, after a while
+            await workflow.wait_condition(
+                lambda: self._retries > n or cancelled(), timeout=OUTAGE_RETRY if outage else None
+            )
         self._parked = None
         self._moved(self._status)
-        if self._retries == n:
+        if cancelled():
             raise CancelRequested
 
     async def _record(

@@ -13,25 +13,29 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 STEP_TIMEOUT = timedelta(seconds=30)
-# About four minutes of retries (a database or gateway outage rides through); then the step
-# fails for good, and the order workflow parks it for support rather than retry forever.
+STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+# About two and a half minutes of retries (a short database or gateway outage rides through);
+# then the step fails for good, and the order workflow parks it rather than retry forever.
+# Workflows that cannot park (returns, orders started before parking existed) keep retrying.
 STEP_ATTEMPTS = 12
-STEP_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    maximum_interval=timedelta(seconds=30),
+BOUNDED_RETRY = RetryPolicy(
+    initial_interval=STEP_RETRY.initial_interval,
+    maximum_interval=STEP_RETRY.maximum_interval,
     maximum_attempts=STEP_ATTEMPTS,
 )
 
 
-async def run_step(activity: Callable[..., Any], arg: Any) -> Any:
+async def run_step(activity: Callable[..., Any], arg: Any, bounded: bool = False) -> Any:
+    retry = BOUNDED_RETRY if bounded else STEP_RETRY
     return await workflow.execute_local_activity_method(
-        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
     )
 
 
-async def run_activity(activity: Callable[..., Any], arg: Any) -> Any:
+async def run_activity(activity: Callable[..., Any], arg: Any, bounded: bool = False) -> Any:
+    retry = BOUNDED_RETRY if bounded else STEP_RETRY
     return await workflow.execute_activity_method(
-        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
     )
 
 

@@ -4,16 +4,19 @@ never saved, and carrier news queued while no worker ran."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from activities.changes import ChangeActivities, StopParcelInput
 from activities.fulfillment import FulfillmentActivities, PackedInput
 from activities.inventory import InventoryActivities
 from activities.invoicing import InvoicingActivities, IssueInvoiceInput
 from activities.payments import CaptureInput, PaymentActivities
 from activities.shipping import BookParcelInput, ShippingActivities
+from db import order_log
 from db.models import CreditNote, CustomerNotification, Invoice, Payment, Shipment
 from domain.changes import Cancellation
 from domain.status import OrderStatus
@@ -27,6 +30,13 @@ from workflows.order import OrderWorkflow
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def credited(db, order_id: str) -> Decimal:
+    with db.reader() as s:
+        return sum(
+            s.scalars(select(CreditNote.grand_total).where(CreditNote.order_id == order_id)), Decimal(0)
+        )
 
 
 def pack_behind_its_back(db, order_id: str, warehouse: str) -> None:
@@ -112,3 +122,36 @@ async def test_a_cancellation_refunds_what_a_lost_task_captured(env, db, setting
     assert status == "cancelled"
     assert mail is not None
     assert stock_of(db, a) == {"MIL": (2, 0)}
+
+
+async def test_a_cancellation_lost_with_its_update_is_taken_up_from_the_database(env, db, settings, catalog):
+    """The server died after a cancellation recorded itself and recalled the parcel: the
+    update is gone with the task, and nobody sends it again. The carrier's next news tells
+    the order, which finishes the cancellation as it was asked: refunded, and told why."""
+    a = catalog({"MIL": 2})
+    handle, accepted = await packing(env, [(a, 1)], window=timedelta(days=1))
+    (tn,) = await wait_for_parcels(handle)
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 0, TrackingStatus.PICKED_UP))
+    for _ in range(100):
+        if (await handle.query(OrderWorkflow.progress)).parcels.get(tn) == TrackingStatus.PICKED_UP:
+            break
+        await asyncio.sleep(0.05)
+    with db.transaction() as s:
+        order_log.append_event(s, accepted.order_id, "cancel:C-gone", "cancellation_requested", None, _now(),
+                               actor="support:bo", reason="customer moved abroad")  # fmt: skip
+    carrier = SandboxCarrier(db, timedelta(0), clock=_now)
+    ChangeActivities(db, settings, carrier).stop_parcel(
+        StopParcelInput(
+            order_id=accepted.order_id, tracking_number=tn, reason="customer moved abroad", at=_now()
+        )
+    )
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 1, TrackingStatus.IN_TRANSIT))
+    outcome = await handle.result()
+    assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, "customer moved abroad")
+    with db.reader() as s:
+        notes = s.scalars(
+            select(CreditNote.grand_total).where(CreditNote.order_id == accepted.order_id)
+        ).all()
+        shipments = s.scalars(select(Shipment.status).where(Shipment.order_id == accepted.order_id)).all()
+    assert sum(notes) == accepted.quote.grand_total
+    assert shipments == ["recalled"]  # stopped once, nothing sent again
