@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,14 @@ def read_mailbox(directory: Path, order_id: str | None = None) -> list[EmailMess
         if order_id is None or message[ORDER_HEADER] == order_id:
             messages.append(message)
     return messages
+
+
+def serve_until_interrupted(controller: Controller) -> None:
+    """Run a started sink in the foreground until Ctrl-C (or SIGINT), then stop it."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()

@@ -88,22 +88,15 @@ def warehouse() -> None:
 def mailsink() -> None:
     """Run a local SMTP server that keeps every mail it receives (in .data/mailbox)."""
     import logging
-    import time
 
-    from providers.smtp_sink import start_sink
+    from providers.smtp_sink import serve_until_interrupted, start_sink
 
     settings = load_settings()
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # not every connection, please
     directory = settings.data_dir / settings.mailbox_dir
     controller, _ = start_sink(settings.smtp_host, settings.smtp_port, directory)
     console.print(f"SMTP sink on {settings.smtp_host}:{settings.smtp_port}, keeping mail in {directory}")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
+    serve_until_interrupted(controller)
 
 
 @app.command()

@@ -8,13 +8,12 @@ the run can tell how many messages were sent more than once.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from providers.smtp_sink import MailSink
+from providers.smtp_sink import MailSink, serve_until_interrupted
 
 ARRIVALS = "arrivals.log"
 
@@ -36,13 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     controller = Controller(CountingSink(args.dir), hostname="127.0.0.1", port=args.port)
     controller.start()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
+    serve_until_interrupted(controller)
 
 
 if __name__ == "__main__":
