@@ -23,7 +23,7 @@ from domain.changes import ChangePlan, OrderChange, StockEffect, changed_basket
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, Basket, OrderLineRequest
 from domain.quote import Quote
-from domain.tracking import ENDED, TrackingStatus
+from domain.tracking import ENDED, STOPPED, TrackingStatus
 from providers.carrier import Carrier
 from settings import Settings
 
@@ -95,7 +95,7 @@ class ChangeActivities:
         left to stop; once per parcel."""
         with self._db.reader() as s:
             parcel = s.scalars(select(Shipment).where(Shipment.tracking_number == inp.tracking_number)).one()
-        if parcel.status in ("cancelled", "recalled", *ENDED):
+        if parcel.status in STOPPED or parcel.status in ENDED:
             # Stopped by an earlier attempt, or at the end of its journey meanwhile (delivered,
             # lost, back with the sender): nothing to stop, and the caller hears what is stored.
             return parcel.status

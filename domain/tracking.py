@@ -43,6 +43,8 @@ NOTICES = frozenset({T.DELAYED, T.DELIVERY_ATTEMPTED})
 # The parcel did not reach the customer: it is reshipped or refunded, per policy.
 FAILED = frozenset({T.LOST, T.DAMAGED, T.RETURNED_TO_SENDER})
 ENDED = frozenset({T.DELIVERED, *FAILED})
+# What a cancellation made of a parcel (its booking cancelled, or the parcel recalled).
+STOPPED = frozenset({"cancelled", "recalled"})
 
 
 class TrackingEvent(BaseModel):

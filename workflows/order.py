@@ -87,6 +87,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tracking import (
         ENDED,
         FAILED,
+        STOPPED,
         ParcelPolicy,
         TrackingEvent,
         TrackingStatus,
@@ -131,8 +132,6 @@ OUTAGE_RETRY = timedelta(minutes=5)
 DEPENDENCY_UNAVAILABLE = "DependencyUnavailable"
 # The longest a packing order goes without looking for a confirmation it missed.
 PACK_RECHECK_CAP = timedelta(days=1)
-# A parcel whose booking a cancellation ended, or which it recalled.
-STOPPED = frozenset({"cancelled", "recalled"})
 
 
 @workflow.defn
@@ -1017,8 +1016,8 @@ class OrderWorkflow:
                 # Less often as packing drags on: a long wait costs a few dozen looks, not thousands.
                 recheck = min(recheck * 2, PACK_RECHECK_CAP)
                 await self._learn_packed()
-            if self._cancel_request is not None:
-                await self._learn_packed()
+            if self._cancel_request is not None and self._inbox:
+                await self._learn_packed()  # carrier news while packing: see what a lost task did
         if self._cancel_request is not None and not (self._inbox and self._all_packed()):
             # Cancelled before anything was captured. (Carrier news while packing means a lost
             # workflow task booked parcels already: the shipping loop hears it first.)
