@@ -10,6 +10,7 @@ import contextlib
 import glob
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -209,10 +210,17 @@ class Stack:
     # --- the processes ------------------------------------------------------------
 
     def _build(self) -> None:
-        pg_bin = postgres_bin()
         self.pg_data = self.run_dir / "postgres"
         _, uid, gid = _pg_user()
         self._pg_ids = (uid, gid)
+        pg_bin = self.pg_bin = postgres_bin()
+        if uid is not None:
+            # Run as another user, PostgreSQL may not reach binaries inside a private checkout
+            # (a clone in a 0700 temporary folder): it runs a copy in the run's own folder.
+            copy = self.run_dir / "pginstall"
+            if not copy.exists():
+                shutil.copytree(pg_bin.parent, copy, symlinks=True)
+            pg_bin = self.pg_bin = copy / "bin"
         ordino = [sys.executable, "-m", "starter.cli"]
         p = self.ports
         specs: dict[str, tuple[list[str], Callable[[], Awaitable[bool]] | None]] = {
@@ -264,7 +272,7 @@ class Stack:
             for parent in [self.run_dir, *self.run_dir.parents]:
                 parent.chmod(parent.stat().st_mode | 0o055)
             os.chown(self.pg_data, uid, gid)
-        argv = [str(postgres_bin() / "initdb"), "-D", str(self.pg_data), "--auth=trust", "-U", "postgres",
+        argv = [str(self.pg_bin / "initdb"), "-D", str(self.pg_data), "--auth=trust", "-U", "postgres",
                 "-E", "utf8", "--no-sync"]  # fmt: skip
         with (self.logs / "initdb.log").open("ab") as out:
             subprocess.run(argv, check=True, stdout=out, stderr=subprocess.STDOUT, user=uid, group=gid)
