@@ -217,9 +217,14 @@ class Stack:
         if uid is not None:
             # Run as another user, PostgreSQL may not reach binaries inside a private checkout
             # (a clone in a 0700 temporary folder): it runs a copy in the run's own folder.
-            copy = self.run_dir / "pginstall"
+            # pgserver's binaries find their libraries at $ORIGIN/../../../pgserver.libs: keep
+            # that layout (site-packages/pgserver/pginstall/bin) in the copy.
+            home, libs = pg_bin.parent.parent.parent, pg_bin.parent.parent.parent / "pgserver.libs"
+            copy = self.run_dir / "pg" / pg_bin.parent.relative_to(home)
             if not copy.exists():
                 shutil.copytree(pg_bin.parent, copy, symlinks=True)
+                if libs.is_dir():
+                    shutil.copytree(libs, self.run_dir / "pg" / libs.name, symlinks=True)
             pg_bin = self.pg_bin = copy / "bin"
         ordino = [sys.executable, "-m", "starter.cli"]
         p = self.ports
