@@ -15,6 +15,7 @@ from starter.cli_orders import orders_app
 from starter.cli_pricing import prices_app, promotions_app, quote, tax_app
 from starter.cli_returns import returns_app
 from starter.cli_support import console, db_url, load_settings
+from starter.dev_pace import Pace
 
 app = typer.Typer(
     help="Ordino: order management where every order is a durable workflow.", no_args_is_help=True
@@ -32,11 +33,18 @@ app.command()(quote)
 
 
 @app.command()
-def dev() -> None:
-    """Run everything locally: PostgreSQL, Temporal (Web UI on :8233), worker, API and carrier."""
+def dev(
+    pace: Annotated[
+        Pace,
+        typer.Option(help="hand: time to follow the README by hand; demo: an order in two minutes."),
+    ] = Pace.HAND,
+) -> None:
+    """Run everything locally: PostgreSQL, Temporal (Web UI on :8233), worker, API and carrier.
+
+    An ORDINO_* variable in the environment (say ORDINO_PACK_DELAY=PT30S) beats the pace."""
     from starter.dev_stack import run_dev_stack
 
-    run_dev_stack(load_settings())
+    run_dev_stack(load_settings(), pace)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from db.migrate import upgrade
 from db.seed import seed_demo_catalog
 from settings import Settings
 from starter.binaries import temporal_cli
+from starter.dev_pace import Pace, describe
 from starter.runtime import database_url
 from starter.supervisor import Supervisor
 from starter.temporal_client import dev_server_flags
@@ -60,7 +61,7 @@ def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     ]
 
 
-def run_dev_stack(settings: Settings) -> None:
+def run_dev_stack(settings: Settings, pace: Pace) -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     stack = Supervisor(settings.retry_backoff, lambda line: console.print(line, style="yellow"))
@@ -79,16 +80,7 @@ def run_dev_stack(settings: Settings) -> None:
             host, _, port = settings.temporal_address.rpartition(":")
             _wait_for_port(host or "127.0.0.1", int(port), 60, temporal)
 
-        # A person watching the quick start should see orders complete: a one-minute return
-        # window unless one is configured.
-        # Short deadlines too, so a late parcel and the feedback request show up in minutes.
-        env = {
-            "ORDINO_RETURN_WINDOW": "PT1M",
-            "ORDINO_DELIVERY_SLA": "PT1M",
-            "ORDINO_FEEDBACK_DELAY": "PT20S",
-            **os.environ,
-            "ORDINO_DATABASE_URL": url,
-        }
+        env = {**pace.windows(), **os.environ, "ORDINO_DATABASE_URL": url}
         ordino = [sys.executable, "-m", "starter.cli"]
         mailsink = stack.start("mailsink", [*ordino, "mailsink"], env)
         _wait_for_port(settings.smtp_host, settings.smtp_port, 30, mailsink)
@@ -108,8 +100,7 @@ def run_dev_stack(settings: Settings) -> None:
                 f"Data kept in          {data_dir}\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
                 f"kept in {data_dir / settings.mailbox_dir}\n"
-                f"Return window         {env['ORDINO_RETURN_WINDOW']} (ORDINO_RETURN_WINDOW), delivery SLA "
-                f"{env['ORDINO_DELIVERY_SLA']}, feedback after {env['ORDINO_FEEDBACK_DELAY']}\n\n"
+                f"Pace                  {pace.value}: {describe(env)}\n\n"
                 "Place an order:\n"
                 f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
                 "    -H 'content-type: application/json' -d @examples/order.json\n"
