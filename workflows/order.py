@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.alerts import AlertActivities, ResolveAlertsInput
     from activities.changes import ApplyChangeInput, ChangeActivities, PlanChangeInput, StopParcelInput
     from activities.fulfillment import (
         FulfillmentActivities,
@@ -109,6 +110,8 @@ SHIPPING_JOURNEY = "shipping-journey"
 # queued carrier and payment events are applied before a cancellation acts; a step that keeps
 # failing parks the order for support instead of failing the workflow.
 DECISIONS_FROM_TRUTH = "decisions-from-truth"
+# A parked step that goes through on a retry resolves its alert.
+RESOLVED_ALERTS = "resolved-alerts"
 
 Undo = Callable[[str], Awaitable[None]]
 
@@ -1416,31 +1419,48 @@ class OrderWorkflow:
     ) -> Any:
         """Run a step. In the lifecycle, a step that fails for good (a business error nobody
         expects there, or retries used up) parks the order until support retries it; errors
-        the caller handles (`expected` codes) and failures in update handlers go to the caller."""
+        the caller handles (`expected` codes) and failures in update handlers go to the caller.
+        A step that goes through after parking resolves its alerts."""
+        alerts: list[str] = []
         while True:
             try:
-                return await run(activity, arg, bounded=self._truth)
+                result = await run(activity, arg, bounded=self._truth)
+                break
             except (ActivityError, ApplicationError) as err:
                 cause = failure_cause(err)
                 if not _PARKS.get() or (cause is not None and cause.type in expected):
                     raise
-                await self._park(
+                alert = await self._park(
                     activity.__name__,
                     cause.message if cause else str(err.cause or err),
                     outage=cause is None or cause.type == DEPENDENCY_UNAVAILABLE,
                 )
+                if alert not in alerts:
+                    alerts.append(alert)
+        if alerts and workflow.patched(RESOLVED_ALERTS):
+            # The step went through: a resolution that fails leaves the alert open, no more.
+            with contextlib.suppress(ActivityError, ApplicationError):
+                await run_step(
+                    AlertActivities.resolve_alerts,
+                    ResolveAlertsInput(order_id=self._start.order_id, keys=alerts, at=workflow.now(),
+                                       reason=f"step {activity.__name__} went through on a retry"),
+                    bounded=True,
+                )  # fmt: skip
+        return result
 
-    async def _park(self, step: str, why: str, outage: bool) -> None:
-        """Wait for support's retry with an alert saying which step failed and why. A
-        cancellation asked for meanwhile ends the wait, unless it is the cancellation that is stuck."""
+    async def _park(self, step: str, why: str, outage: bool) -> str:
+        """Wait for support's retry with an alert saying which step failed and why; answers the
+        alert's key. A cancellation asked for meanwhile ends the wait, unless it is the
+        cancellation that is stuck."""
         n, pending = self._retries, self._cancel_request
+        alert = f"alert:parked:{step}:{n}"
         self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
         # The alert's own failure must not hide the parked step.
         with contextlib.suppress(ActivityError, ApplicationError):
             await run_step(
                 OrderLogActivities.record_event,
-                RecordEventInput(order_id=self._start.order_id, key=f"alert:parked:{step}:{n}",
+                RecordEventInput(order_id=self._start.order_id, key=alert,
                                  type="support_alerted", status=None, at=workflow.now(),
                                  reason=f"step {step} keeps failing: {why}",
                                  data={"kind": "step_parked", "step": step}),
@@ -1455,6 +1475,7 @@ class OrderWorkflow:
         self._moved(self._status)
         if cancelled():
             raise CancelRequested
+        return alert
 
     async def _record(
         self,

@@ -214,6 +214,12 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         assert result.exit_code == 0 and "issue_invoice" in result.output
         progress = await until(handle, lambda p: bool(p.parcels))
         assert progress.parked is None and progress.invoice_number
+        # Both steps went through on their retry: support has nothing left to look at.
+        alerts = (await api.get("/support/alerts", params={"limit": 200})).json()
+        assert [a for a in alerts if a["order_id"] == order_id] == []
+        timeline = (await api.get(f"/orders/{order_id}")).json()["timeline"]
+        resolved = [e["data"]["kind"] for e in timeline if e["type"] == "alert_resolved"]
+        assert resolved == ["step_parked", "step_parked"]
         again = await api.post(f"/orders/{order_id}/retry", json={})
         assert again.status_code == 409 and again.json()["code"] == "not_parked"
         await handle.terminate("test over")

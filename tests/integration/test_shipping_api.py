@@ -77,6 +77,9 @@ async def test_support_corrects_an_address_the_carrier_refused(stack, catalog):
     assert response.status_code == 204
     shipped = await wait_for_status(api, order_id, "shipped")
     assert shipped["shipping_address"]["line1"] == "Via Roma 1"
+    assert shipped["status_reason"] is None  # on hold no more
+    alerts = (await api.get("/support/alerts", params={"limit": 200})).json()
+    assert [a for a in alerts if a["order_id"] == order_id] == []
 
     again = await api.put(f"/orders/{order_id}/shipping-address", json={"address": body["shipping_address"]})
     assert (again.status_code, again.json()["code"]) == (409, "address_locked")

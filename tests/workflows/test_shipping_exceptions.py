@@ -1,6 +1,7 @@
 """What happens to parcels on their way, on the time-skipping server: a parcel past its
 delivery SLA, one lost (and sent again), one damaged (and refunded), an address the carrier
-cannot deliver to (held until support corrects it). Each step mails the customer once."""
+cannot deliver to (held until support corrects it). Each step mails the customer once, and
+support's alerts clear once their cause is gone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from db import order_views
+from db import order_views, shipping_views
 from db.models import CreditNote, CustomerNotification, OrderEvent, Payment, Shipment, StockMovement
 from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
@@ -74,6 +75,12 @@ def outbox(db, order_id: str) -> list[str]:
         )
 
 
+def open_alerts(db, order_id: str) -> list[str]:
+    """The kinds of the order's alerts support still sees (GET /support/alerts)."""
+    with db.reader() as s:
+        return [a.kind for a in shipping_views.alerts(s, 200) if a.order_id == order_id]
+
+
 def assert_one_mail_per_event(mail_sink, db, order_id: str) -> list[str]:
     """Every message in the outbox reached the sink exactly once; their subjects, in order."""
     received = mail_sink.for_order(order_id)
@@ -101,6 +108,7 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     progress = await until(lambda: _late(handle))
     assert progress.status is OrderStatus.IN_TRANSIT
     assert ("support_alerted", "delivery_late") in events(db, request.order_id)
+    assert open_alerts(db, request.order_id) == ["delivery_late"]
     with db.reader() as s:
         assert order_views.order_detail(s, request.order_id).late
 
@@ -108,6 +116,7 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 1, TrackingStatus.DELAYED))
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 2, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
+    assert open_alerts(db, request.order_id) == []  # delivered after all
 
     assert outbox(db, request.order_id) == [
         "order_confirmed",
@@ -214,16 +223,22 @@ async def test_an_undeliverable_address_holds_the_order_until_support_corrects_i
 
     await until(on_hold)
     assert ("support_alerted", "undeliverable_address") in events(db, request.order_id)
+    assert open_alerts(db, request.order_id) == ["undeliverable_address"]
     fixed = Address.model_validate({**body["shipping_address"], "line1": "Via Roma 1"})
     await handle.execute_update(
         OrderWorkflow.correct_address, AddressCorrection(address=fixed), id="address-1"
     )
+
+    assert open_alerts(db, request.order_id) == []  # answered by the corrected address
 
     [tn] = await wait_for_parcels(handle)
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
     types = [t for t, _ in events(db, request.order_id)]
     assert types.index("order_on_hold") < types.index("address_corrected") < types.index("parcel_booked")
+    assert types.index("address_corrected") < types.index("alert_resolved")
+    with db.reader() as s:
+        assert order_views.order_detail(s, request.order_id).status_reason is None  # on hold no more
     assert_one_mail_per_event(mail_sink, db, request.order_id)
     await record_history(handle, "order_held_for_address")
 
