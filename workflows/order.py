@@ -110,9 +110,11 @@ SHIPPING_JOURNEY = "shipping-journey"
 # queued carrier and payment events are applied before a cancellation acts; a step that keeps
 # failing parks the order for support instead of failing the workflow.
 DECISIONS_FROM_TRUTH = "decisions-from-truth"
-# The customer hears of a goodwill refund; a parked step that goes through on a retry
+# The customer hears of a goodwill refund, and of a lost, damaged or returned parcel with what
+# happens next (instead of a second "on its way"); a parked step that goes through on a retry
 # resolves its alert.
 GOODWILL_REFUND_MAIL = "goodwill-refund-mail"
+PARCEL_FAILED_MAIL = "parcel-failed-mail"
 RESOLVED_ALERTS = "resolved-alerts"
 
 Undo = Callable[[str], Awaitable[None]]
@@ -1131,8 +1133,9 @@ class OrderWorkflow:
             return True
         return False
 
-    async def _book(self, warehouse: str, replaces: str | None = None) -> None:
-        """Book a parcel; while the carrier refuses the address, hold the order for support."""
+    async def _book(self, warehouse: str, replaces: str | None = None, mail: bool = True) -> str:
+        """Book a parcel; while the carrier refuses the address, hold the order for support.
+        Answers its tracking number; `mail`: tell the customer it is on its way."""
         while True:
             try:
                 shipped = None if replaces else OrderStatus.SHIPPED
@@ -1154,7 +1157,9 @@ class OrderWorkflow:
         self._booked_at[tn] = workflow.now()
         if replaces:
             self._replacements.add(tn)
-        await self._notify("parcel_shipped", tn, tracking_number=tn, reshipped=replaces is not None)
+        if mail:
+            await self._notify("parcel_shipped", tn, tracking_number=tn, reshipped=replaces is not None)
+        return tn
 
     async def _hold(self, why: str) -> None:
         """Wait on hold until support corrects the address (an update), then book again."""
@@ -1212,13 +1217,19 @@ class OrderWorkflow:
             await self._parcel_failed(start, tn, status)
 
     async def _parcel_failed(self, start: OrderStart, tn: str, status: TrackingStatus) -> None:
-        """Lost, damaged or returned: send it again (once), or give the money back."""
+        """Lost, damaged or returned: send it again (once), or give the money back; the
+        customer hears which, in one mail about the parcel."""
         warehouse = self._parcel_warehouse[tn]
         why = f"parcel {tn} from {warehouse}: {status.value.replace('_', ' ')}"
         await self._alert(f"{status.value}:{tn}", status.value, why)
+        tell = workflow.patched(PARCEL_FAILED_MAIL)
         if start.failed_parcel_policy is ParcelPolicy.RESHIP and tn not in self._replacements:
             try:
-                await self._book(warehouse, replaces=tn)
+                again = await self._book(warehouse, replaces=tn, mail=not tell)
+                if tell:
+                    await self._notify(
+                        "parcel_failed", tn, failed=tn, failure=status.value, tracking_number=again
+                    )
                 self._resolved.add(tn)
                 return
             except (ActivityError, ApplicationError) as err:
@@ -1237,11 +1248,19 @@ class OrderWorkflow:
                                 actor="ordino", warehouse=warehouse, at=workflow.now()),
                 )  # fmt: skip
                 self._refunds[reference] = outcome.refunded
-            await self._notify(
-                "refund_issued", reference, amount=str(outcome.refunded),
-                credit_notes=", ".join(outcome.credit_notes),
-                reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
-            )  # fmt: skip
+            if tell:
+                await self._notify(
+                    "parcel_failed", tn, failed=tn, failure=status.value, refunded=str(outcome.refunded),
+                    credit_notes=", ".join(outcome.credit_notes),
+                )  # fmt: skip
+            else:
+                await self._notify(
+                    "refund_issued", reference, amount=str(outcome.refunded),
+                    credit_notes=", ".join(outcome.credit_notes),
+                    reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
+                )  # fmt: skip
+        elif tell:
+            await self._notify("parcel_failed", tn, failed=tn, failure=status.value)  # nothing left to refund
         self._resolved.add(tn)
         if self._shipping_status() is OrderStatus.DELIVERED:
             await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
