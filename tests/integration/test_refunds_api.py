@@ -1,5 +1,5 @@
-"""Goodwill refunds by support: money back through the gateway, a credit note per invoice,
-a mail to the customer, never more than was captured, and every
+"""Goodwill refunds by support: money back through the gateway, a credit note per invoice
+(shown with the order), a mail to the customer, never more than was captured, and every
 refusal with a code."""
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ async def test_refund_issues_a_credit_note_and_is_idempotent(stack, db, catalog,
     assert [
         (e["type"], e["actor"], e["reason"]) for e in shown["timeline"] if e["type"] == "refund_issued"
     ] == [("refund_issued", "support", "parcel arrived late")]
+    assert shown["credit_notes"] == [
+        {
+            key: note[key]
+            for key in ("number", "invoice_number", "issued_at", "grand_total", "currency", "reason")
+        }
+    ]
 
     # The customer is told once, however often the refund is asked for.
     [mail] = [m for m in mail_sink.for_order(order["id"]) if "refunded" in str(m["Subject"])]
