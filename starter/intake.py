@@ -102,9 +102,10 @@ async def place_order(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             search_attributes=initial_search_attributes(request),
+            # Written before the order is priced: the workflow's current details add the total.
             static_summary=(
                 f"{request.channel} order {request.external_id} for {request.customer.id}: "
-                f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
+                f"{sum(line.quantity for line in request.lines)} item(s)"
             ),
         )
 

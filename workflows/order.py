@@ -738,6 +738,7 @@ class OrderWorkflow:
                 await self._void(self._auth, "replaced by the authorization of the changed order")
                 self._auth, self._authorized_at = more, workflow.now()
             self._accepted = self._accepted.model_copy(update={"quote": plan.quote})
+            self._moved(self._status)  # the Web UI shows the new total
             if self._packing is not None:
                 self._packing = warehouses
             await self._notify(
@@ -1500,7 +1501,9 @@ class OrderWorkflow:
                                  reason=f"step {step} keeps failing: {why}",
                                  data={"kind": "step_parked", "step": step}),
             )  # fmt: skip
-        workflow.set_current_details(f"Order {self._start.order_id}: parked at {step} ({why})")
+        workflow.set_current_details(
+            f"Order {self._start.order_id}: parked at {step} ({why}){self._total_text()}"
+        )
         cancelled = lambda: self._cancel_request not in (None, pending) and not self._cancelling  # noqa: E731
         with contextlib.suppress(TimeoutError):  # an outage retries on its own, after a while
             await workflow.wait_condition(
@@ -1545,7 +1548,15 @@ class OrderWorkflow:
 
     def _moved(self, status: OrderStatus) -> None:
         self._status = status
-        workflow.set_current_details(f"Order {self._start.order_id}: {status.value}")
+        workflow.set_current_details(f"Order {self._start.order_id}: {status.value}{self._total_text()}")
+
+    def _total_text(self) -> str:
+        """The total as it stands (an edit changes it), for the Web UI: the workflow's summary
+        is written before the order is priced."""
+        if self._accepted is None:
+            return ""
+        quote = self._accepted.quote
+        return f", {quote.grand_total} {quote.currency}"
 
     def _publish(self) -> None:
         """Show the status in Temporal's search attributes. Called where the workflow waits,
