@@ -27,7 +27,7 @@ from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from settings import Settings
 from workflows.order import ORDER_CLOSING, OrderWorkflow
-from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
+from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, ORDER_STATUS
 
 CLOSING_RETRIES = 40
 
@@ -151,6 +151,7 @@ def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
             SearchAttributePair(ORDER_STATUS, OrderStatus.RECEIVED.value),
             SearchAttributePair(ORDER_CHANNEL, request.channel),
             SearchAttributePair(CUSTOMER_ID, request.customer.id),
+            SearchAttributePair(ORDER_ID, request.order_id),  # finds the order and its returns
         ]
     )
 

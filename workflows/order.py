@@ -94,7 +94,15 @@ with workflow.unsafe.imports_passed_through():
         TrackingStatus,
         moves_forward,
     )
-    from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
+    from workflows.returns import (
+        RETURN_VISIBILITY,
+        ReturnOutcome,
+        ReturnStart,
+        ReturnWorkflow,
+        return_search_attributes,
+        return_summary,
+        return_workflow_id,
+    )
     from workflows.search_attributes import ORDER_STATUS
     from workflows.steps import failure_cause, run_activity, run_step
     from workflows.steps import refusal as _refusal
@@ -397,18 +405,21 @@ class OrderWorkflow:
             OpenReturnInput(order_id=start.order_id, return_id=return_id, request=request, approved=approved,
                             value=value, at=workflow.now()),
         )  # fmt: skip
-        child = await workflow.start_child_workflow(
-            ReturnWorkflow.run,
-            ReturnStart(
-                order_id=start.order_id, return_id=return_id, request=request, quote=quote,
-                ordered=self._received_units(), returned_before=before,
-                accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
-                refund_shipping_on_full_return=start.refund_shipping_on_full_return,
-                payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
-                receipt_timeout=start.return_receipt_timeout,
-            ),
-            id=return_workflow_id(return_id),
+        return_start = ReturnStart(
+            order_id=start.order_id, return_id=return_id, request=request, quote=quote,
+            ordered=self._received_units(), returned_before=before,
+            accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
+            refund_shipping_on_full_return=start.refund_shipping_on_full_return,
+            payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
+            receipt_timeout=start.return_receipt_timeout,
         )  # fmt: skip
+        visible: dict[str, Any] = {}
+        if workflow.patched(RETURN_VISIBILITY):
+            attributes = return_search_attributes(return_start, start.channel, start.customer_id)
+            visible = {"search_attributes": attributes, "static_summary": return_summary(return_start)}
+        child = await workflow.start_child_workflow(
+            ReturnWorkflow.run, return_start, id=return_workflow_id(return_id), **visible
+        )
         self._open_returns.add(return_id)
         self._return_tasks.append(asyncio.create_task(self._settle_return(return_id, units, child)))
         return return_id

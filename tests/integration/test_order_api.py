@@ -76,7 +76,10 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     # carry the total.
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     assert metadata.current_details == f"Order {order_id}: completed, 77.77 EUR"
-    query = "OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop'"
+    query = (
+        f"OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop' "
+        f"AND OrderId = '{order_id}'"
+    )
     for _ in range(100):  # visibility is eventually consistent
         found = [wf.id async for wf in client.list_workflows(query)]
         if handle.id in found:
