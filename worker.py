@@ -20,6 +20,7 @@ from temporalio.worker import (
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.alerts import AlertActivities
 from activities.changes import ChangeActivities
 from activities.fulfillment import FulfillmentActivities
 from activities.intake import IntakeActivities
@@ -77,6 +78,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         shipping.record_tracking,
         shipping.parcel_states,
         OrderLogActivities(db).record_event,
+        AlertActivities(db).resolve_alerts,
         NotificationActivities(
             db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port)
         ).notify_customer,

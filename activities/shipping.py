@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities.failures import business_rules
 from activities.fulfillment import parcel_weight, parcel_weights
-from db import order_log, stock
+from db import alerts, order_log, stock
 from db.engine import Database
 from db.models import Order, OrderEvent, Shipment, StockReservation
 from domain.changes import Cancellation
@@ -244,6 +244,10 @@ class ShippingActivities:
                 actor=inp.actor,
                 data={"before": before, "after": order.shipping_address},
             )
+            # The carrier's refusal is answered: the order books again (and is alerted anew
+            # should the carrier refuse this address too).
+            alerts.resolve(s, inp.order_id, inp.at, "address corrected", kind="undeliverable_address",
+                           actor=inp.actor)  # fmt: skip
 
     @activity.defn
     @business_rules
@@ -259,7 +263,8 @@ class ShippingActivities:
                 select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
             ).one()
             stored = OrderStatus(s.scalar(select(Order.status).where(Order.id == inp.order_id)))
-            if parcel_moves(parcel.status, ev.status):
+            parcel_moved = parcel_moves(parcel.status, ev.status)
+            if parcel_moved:
                 values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}
                 if ev.status is TrackingStatus.DELIVERED:
                     values["delivered_at"] = ev.occurred_at
@@ -280,6 +285,10 @@ class ShippingActivities:
                     "location": ev.location,
                 },
             )
+            if parcel_moved and ev.status in ENDED:
+                # Late no more: delivered after all, or lost, damaged or back (alerted on its own).
+                why = f"parcel {ev.tracking_number} {ev.status.value.replace('_', ' ')}"
+                alerts.resolve(s, inp.order_id, inp.at, why, keys=[f"alert:late:{ev.tracking_number}"])
             if not moves:
                 log.info(
                     "carrier event after the order closed",

@@ -56,5 +56,7 @@ def append_event(
     values: dict[str, Any] = {"status": status.value, "updated_at": at}
     if reason is not None and sets_status:
         values["status_reason"] = reason
+    elif status is not current:
+        values["status_reason"] = None  # moved on: why it was on hold no longer holds
     session.execute(update(Order).where(Order.id == order_id).values(**values))
     return True

@@ -46,6 +46,17 @@ class InvoiceView(BaseModel):
     currency: str
 
 
+class CreditNoteSummary(BaseModel):
+    """A credit note of the order: money given back on an invoice (refund, cancellation, return)."""
+
+    number: str
+    invoice_number: str
+    issued_at: datetime
+    grand_total: Decimal
+    currency: str
+    reason: str
+
+
 class ShipmentView(BaseModel):
     id: str
     warehouse: str
@@ -98,6 +109,7 @@ class OrderDetail(OrderSummary):
     reservations: list[Reservation]
     payments: list[PaymentView]
     invoices: list[InvoiceView]
+    credit_notes: list[CreditNoteSummary]
     shipments: list[ShipmentView]
     timeline: list[EventView]
     notifications: list[NotificationView]
@@ -187,6 +199,7 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
         reservations=reservations(session, o.id),
         payments=views(PaymentView, rows(Payment, Payment.id), "amount"),
         invoices=views(InvoiceView, rows(Invoice, Invoice.sequence), "grand_total"),
+        credit_notes=views(CreditNoteSummary, rows(CreditNote, CreditNote.sequence), "grand_total"),
         shipments=views(ShipmentView, rows(Shipment, Shipment.id)),
         timeline=timeline,
         notifications=views(NotificationView, rows(CustomerNotification, CustomerNotification.id)),

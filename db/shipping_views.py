@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import alerts as support_alerts
 from db.models import Order, OrderEvent, Shipment
 
 
@@ -64,10 +65,11 @@ def label(session: Session, tracking_number: str) -> bytes | None:
 
 
 def alerts(session: Session, limit: int) -> list[AlertView]:
+    """The open alerts, newest first: one whose cause was removed is resolved in the timeline."""
     rows = session.execute(
         select(OrderEvent, Order.status)
         .join(Order, Order.id == OrderEvent.order_id)
-        .where(OrderEvent.type == "support_alerted")
+        .where(OrderEvent.type == support_alerts.RAISED, support_alerts.still_open())
         .order_by(OrderEvent.at.desc(), OrderEvent.id.desc())
         .limit(limit)
     ).all()

@@ -44,7 +44,7 @@ def list_orders(
 
 @orders_app.command("show")
 def show_order(order_id: str) -> None:
-    """Show one order: lines, totals, payment, invoice, parcels and its timeline."""
+    """Show one order: lines, totals, payments, invoices, credit notes, parcels and its timeline."""
     with database() as db, db.reader() as s:
         o = order_views.order_detail(s, order_id)
     if o is None:
@@ -82,6 +82,11 @@ def show_order(order_id: str) -> None:
         )
     for i in o.invoices:
         console.print(f"invoice  {i.number}  {money(i.grand_total, i.currency)}")
+    for c in o.credit_notes:
+        console.print(
+            f"credit   {c.number}  {money(c.grand_total, c.currency)} on {c.invoice_number}: {c.reason}",
+            markup=False,
+        )
     for sh in o.shipments:
         console.print(f"parcel   {sh.tracking_number} from {sh.warehouse} via {sh.carrier}: {sh.status}")
     for n in o.notifications:

@@ -27,7 +27,7 @@ from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from settings import Settings
 from workflows.order import ORDER_CLOSING, OrderWorkflow
-from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_STATUS
+from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, ORDER_STATUS
 
 CLOSING_RETRIES = 40
 
@@ -102,9 +102,10 @@ async def place_order(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             search_attributes=initial_search_attributes(request),
+            # Written before the order is priced: the workflow's current details add the total.
             static_summary=(
                 f"{request.channel} order {request.external_id} for {request.customer.id}: "
-                f"{sum(line.quantity for line in request.lines)} item(s), {request.currency}"
+                f"{sum(line.quantity for line in request.lines)} item(s)"
             ),
         )
 
@@ -150,6 +151,7 @@ def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
             SearchAttributePair(ORDER_STATUS, OrderStatus.RECEIVED.value),
             SearchAttributePair(ORDER_CHANNEL, request.channel),
             SearchAttributePair(CUSTOMER_ID, request.customer.id),
+            SearchAttributePair(ORDER_ID, request.order_id),  # finds the order and its returns
         ]
     )
 

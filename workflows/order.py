@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.alerts import AlertActivities, ResolveAlertsInput
     from activities.changes import ApplyChangeInput, ChangeActivities, PlanChangeInput, StopParcelInput
     from activities.fulfillment import (
         FulfillmentActivities,
@@ -93,7 +94,15 @@ with workflow.unsafe.imports_passed_through():
         TrackingStatus,
         moves_forward,
     )
-    from workflows.returns import ReturnOutcome, ReturnStart, ReturnWorkflow, return_workflow_id
+    from workflows.returns import (
+        RETURN_VISIBILITY,
+        ReturnOutcome,
+        ReturnStart,
+        ReturnWorkflow,
+        return_search_attributes,
+        return_summary,
+        return_workflow_id,
+    )
     from workflows.search_attributes import ORDER_STATUS
     from workflows.steps import failure_cause, run_activity, run_step
     from workflows.steps import refusal as _refusal
@@ -109,6 +118,12 @@ SHIPPING_JOURNEY = "shipping-journey"
 # queued carrier and payment events are applied before a cancellation acts; a step that keeps
 # failing parks the order for support instead of failing the workflow.
 DECISIONS_FROM_TRUTH = "decisions-from-truth"
+# The customer hears of a goodwill refund, and of a lost, damaged or returned parcel with what
+# happens next (instead of a second "on its way"); a parked step that goes through on a retry
+# resolves its alert.
+GOODWILL_REFUND_MAIL = "goodwill-refund-mail"
+PARCEL_FAILED_MAIL = "parcel-failed-mail"
+RESOLVED_ALERTS = "resolved-alerts"
 
 Undo = Callable[[str], Awaitable[None]]
 
@@ -265,7 +280,16 @@ class OrderWorkflow:
             )  # fmt: skip
             self._refunds[request.reference] = outcome.refunded
             self._refund_requests[request.reference] = request.amount
-            return outcome
+        if workflow.patched(GOODWILL_REFUND_MAIL):
+            # Once per reference (the outbox key), however often the same refund is asked for.
+            # Tried until it is out: a refund answered as failed, though made, invites a second
+            # one; a mail outage answers `update_timeout` instead, and the same request again
+            # gets the refund once the mail is out.
+            await self._notify(
+                "goodwill_refund", request.reference, until_sent=True, amount=str(outcome.refunded),
+                credit_notes=", ".join(outcome.credit_notes), reason=request.reason,
+            )  # fmt: skip
+        return outcome
 
     @refund.validator
     def _validate_refund(self, request: RefundRequest) -> None:
@@ -381,18 +405,21 @@ class OrderWorkflow:
             OpenReturnInput(order_id=start.order_id, return_id=return_id, request=request, approved=approved,
                             value=value, at=workflow.now()),
         )  # fmt: skip
-        child = await workflow.start_child_workflow(
-            ReturnWorkflow.run,
-            ReturnStart(
-                order_id=start.order_id, return_id=return_id, request=request, quote=quote,
-                ordered=self._received_units(), returned_before=before,
-                accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
-                refund_shipping_on_full_return=start.refund_shipping_on_full_return,
-                payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
-                receipt_timeout=start.return_receipt_timeout,
-            ),
-            id=return_workflow_id(return_id),
+        return_start = ReturnStart(
+            order_id=start.order_id, return_id=return_id, request=request, quote=quote,
+            ordered=self._received_units(), returned_before=before,
+            accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
+            refund_shipping_on_full_return=start.refund_shipping_on_full_return,
+            payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
+            receipt_timeout=start.return_receipt_timeout,
         )  # fmt: skip
+        visible: dict[str, Any] = {}
+        if workflow.patched(RETURN_VISIBILITY):
+            attributes = return_search_attributes(return_start, start.channel, start.customer_id)
+            visible = {"search_attributes": attributes, "static_summary": return_summary(return_start)}
+        child = await workflow.start_child_workflow(
+            ReturnWorkflow.run, return_start, id=return_workflow_id(return_id), **visible
+        )
         self._open_returns.add(return_id)
         self._return_tasks.append(asyncio.create_task(self._settle_return(return_id, units, child)))
         return return_id
@@ -722,6 +749,7 @@ class OrderWorkflow:
                 await self._void(self._auth, "replaced by the authorization of the changed order")
                 self._auth, self._authorized_at = more, workflow.now()
             self._accepted = self._accepted.model_copy(update={"quote": plan.quote})
+            self._moved(self._status)  # the Web UI shows the new total
             if self._packing is not None:
                 self._packing = warehouses
             await self._notify(
@@ -1117,8 +1145,9 @@ class OrderWorkflow:
             return True
         return False
 
-    async def _book(self, warehouse: str, replaces: str | None = None) -> None:
-        """Book a parcel; while the carrier refuses the address, hold the order for support."""
+    async def _book(self, warehouse: str, replaces: str | None = None, mail: bool = True) -> str:
+        """Book a parcel; while the carrier refuses the address, hold the order for support.
+        Answers its tracking number; `mail`: tell the customer it is on its way."""
         while True:
             try:
                 shipped = None if replaces else OrderStatus.SHIPPED
@@ -1140,7 +1169,9 @@ class OrderWorkflow:
         self._booked_at[tn] = workflow.now()
         if replaces:
             self._replacements.add(tn)
-        await self._notify("parcel_shipped", tn, tracking_number=tn, reshipped=replaces is not None)
+        if mail:
+            await self._notify("parcel_shipped", tn, tracking_number=tn, reshipped=replaces is not None)
+        return tn
 
     async def _hold(self, why: str) -> None:
         """Wait on hold until support corrects the address (an update), then book again."""
@@ -1198,13 +1229,19 @@ class OrderWorkflow:
             await self._parcel_failed(start, tn, status)
 
     async def _parcel_failed(self, start: OrderStart, tn: str, status: TrackingStatus) -> None:
-        """Lost, damaged or returned: send it again (once), or give the money back."""
+        """Lost, damaged or returned: send it again (once), or give the money back; the
+        customer hears which, in one mail about the parcel."""
         warehouse = self._parcel_warehouse[tn]
         why = f"parcel {tn} from {warehouse}: {status.value.replace('_', ' ')}"
         await self._alert(f"{status.value}:{tn}", status.value, why)
+        tell = workflow.patched(PARCEL_FAILED_MAIL)
         if start.failed_parcel_policy is ParcelPolicy.RESHIP and tn not in self._replacements:
             try:
-                await self._book(warehouse, replaces=tn)
+                again = await self._book(warehouse, replaces=tn, mail=not tell)
+                if tell:
+                    await self._notify(
+                        "parcel_failed", tn, failed=tn, failure=status.value, tracking_number=again
+                    )
                 self._resolved.add(tn)
                 return
             except (ActivityError, ApplicationError) as err:
@@ -1223,11 +1260,19 @@ class OrderWorkflow:
                                 actor="ordino", warehouse=warehouse, at=workflow.now()),
                 )  # fmt: skip
                 self._refunds[reference] = outcome.refunded
-            await self._notify(
-                "refund_issued", reference, amount=str(outcome.refunded),
-                credit_notes=", ".join(outcome.credit_notes),
-                reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
-            )  # fmt: skip
+            if tell:
+                await self._notify(
+                    "parcel_failed", tn, failed=tn, failure=status.value, refunded=str(outcome.refunded),
+                    credit_notes=", ".join(outcome.credit_notes),
+                )  # fmt: skip
+            else:
+                await self._notify(
+                    "refund_issued", reference, amount=str(outcome.refunded),
+                    credit_notes=", ".join(outcome.credit_notes),
+                    reason=f"your parcel {tn} was {status.value.replace('_', ' ')} on its way to you.",
+                )  # fmt: skip
+        elif tell:
+            await self._notify("parcel_failed", tn, failed=tn, failure=status.value)  # nothing left to refund
         self._resolved.add(tn)
         if self._shipping_status() is OrderStatus.DELIVERED:
             await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
@@ -1250,12 +1295,17 @@ class OrderWorkflow:
         if rest > timedelta(0):
             await workflow.sleep(rest, summary="return window")
 
-    async def _notify(self, kind: str, subject_key: str | None = None, **context: Any) -> None:
-        await self._step(
-            NotificationActivities.notify_customer,
-            NotifyInput(order_id=self._start.order_id, kind=kind, subject_key=subject_key,
-                        reason=context.pop("reason", None), context=context, at=workflow.now()),
+    async def _notify(
+        self, kind: str, subject_key: str | None = None, until_sent: bool = False, **context: Any
+    ) -> None:
+        notice = NotifyInput(
+            order_id=self._start.order_id, kind=kind, subject_key=subject_key,
+            reason=context.pop("reason", None), context=context, at=workflow.now(),
         )  # fmt: skip
+        if until_sent:
+            await run_step(NotificationActivities.notify_customer, notice)  # retries without a bound
+        else:
+            await self._step(NotificationActivities.notify_customer, notice)
 
     async def _alert(self, key: str, kind: str, why: str) -> None:
         """Something support must look at (GET /support/alerts)."""
@@ -1416,36 +1466,55 @@ class OrderWorkflow:
     ) -> Any:
         """Run a step. In the lifecycle, a step that fails for good (a business error nobody
         expects there, or retries used up) parks the order until support retries it; errors
-        the caller handles (`expected` codes) and failures in update handlers go to the caller."""
+        the caller handles (`expected` codes) and failures in update handlers go to the caller.
+        A step that goes through after parking resolves its alerts."""
+        alerts: list[str] = []
         while True:
             try:
-                return await run(activity, arg, bounded=self._truth)
+                result = await run(activity, arg, bounded=self._truth)
+                break
             except (ActivityError, ApplicationError) as err:
                 cause = failure_cause(err)
                 if not _PARKS.get() or (cause is not None and cause.type in expected):
                     raise
-                await self._park(
+                alert = await self._park(
                     activity.__name__,
                     cause.message if cause else str(err.cause or err),
                     outage=cause is None or cause.type == DEPENDENCY_UNAVAILABLE,
                 )
+                if alert not in alerts:
+                    alerts.append(alert)
+        if alerts and workflow.patched(RESOLVED_ALERTS):
+            # The step went through: a resolution that fails leaves the alert open, no more.
+            with contextlib.suppress(ActivityError, ApplicationError):
+                await run_step(
+                    AlertActivities.resolve_alerts,
+                    ResolveAlertsInput(order_id=self._start.order_id, keys=alerts, at=workflow.now(),
+                                       reason=f"step {activity.__name__} went through on a retry"),
+                    bounded=True,
+                )  # fmt: skip
+        return result
 
-    async def _park(self, step: str, why: str, outage: bool) -> None:
-        """Wait for support's retry with an alert saying which step failed and why. A
-        cancellation asked for meanwhile ends the wait, unless it is the cancellation that is stuck."""
+    async def _park(self, step: str, why: str, outage: bool) -> str:
+        """Wait for support's retry with an alert saying which step failed and why; answers the
+        alert's key. A cancellation asked for meanwhile ends the wait, unless it is the
+        cancellation that is stuck."""
         n, pending = self._retries, self._cancel_request
+        alert = f"alert:parked:{step}:{n}"
         self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
         # The alert's own failure must not hide the parked step.
         with contextlib.suppress(ActivityError, ApplicationError):
             await run_step(
                 OrderLogActivities.record_event,
-                RecordEventInput(order_id=self._start.order_id, key=f"alert:parked:{step}:{n}",
+                RecordEventInput(order_id=self._start.order_id, key=alert,
                                  type="support_alerted", status=None, at=workflow.now(),
                                  reason=f"step {step} keeps failing: {why}",
                                  data={"kind": "step_parked", "step": step}),
             )  # fmt: skip
-        workflow.set_current_details(f"Order {self._start.order_id}: parked at {step} ({why})")
+        workflow.set_current_details(
+            f"Order {self._start.order_id}: parked at {step} ({why}){self._total_text()}"
+        )
         cancelled = lambda: self._cancel_request not in (None, pending) and not self._cancelling  # noqa: E731
         with contextlib.suppress(TimeoutError):  # an outage retries on its own, after a while
             await workflow.wait_condition(
@@ -1455,6 +1524,7 @@ class OrderWorkflow:
         self._moved(self._status)
         if cancelled():
             raise CancelRequested
+        return alert
 
     async def _record(
         self,
@@ -1489,7 +1559,15 @@ class OrderWorkflow:
 
     def _moved(self, status: OrderStatus) -> None:
         self._status = status
-        workflow.set_current_details(f"Order {self._start.order_id}: {status.value}")
+        workflow.set_current_details(f"Order {self._start.order_id}: {status.value}{self._total_text()}")
+
+    def _total_text(self) -> str:
+        """The total as it stands (an edit changes it), for the Web UI: the workflow's summary
+        is written before the order is priced."""
+        if self._accepted is None:
+            return ""
+        quote = self._accepted.quote
+        return f", {quote.grand_total} {quote.currency}"
 
     def _publish(self) -> None:
         """Show the status in Temporal's search attributes. Called where the workflow waits,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -41,8 +42,13 @@ with workflow.unsafe.imports_passed_through():
         goods_worth,
         whole_order_back,
     )
+    from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, RETURN_STATUS
     from workflows.steps import refusal as _refusal
     from workflows.steps import run_step
+
+# Returns show in the Web UI like orders: search attributes (the order, customer, channel and
+# the return's status, kept current) and a summary; returns started before keep none.
+RETURN_VISIBILITY = "return-visibility"
 
 
 def return_workflow_id(return_id: str) -> str:
@@ -68,6 +74,25 @@ class ReturnStart(Contract):
     receipt_timeout: timedelta
 
 
+def return_search_attributes(start: ReturnStart, channel: str, customer_id: str) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(ORDER_ID, start.order_id),
+            SearchAttributePair(ORDER_CHANNEL, channel),
+            SearchAttributePair(CUSTOMER_ID, customer_id),
+            SearchAttributePair(RETURN_STATUS, ReturnStatus.REQUESTED.value),
+        ]
+    )
+
+
+def return_summary(start: ReturnStart) -> str:
+    units = sum(line.quantity for line in start.request.lines)
+    return (
+        f"Return {start.return_id} of order {start.order_id}: {units} item(s) for "
+        f"{start.request.resolution.value}, worth {start.value} {start.quote.currency}"
+    )
+
+
 class ReturnOutcome(Contract):
     return_id: str
     status: ReturnStatus
@@ -88,6 +113,8 @@ class ReturnWorkflow:
         self._accepted_units: dict[str, int] | None = None
         self._outcome: ReturnOutcome | None = None
         self._credit_notes: list[str] = []
+        self._visible = False
+        workflow.set_current_details(f"Return {start.return_id}: {self._status.value}")
 
     @workflow.query
     def status(self) -> ReturnStatus:
@@ -142,6 +169,7 @@ class ReturnWorkflow:
     @workflow.run
     async def run(self, start: ReturnStart) -> ReturnOutcome:
         """The order workflow has recorded the request (approved by the rules or not)."""
+        self._visible = workflow.patched(RETURN_VISIBILITY)
         req = start.request
         if not start.approved_by_rules:
             if not await self._wait(lambda: self._decision is not None, start.decision_timeout):
@@ -153,14 +181,14 @@ class ReturnWorkflow:
                                   at=workflow.now()),
             )  # fmt: skip
             if not self._decision.approve:
-                self._status = ReturnStatus.REJECTED
+                self._moved(ReturnStatus.REJECTED)
                 await self._notify("return_rejected", reason=self._decision.reason)
                 return await self._close(ReturnStatus.REJECTED, reason=self._decision.reason)
         label = await self._step(
             ReturnActivities.send_return_label,
             ReturnStepInput(order_id=start.order_id, return_id=start.return_id, at=workflow.now()),
         )
-        self._status = ReturnStatus.APPROVED
+        self._moved(ReturnStatus.APPROVED)
         await self._notify(
             "return_approved", tracking_number=label, exchange=req.resolution is Resolution.EXCHANGE
         )
@@ -172,7 +200,7 @@ class ReturnWorkflow:
                 return await self._close(ReturnStatus.EXPIRED, reason="the parcel did not arrive in time")
         accepted = self._accepted_units
         assert accepted is not None
-        self._status = ReturnStatus.RECEIVED
+        self._moved(ReturnStatus.RECEIVED)
 
         if req.resolution is Resolution.EXCHANGE and accepted:
             return await self._exchange(accepted)
@@ -295,6 +323,15 @@ class ReturnWorkflow:
 
     # --- helpers ------------------------------------------------------------------
 
+    def _moved(self, status: ReturnStatus) -> None:
+        """The return's status, also in the Web UI (details, and its search attribute)."""
+        if status is self._status:
+            return
+        self._status = status
+        workflow.set_current_details(f"Return {self._start.return_id}: {status.value}")
+        if self._visible:
+            workflow.upsert_search_attributes([RETURN_STATUS.value_set(status.value)])
+
     async def _close(
         self,
         status: ReturnStatus,
@@ -315,7 +352,7 @@ class ReturnWorkflow:
                 charged=str(charged) if charged else "", credit_notes=", ".join(self._credit_notes),
                 replacement=", ".join((outcome or {}).get("replacement_parcels", [])),
             )  # fmt: skip
-        self._status = status
+        self._moved(status)
         assert status in CLOSED_STATES
         self._outcome = ReturnOutcome(return_id=self._start.return_id, status=status, accepted=accepted or {},
                                       refunded=refunded, charged=charged, reason=reason)  # fmt: skip

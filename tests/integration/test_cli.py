@@ -93,6 +93,9 @@ async def test_support_refunds_from_the_terminal(ordino, stack, catalog):
     assert garbage.exit_code == 1 and "invalid_amount" in garbage.stdout
     notes = await asyncio.to_thread(ordino, "invoices", "credit-notes", "--order", order_id)
     assert "scratched box" in notes.stdout
+    [number] = [w for w in done.stdout.split() if w.startswith("CN-")]
+    shown = await asyncio.to_thread(ordino, "orders", "show", order_id)
+    assert f"credit   {number}  5.00 EUR on INV-" in shown.stdout and "scratched box" in shown.stdout
 
 
 def test_prices_promotions_tax_and_quotes_from_the_terminal(ordino, catalog, tmp_path):

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from temporalio.api.sdk.v1 import WorkflowMetadata
 
 from db.models import Order, SandboxGatewayTransaction, StockMovement
 from domain.orders import workflow_id_for
@@ -70,8 +71,15 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
     assert (await handle.result()).status == "completed"
     desc = await handle.describe()
-    assert "cust-42" in (await desc.static_summary() or "")
-    query = "OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop'"
+    assert await desc.static_summary() == f"webshop order {accepted['external_id']} for cust-42: 4 item(s)"
+    # The summary is written before the order is priced; the details the Web UI shows with it
+    # carry the total.
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    assert metadata.current_details == f"Order {order_id}: completed, 77.77 EUR"
+    query = (
+        f"OrderStatus = 'completed' AND CustomerId = 'cust-42' AND OrderChannel = 'webshop' "
+        f"AND OrderId = '{order_id}'"
+    )
     for _ in range(100):  # visibility is eventually consistent
         found = [wf.id async for wf in client.list_workflows(query)]
         if handle.id in found:

@@ -1,7 +1,8 @@
 """Races with the carrier on a real Temporal server: a tracking event that arrives while a
 cancellation's workflow task is in flight, a worker that dies in the middle of a cancellation
-while the parcel comes back, and a delivery queued while no worker ran. Each order ends
-cancelled or delivered, never as a failed workflow, with its books straight."""
+while the parcel comes back, a delivery queued while no worker ran, and a worker that dies
+once a goodwill refund's mail went out. Each order ends cancelled or delivered, never as a
+failed workflow, with its books straight."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from activities.refunds import RefundOutcome
 from db import returned_parcels
-from db.models import CreditNote, CustomerNotification, Shipment
+from db.models import CreditNote, CustomerNotification, Payment, Shipment
 from domain.changes import Cancellation
-from domain.errors import HTTP_STATUS, OrdinoError
-from domain.orders import AcceptedOrder, PlaceOrder, workflow_id_for
+from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
+from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from starter import changes
 from starter.api import Services, create_app
+from starter.order_updates import updated
 from tests.orders import order_body
 from tests.support.faults import Faults
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
@@ -155,6 +158,47 @@ async def test_a_crash_mid_cancellation_while_the_parcel_comes_back(racing, db, 
     assert stock_of(db, a) == {"MIL": (2, 0)}
 
 
+async def test_a_crash_after_a_goodwill_refunds_mail_refunds_and_mails_once(racing, db, catalog, mail_sink):
+    """The worker dies once the refund is made and its mail went out, before the task is saved:
+    the update runs again (or support is told to send it again, `update_lost`) and finds the
+    same refund and the same mail; the customer has one mail, one credit note."""
+    env, faults = racing
+    handle, accepted = await placed(env, catalog({"MIL": 2}, price="20.00"))
+    order_id = accepted.order_id
+    (tn,) = await wait_for_parcels(handle)
+    for _ in range(100):  # the parcel's own mail first: the crash is for the refund's
+        if mails(db, order_id, "parcel_shipped"):
+            break
+        await asyncio.sleep(0.05)
+    faults.crashes.add((order_id, "notify_customer"))
+    request = RefundRequest(amount=Decimal("5.00"), reason="scratched box", reference="T-crash")
+    for _ in range(50):
+        try:
+            outcome = await updated(
+                handle,
+                lambda: handle.execute_update(
+                    OrderWorkflow.refund, request, id=request.update_id, result_type=RefundOutcome
+                ),
+                OrdinoError(ErrorCode.ORDER_CLOSED, "closed"),
+            )
+            break
+        except OrdinoError as err:
+            assert HTTP_STATUS[err.code] == 503, err
+            await asyncio.sleep(0.1)
+    assert faults.crashed == [(order_id, "notify_customer")]
+    assert outcome.refunded == Decimal("5.00") and len(outcome.credit_notes) == 1
+    await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+    with db.reader() as s:
+        refunds = s.scalar(
+            select(func.count()).where(Payment.order_id == order_id, Payment.operation == "refund")
+        )
+    assert refunds == 1 and credited(db, order_id) == Decimal("5.00")
+    assert mails(db, order_id, "goodwill_refund") == 1
+    got = [m for m in mail_sink.for_order(order_id) if "refunded 5.00" in str(m["Subject"])]
+    assert len(got) == 1 and outcome.credit_notes[0] in got[0].get_content()
+
+
 async def test_a_delivery_queued_before_a_cancellation_wins(dev_env, db, settings, catalog):
     """Out for delivery and delivered reached the order while no worker ran; the cancellation
     came after them. The order hears the carrier first: delivered, and the cancellation refused
@@ -214,6 +258,12 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         assert result.exit_code == 0 and "issue_invoice" in result.output
         progress = await until(handle, lambda p: bool(p.parcels))
         assert progress.parked is None and progress.invoice_number
+        # Both steps went through on their retry: support has nothing left to look at.
+        alerts = (await api.get("/support/alerts", params={"limit": 200})).json()
+        assert [a for a in alerts if a["order_id"] == order_id] == []
+        timeline = (await api.get(f"/orders/{order_id}")).json()["timeline"]
+        resolved = [e["data"]["kind"] for e in timeline if e["type"] == "alert_resolved"]
+        assert resolved == ["step_parked", "step_parked"]
         again = await api.post(f"/orders/{order_id}/retry", json={})
         assert again.status_code == 409 and again.json()["code"] == "not_parked"
         await handle.terminate("test over")

@@ -1,5 +1,6 @@
-"""Goodwill refunds by support: money back through the gateway, a credit note per invoice,
-never more than was captured, and every refusal with a code."""
+"""Goodwill refunds by support: money back through the gateway, a credit note per invoice
+(shown with the order), a mail to the customer, never more than was captured, and every
+refusal with a code."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def refund(amount: str, reference: str, reason: str = "parcel arrived late") -> 
     return {"amount": amount, "reason": reason, "reference": reference}
 
 
-async def test_refund_issues_a_credit_note_and_is_idempotent(stack, db, catalog):
+async def test_refund_issues_a_credit_note_and_is_idempotent(stack, db, catalog, mail_sink):
     api, _, _ = stack
     order = await shipped_order(api, [(catalog({"MIL": 2}, price="12.20"), 2)])  # 29.30 incl. VAT
     response = await api.post(f"/orders/{order['id']}/refunds", json=refund("6.10", "TICKET-1"))
@@ -44,10 +45,24 @@ async def test_refund_issues_a_credit_note_and_is_idempotent(stack, db, catalog)
             select(func.count()).where(Payment.order_id == order["id"], Payment.operation == "refund")
         )
     assert refunds == 1
-    timeline = (await api.get(f"/orders/{order['id']}")).json()["timeline"]
-    assert [(e["type"], e["actor"], e["reason"]) for e in timeline if e["type"] == "refund_issued"] == [
-        ("refund_issued", "support", "parcel arrived late")
+    shown = (await api.get(f"/orders/{order['id']}")).json()
+    assert [
+        (e["type"], e["actor"], e["reason"]) for e in shown["timeline"] if e["type"] == "refund_issued"
+    ] == [("refund_issued", "support", "parcel arrived late")]
+    assert shown["credit_notes"] == [
+        {
+            key: note[key]
+            for key in ("number", "invoice_number", "issued_at", "grand_total", "currency", "reason")
+        }
     ]
+
+    # The customer is told once, however often the refund is asked for.
+    [mail] = [m for m in mail_sink.for_order(order["id"]) if "refunded" in str(m["Subject"])]
+    assert str(mail["Subject"]) == f"We have refunded 6.10 EUR for your order {order['external_id']}"
+    body = mail.get_content()
+    assert "Reason: parcel arrived late" in body and note["number"] in body
+    kinds = [n["kind"] for n in shown["notifications"]]
+    assert kinds.count("goodwill_refund") == 1
 
 
 async def test_refunds_never_exceed_what_was_captured(stack, db, catalog):

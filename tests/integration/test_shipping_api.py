@@ -53,11 +53,18 @@ async def test_a_lost_parcel_reported_by_signed_webhook_is_sent_again(stack, db,
         a for a in alerts if a["order_id"] == order_id
     ).items()
 
-    # One mail per event: confirmed, three parcels on their way, three delivered, feedback.
+    # One mail per event: confirmed, two parcels on their way, the lost one (with its
+    # replacement's tracking), two delivered, feedback.
     kinds = sorted(n["kind"] for n in order["notifications"])
-    assert (
-        kinds == ["feedback_request", "order_confirmed"] + ["parcel_delivered"] * 2 + ["parcel_shipped"] * 3
-    )
+    assert kinds == [
+        "feedback_request",
+        "order_confirmed",
+        "parcel_delivered",
+        "parcel_delivered",
+        "parcel_failed",
+        "parcel_shipped",
+        "parcel_shipped",
+    ]
     assert all(n["sent_at"] for n in order["notifications"])
     assert len(mail_sink.for_order(order_id)) == len(kinds)
 
@@ -77,6 +84,9 @@ async def test_support_corrects_an_address_the_carrier_refused(stack, catalog):
     assert response.status_code == 204
     shipped = await wait_for_status(api, order_id, "shipped")
     assert shipped["shipping_address"]["line1"] == "Via Roma 1"
+    assert shipped["status_reason"] is None  # on hold no more
+    alerts = (await api.get("/support/alerts", params={"limit": 200})).json()
+    assert [a for a in alerts if a["order_id"] == order_id] == []
 
     again = await api.put(f"/orders/{order_id}/shipping-address", json={"address": body["shipping_address"]})
     assert (again.status_code, again.json()["code"]) == (409, "address_locked")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -93,6 +94,8 @@ async def test_a_preview_changes_nothing_and_a_larger_edit_takes_a_new_authoriza
         ("authorize", "approved", Decimal("44.90")),  # the new total, taken before anything changed
         ("void", "approved", Decimal("14.90")),  # then the old authorization let go
     ]
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    assert metadata.current_details.endswith(": authorized, 44.90 EUR")  # the Web UI's total too
     again = await handle.execute_update(OrderWorkflow.change, change("E-1", {a: 3, b: 2}, reason="phoned in"))
     assert again == done  # the same reference is the same change
     other = change("E-1", {a: 1, b: 2}, reason="phoned in")

@@ -1,8 +1,9 @@
 """No business error ends an order's workflow as FAILED. Every non-retryable error an
 activity can raise, thrown at a step of the lifecycle where nobody expects it, parks the
 order with a support alert naming the step and why; once support retries, the order goes on
-to its end. (Where a step expects an error, the order handles it: an undeliverable address
-holds the order for support, a replacement without stock is refunded; tests of their own.)"""
+to its end and the alert is resolved. (Where a step expects an error, the order handles it:
+an undeliverable address holds the order for support, a replacement without stock is
+refunded; tests of their own.)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from db import alerts
 from db.models import OrderEvent
 from domain.orders import PlaceOrder
 from domain.status import OrderStatus
@@ -115,6 +117,15 @@ async def test_every_business_error_parks_the_order_and_support_can_retry(
         outcomes = [await h.result() for h in handles]
     assert {o.status for o in outcomes} == {OrderStatus.COMPLETED}
     assert faults.failures == {}
+    with db.reader() as s:
+        still_open = s.scalars(
+            select(OrderEvent.order_id).where(
+                OrderEvent.order_id.in_([r.order_id for _, _, r in orders]),
+                OrderEvent.type == alerts.RAISED,
+                alerts.still_open(),
+            )
+        ).all()
+    assert still_open == []  # each step went through on its retry
 
 
 async def test_support_cannot_retry_an_order_that_is_not_parked(env, catalog):

@@ -20,7 +20,7 @@ from starter.intake import initial_search_attributes
 from tests.orders import COMPLETED_TIMELINE, order_body
 from tests.workflows.test_replay import HISTORIES
 from workflows.order import OrderWorkflow
-from workflows.search_attributes import ORDER_STATUS
+from workflows.search_attributes import ORDER_ID, ORDER_STATUS
 
 
 async def start_order(
@@ -189,6 +189,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
 
     desc = await handle.describe()
     assert desc.typed_search_attributes.get(ORDER_STATUS) == "completed"
+    assert desc.typed_search_attributes.get(ORDER_ID) == request.order_id
     await record_history(handle, "order_completed")
     await record_history(handle, "order_packed_shipped_mailed")
 

@@ -17,9 +17,16 @@ from domain.returns import Decision, ReceiveReturn, ReturnRequest, ReturnStatus
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.orders import order_body
-from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
+from tests.workflows.test_order_lifecycle import (
+    record_history,
+    start_order,
+    stock_of,
+    tracking,
+    wait_for_parcels,
+)
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow, return_workflow_id
+from workflows.search_attributes import CUSTOMER_ID, ORDER_ID, RETURN_STATUS
 
 
 class Delivered:
@@ -90,6 +97,21 @@ async def test_a_return_approved_by_the_rules_is_restocked_written_off_and_refun
     assert kinds[-3:] == ["return", "return", "write_off"]
     assert row is not None and row.status == "closed" and row.label_tracking_number.startswith("RSBX")
     assert (await order.completes()).status is OrderStatus.COMPLETED
+
+    # Ops find the return in the Web UI by its order, customer and status, as they find orders.
+    await handle.result()
+    desc = await handle.describe()
+    attributes = desc.typed_search_attributes
+    assert (attributes.get(ORDER_ID), attributes.get(CUSTOMER_ID), attributes.get(RETURN_STATUS)) == (
+        order.order_id,
+        "cust-42",
+        "closed",
+    )
+    assert await desc.static_summary() == (
+        f"Return {outcome.return_id} of order {order.order_id}: 2 item(s) for refund, worth 20.00 EUR"
+    )
+    await record_history(order.handle, "order_returned_visible")
+    await record_history(handle, "return_refunded_visible")
 
 
 async def test_support_decides_and_only_sellable_goods_are_refunded_for_a_change_of_mind(env, db, catalog):

@@ -1,6 +1,7 @@
 """What happens to parcels on their way, on the time-skipping server: a parcel past its
 delivery SLA, one lost (and sent again), one damaged (and refunded), an address the carrier
-cannot deliver to (held until support corrects it). Each step mails the customer once."""
+cannot deliver to (held until support corrects it). Each step mails the customer once, and
+support's alerts clear once their cause is gone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from db import order_views
+from db import order_views, shipping_views
 from db.models import CreditNote, CustomerNotification, OrderEvent, Payment, Shipment, StockMovement
 from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
@@ -74,6 +75,17 @@ def outbox(db, order_id: str) -> list[str]:
         )
 
 
+def open_alerts(db, order_id: str) -> list[str]:
+    """The kinds of the order's alerts support still sees (GET /support/alerts)."""
+    with db.reader() as s:
+        return [a.kind for a in shipping_views.alerts(s, 200) if a.order_id == order_id]
+
+
+def mail(mail_sink, order_id: str, subject_part: str):
+    [found] = [m for m in mail_sink.for_order(order_id) if subject_part in str(m["Subject"])]
+    return str(found["Subject"]), found.get_content()
+
+
 def assert_one_mail_per_event(mail_sink, db, order_id: str) -> list[str]:
     """Every message in the outbox reached the sink exactly once; their subjects, in order."""
     received = mail_sink.for_order(order_id)
@@ -101,6 +113,7 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     progress = await until(lambda: _late(handle))
     assert progress.status is OrderStatus.IN_TRANSIT
     assert ("support_alerted", "delivery_late") in events(db, request.order_id)
+    assert open_alerts(db, request.order_id) == ["delivery_late"]
     with db.reader() as s:
         assert order_views.order_detail(s, request.order_id).late
 
@@ -108,6 +121,7 @@ async def test_a_late_parcel_flags_the_order_alerts_support_and_tells_the_custom
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 1, TrackingStatus.DELAYED))
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 2, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
+    assert open_alerts(db, request.order_id) == []  # delivered after all
 
     assert outbox(db, request.order_id) == [
         "order_confirmed",
@@ -162,9 +176,20 @@ async def test_a_lost_parcel_is_sent_again_from_stock(env, db, catalog, mail_sin
     assert sorted(shipped) == ["reservation", "shipment", "shipment"]
     assert stock_of(db, sku) == {"MIL": (1, 0)}  # two units left the warehouse for one ordered
     assert ("support_alerted", "lost") in events(db, request.order_id)
-    assert outbox(db, request.order_id).count("parcel_shipped") == 2
+    # One mail about the loss with the replacement's tracking, not a second "on its way".
+    assert outbox(db, request.order_id) == [
+        "order_confirmed",
+        "parcel_shipped",
+        "parcel_failed",
+        "parcel_delivered",
+        "feedback_request",
+    ]
     assert_one_mail_per_event(mail_sink, db, request.order_id)
+    subject, body = mail(mail_sink, request.order_id, "was lost")
+    assert subject == f"Your parcel {lost} was lost: a replacement is on its way"
+    assert f"Tracking number: {again}" in body and f"/shipments/{again}" in body
     await record_history(handle, "order_parcel_lost_reshipped")
+    await record_history(handle, "order_parcel_lost_mailed")
 
 
 async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, catalog, mail_sink):
@@ -194,10 +219,15 @@ async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, cata
         [note] = s.scalars(select(CreditNote).where(CreditNote.order_id == request.order_id))
     assert refunds == [Decimal("10.00")] and note.grand_total == Decimal("10.00")  # the Milan parcel
     kinds = outbox(db, request.order_id)
-    assert kinds.count("refund_issued") == 1 and kinds.count("parcel_delivered") == 1
+    assert kinds.count("parcel_failed") == 1 and kinds.count("parcel_delivered") == 1
+    assert "refund_issued" not in kinds  # the mail about the damage says it is refunded
     assert ("support_alerted", "damaged") in events(db, request.order_id)
     assert_one_mail_per_event(mail_sink, db, request.order_id)
+    subject, body = mail(mail_sink, request.order_id, "was damaged")
+    assert subject == f"Your parcel {by_warehouse['MIL']} was damaged: we have refunded it"
+    assert "refunded 10.00 EUR" in body and note.number in body
     await record_history(handle, "order_parcel_damaged_refunded")
+    await record_history(handle, "order_parcel_damaged_mailed")
 
 
 async def test_an_undeliverable_address_holds_the_order_until_support_corrects_it(
@@ -214,16 +244,22 @@ async def test_an_undeliverable_address_holds_the_order_until_support_corrects_i
 
     await until(on_hold)
     assert ("support_alerted", "undeliverable_address") in events(db, request.order_id)
+    assert open_alerts(db, request.order_id) == ["undeliverable_address"]
     fixed = Address.model_validate({**body["shipping_address"], "line1": "Via Roma 1"})
     await handle.execute_update(
         OrderWorkflow.correct_address, AddressCorrection(address=fixed), id="address-1"
     )
+
+    assert open_alerts(db, request.order_id) == []  # answered by the corrected address
 
     [tn] = await wait_for_parcels(handle)
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
     types = [t for t, _ in events(db, request.order_id)]
     assert types.index("order_on_hold") < types.index("address_corrected") < types.index("parcel_booked")
+    assert types.index("address_corrected") < types.index("alert_resolved")
+    with db.reader() as s:
+        assert order_views.order_detail(s, request.order_id).status_reason is None  # on hold no more
     assert_one_mail_per_event(mail_sink, db, request.order_id)
     await record_history(handle, "order_held_for_address")
 
@@ -252,5 +288,5 @@ async def test_a_replacement_that_fails_too_is_refunded(env, db, catalog, mail_s
         ).all()
     assert refunded == [Decimal("14.90")]  # the parcel with the shipping
     kinds = outbox(db, request.order_id)
-    assert kinds == ["order_confirmed", "parcel_shipped", "parcel_shipped", "refund_issued"]
+    assert kinds == ["order_confirmed", "parcel_shipped", "parcel_failed", "parcel_failed"]
     assert_one_mail_per_event(mail_sink, db, request.order_id)

@@ -1,0 +1,33 @@
+"""Support alerts whose cause the workflow saw removed (a parked step that went through on a
+retry) are marked resolved; causes removed by another step are resolved in that step's own
+transaction (a corrected address, a late parcel's journey ending)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.failures import business_rules
+from db import alerts
+from db.engine import Database
+
+
+class ResolveAlertsInput(BaseModel):
+    order_id: str
+    keys: list[str]
+    reason: str
+    at: datetime
+
+
+class AlertActivities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @activity.defn
+    @business_rules
+    def resolve_alerts(self, inp: ResolveAlertsInput) -> list[str]:
+        """Once per alert however often retried (each resolution is keyed by its alert)."""
+        with self._db.transaction() as s:
+            return alerts.resolve(s, inp.order_id, inp.at, inp.reason, keys=inp.keys)
