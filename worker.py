@@ -72,7 +72,6 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         fulfillment.open_fulfillments,
         fulfillment.confirm_packed,
         fulfillment.packed_parcels,
-        shipping.book_shipments,
         shipping.book_parcel,
         shipping.correct_address,
         shipping.record_tracking,

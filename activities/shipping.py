@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
-from activities.fulfillment import parcel_weight, parcel_weights
+from activities.fulfillment import parcel_weight
 from db import alerts, order_log, stock
 from db.engine import Database
 from db.models import Order, OrderEvent, Shipment, StockReservation
@@ -26,11 +26,6 @@ from domain.tracking import ENDED, TrackingEvent, TrackingStatus, moves_forward
 from providers.carrier import Booking, BookingRejected, Carrier
 
 log = structlog.get_logger()
-
-
-class BookShipmentsInput(BaseModel):
-    order_id: str
-    at: datetime
 
 
 class BookParcelInput(BaseModel):
@@ -95,59 +90,6 @@ class ShippingActivities:
     def __init__(self, db: Database, carrier: Carrier) -> None:
         self._db = db
         self._carrier = carrier
-
-    def _parcels(self, order_id: str) -> tuple[Address, dict[str, int]]:
-        """The recipient, and the parcel weight per warehouse from product data."""
-        with self._db.reader() as s:
-            order = s.get(Order, order_id)
-            assert order is not None, f"order {order_id} has no row"
-            return Address.model_validate(order.shipping_address), parcel_weights(s, order_id)
-
-    @activity.defn
-    @business_rules
-    def book_shipments(self, inp: BookShipmentsInput) -> list[ShipmentBooked]:
-        recipient, parcels = self._parcels(inp.order_id)
-        booked: list[ShipmentBooked] = []
-        for warehouse, grams in parcels.items():
-            shipment_id = f"{inp.order_id}:ship:{warehouse}"
-            booking = self._carrier.book(shipment_id, inp.order_id, warehouse, recipient, grams)
-            with self._db.transaction() as s:
-                s.execute(
-                    insert(Shipment)
-                    .values(
-                        id=shipment_id,
-                        order_id=inp.order_id,
-                        warehouse=warehouse,
-                        carrier=booking.carrier,
-                        tracking_number=booking.tracking_number,
-                        status=TrackingStatus.BOOKED.value,
-                        booked_at=inp.at,
-                        updated_at=inp.at,
-                    )
-                    .on_conflict_do_nothing(index_elements=[Shipment.id])
-                )
-                stock.ship(s, inp.order_id, warehouse)
-                order_log.append_event(
-                    s,
-                    inp.order_id,
-                    f"booked:{warehouse}",
-                    "parcel_booked",
-                    OrderStatus.SHIPPED,
-                    inp.at,
-                    data={
-                        "warehouse": warehouse,
-                        "carrier": booking.carrier,
-                        "tracking_number": booking.tracking_number,
-                        "weight_grams": grams,
-                    },
-                )
-            log.info("parcel booked", order_id=inp.order_id, tracking=booking.tracking_number)
-            booked.append(
-                ShipmentBooked(
-                    shipment_id=shipment_id, carrier=booking.carrier, tracking_number=booking.tracking_number
-                )
-            )
-        return booked
 
     def _book(self, key: str, order_id: str, warehouse: str, recipient: Address, grams: int) -> Booking:
         try:

@@ -46,10 +46,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import refusal as _refusal
     from workflows.steps import run_step
 
-# Returns show in the Web UI like orders: search attributes (the order, customer, channel and
-# the return's status, kept current) and a summary; returns started before keep none.
-RETURN_VISIBILITY = "return-visibility"
-
 
 def return_workflow_id(return_id: str) -> str:
     return f"return-{return_id}"
@@ -113,7 +109,6 @@ class ReturnWorkflow:
         self._accepted_units: dict[str, int] | None = None
         self._outcome: ReturnOutcome | None = None
         self._credit_notes: list[str] = []
-        self._visible = False
         workflow.set_current_details(f"Return {start.return_id}: {self._status.value}")
 
     @workflow.query
@@ -169,7 +164,6 @@ class ReturnWorkflow:
     @workflow.run
     async def run(self, start: ReturnStart) -> ReturnOutcome:
         """The order workflow has recorded the request (approved by the rules or not)."""
-        self._visible = workflow.patched(RETURN_VISIBILITY)
         req = start.request
         if not start.approved_by_rules:
             if not await self._wait(lambda: self._decision is not None, start.decision_timeout):
@@ -329,8 +323,7 @@ class ReturnWorkflow:
             return
         self._status = status
         workflow.set_current_details(f"Return {self._start.return_id}: {status.value}")
-        if self._visible:
-            workflow.upsert_search_attributes([RETURN_STATUS.value_set(status.value)])
+        workflow.upsert_search_attributes([RETURN_STATUS.value_set(status.value)])
 
     async def _close(
         self,

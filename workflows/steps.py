@@ -16,7 +16,7 @@ STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
 # About two and a half minutes of retries (a short database or gateway outage rides through);
 # then the step fails for good, and the order workflow parks it rather than retry forever.
-# Workflows that cannot park (returns, orders started before parking existed) keep retrying.
+# Workflows that cannot park (returns) keep retrying.
 STEP_ATTEMPTS = 12
 BOUNDED_RETRY = RetryPolicy(
     initial_interval=STEP_RETRY.initial_interval,

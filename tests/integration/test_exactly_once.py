@@ -15,17 +15,19 @@ from activities.intake import AcceptOrderInput, IntakeActivities
 from activities.inventory import InventoryActivities, ReleaseStockInput
 from activities.invoicing import InvoicingActivities, IssueInvoiceInput
 from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
-from activities.shipping import BookShipmentsInput, ShippingActivities
+from activities.shipping import BookParcelInput, ShippingActivities
 from db.models import (
     Invoice,
     OrderEvent,
     Payment,
     SandboxCarrierParcel,
     SandboxGatewayTransaction,
+    Shipment,
     StockLevel,
     StockMovement,
 )
 from domain.orders import PlaceOrder
+from domain.status import OrderStatus
 from providers.sandbox_carrier import SandboxCarrier
 from providers.sandbox_gateway import SandboxGateway
 from tests.orders import order_body
@@ -176,11 +178,15 @@ def test_booking_twice_ships_one_parcel(db, intake, catalog, settings):
         IssueInvoiceInput(order_id=order.order_id, payment_reference="p", at=NOW)
     )
     shipping = ShippingActivities(db, SandboxCarrier(db, timedelta(seconds=5), clock=lambda: NOW))
-    first = shipping.book_shipments(BookShipmentsInput(order_id=order.order_id, at=NOW))
-    again = shipping.book_shipments(BookShipmentsInput(order_id=order.order_id, at=NOW))
-    assert first == again and len(first) == 1
+    # The path live orders take: one booking per packed warehouse parcel.
+    book = BookParcelInput(order_id=order.order_id, warehouse="MIL", at=NOW, order_status=OrderStatus.SHIPPED)
+    first = shipping.book_parcel(book)
+    again = shipping.book_parcel(book)
+    assert first == again
     with db.reader() as s:
-        parcel = s.get(SandboxCarrierParcel, first[0].tracking_number)
+        parcel = s.get(SandboxCarrierParcel, first.tracking_number)
+        shipments = s.scalars(select(Shipment).where(Shipment.order_id == order.order_id)).all()
+    assert [x.tracking_number for x in shipments] == [first.tracking_number]
     assert parcel.weight_grams == 900
     assert (
         count(db, SandboxCarrierParcel, SandboxCarrierParcel.idempotency_key.startswith(order.order_id)) == 1

@@ -15,6 +15,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from starter.inventory import Receipt, book_receipt, wake
 from tests.orders import order_body
+from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (
     deliver_all,
     start_order,
@@ -72,6 +73,7 @@ async def test_backordered_order_resumes_when_stock_arrives(env, db, catalog):
         :4
     ] == ["order_backordered", "backorder_filled", "payment_authorized", "payment_captured"]
     assert stock_of(db, sku) == {"MIL": (0, 0)}
+    await record_history(handle, "order_backorder_filled")
 
 
 async def test_receipts_serve_waiting_orders_first_come_first_served(env, db, catalog):

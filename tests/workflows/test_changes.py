@@ -20,6 +20,7 @@ from domain.returns import ReturnRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.orders import order_body
+from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (
     deliver_all,
     pack_parcels,
@@ -112,6 +113,7 @@ async def test_a_preview_changes_nothing_and_a_larger_edit_takes_a_new_authoriza
         ).one()
     assert captured == order.grand_total == Decimal("44.90")
     assert (event.actor, event.reason) == ("support", "phoned in")
+    await record_history(handle, "order_changed")
 
 
 async def test_a_smaller_order_and_a_new_country_are_priced_again(env, db, catalog):
@@ -237,6 +239,7 @@ async def test_cancelling_after_shipping_stops_or_recalls_parcels_and_refunds(en
     assert sum(on_hand for on_hand, _ in stock_of(db, a).values()) == 4 - travelling
     delivered = Cancellation(reference="C-6", reason="again")
     assert (await handle.result()).status is OrderStatus.CANCELLED
+    await record_history(handle, "order_cancelled")
     with pytest.raises(RPCError) as closed:
         await handle.execute_update(OrderWorkflow.cancel, delivered)
     assert closed.value.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
@@ -309,6 +312,7 @@ async def test_cancelling_a_parcel_on_its_way_refunds_it_and_the_rest_arrives(en
         ).all()
     assert status == {"MIL": "delivered", "BER": "cancelled"} and notes == [Decimal("40.00")]
     assert sorted(parcels) == sorted(where.values())
+    await record_history(handle, "order_cancelled_partly")
 
 
 async def test_cancelling_before_a_replacement_is_picked_up_puts_its_units_back(env, db, catalog):

@@ -16,6 +16,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from providers.sandbox_gateway import SandboxGateway
 from tests.orders import order_body
+from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (
     pack_parcels,
     start_order,
@@ -99,6 +100,8 @@ async def test_pending_payment_goes_on_when_the_provider_confirms(env, db, catal
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
     assert ledger(db, request.order_id) == [("authorize", "approved"), ("capture", "approved")]
+    if token == "tok_3ds":
+        await record_history(handle, "order_paid_3ds")
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,6 @@
-"""Orders live for weeks, so today's workflow code must replay the histories of orders
-started by earlier code. tests/histories/ keeps recorded ones; a change that is not
-guarded by workflow.patched() fails here.
-
-Record new histories with: ORDINO_RECORD_HISTORIES=1 ./test.sh tests/workflows
-"""
+"""Today's workflow code must replay the histories of the flows it runs: a change of flow
+that is not guarded by workflow.patched() fails here (see docs/operations.md, Releases).
+tests/support/histories.py says which flows are kept and how to record them."""
 
 from __future__ import annotations
 
@@ -14,9 +11,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.support.histories import HISTORIES, REQUIRED
 from worker import WORKFLOWS, workflow_runner
-
-HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
@@ -28,5 +24,7 @@ async def test_recorded_history_replays(path: Path):
     await replayer.replay_workflow(history)
 
 
-def test_there_are_histories_to_replay():
-    assert len(list(HISTORIES.glob("*.json"))) >= 2
+def test_every_flow_a_release_runs_has_a_history():
+    kept = {path.stem for path in HISTORIES.glob("*.json")}
+    assert sorted(REQUIRED - kept) == []
+    assert sorted(kept - REQUIRED) == []  # a history nobody asks for is kept by mistake

@@ -17,8 +17,8 @@ from domain.returns import Decision, ReceiveReturn, ReturnRequest, ReturnStatus
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.orders import order_body
+from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (
-    record_history,
     start_order,
     stock_of,
     tracking,
@@ -110,8 +110,8 @@ async def test_a_return_approved_by_the_rules_is_restocked_written_off_and_refun
     assert await desc.static_summary() == (
         f"Return {outcome.return_id} of order {order.order_id}: 2 item(s) for refund, worth 20.00 EUR"
     )
-    await record_history(order.handle, "order_returned_visible")
-    await record_history(handle, "return_refunded_visible")
+    await record_history(order.handle, "order_returned")
+    await record_history(handle, "return_refunded")
 
 
 async def test_support_decides_and_only_sellable_goods_are_refunded_for_a_change_of_mind(env, db, catalog):
@@ -236,6 +236,7 @@ async def test_exchanges_ship_a_replacement_and_settle_the_difference(env, db, c
     assert stock_of(db, dear) == {"MIL": (4, 0)}  # the replacement left the warehouse
     assert stock_of(db, same) == {"MIL": (3, 0)}  # one sold, one written off, one replacement sent
     await order.completes()
+    await record_history(handle, "return_exchanged")
 
     pricey = await delivered(env, [(dear, 1)])
     line = {"sku": dear, "quantity": 1, "reason": "changed_mind", "exchange_sku": cheap}

@@ -19,8 +19,8 @@ from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import ParcelPolicy, TrackingStatus
 from tests.orders import order_body
+from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (
-    record_history,
     start_order,
     stock_of,
     tracking,
@@ -189,7 +189,6 @@ async def test_a_lost_parcel_is_sent_again_from_stock(env, db, catalog, mail_sin
     assert subject == f"Your parcel {lost} was lost: a replacement is on its way"
     assert f"Tracking number: {again}" in body and f"/shipments/{again}" in body
     await record_history(handle, "order_parcel_lost_reshipped")
-    await record_history(handle, "order_parcel_lost_mailed")
 
 
 async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, catalog, mail_sink):
@@ -227,7 +226,6 @@ async def test_a_damaged_parcel_is_refunded_and_the_rest_delivered(env, db, cata
     assert subject == f"Your parcel {by_warehouse['MIL']} was damaged: we have refunded it"
     assert "refunded 10.00 EUR" in body and note.number in body
     await record_history(handle, "order_parcel_damaged_refunded")
-    await record_history(handle, "order_parcel_damaged_mailed")
 
 
 async def test_an_undeliverable_address_holds_the_order_until_support_corrects_it(
