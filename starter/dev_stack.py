@@ -38,6 +38,10 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
     raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
+def _endpoint(address: str, path: str) -> str:
+    return f"http://{address}{path}" if address else "off"
+
+
 def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
     return [
@@ -86,6 +90,9 @@ def run_dev_stack(settings: Settings) -> None:
             "ORDINO_RETURN_WINDOW": "PT1M",
             "ORDINO_DELIVERY_SLA": "PT1M",
             "ORDINO_FEEDBACK_DELAY": "PT20S",
+            # One worker here: its metrics and probe on fixed ports (off elsewhere by default).
+            "ORDINO_WORKER_METRICS": "127.0.0.1:9464",
+            "ORDINO_WORKER_HEALTH": "127.0.0.1:9465",
             **os.environ,
             "ORDINO_DATABASE_URL": url,
         }
@@ -104,6 +111,9 @@ def run_dev_stack(settings: Settings) -> None:
                 f"[bold]Ordino is running[/]\n\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
                 f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+                f"Metrics               http://{settings.api_host}:{settings.api_port}/metrics (API), "
+                f"{_endpoint(env['ORDINO_WORKER_METRICS'], '/metrics')} (worker)\n"
+                f"Worker probe          {_endpoint(env['ORDINO_WORKER_HEALTH'], '/ready')}\n"
                 f"PostgreSQL            {url}\n"
                 f"Data kept in          {data_dir}\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
