@@ -175,6 +175,7 @@ def workflow_id_for(order_id: str) -> str:
     return f"order-{order_id}"
 
 
+# A return's workflow id (workflows.returns.return_workflow_id) of return id ORDER-R<n>.
 _RETURN_OF_ORDER = re.compile(r"^return-(?P<order>.+)-R\d+$")
 
 

@@ -25,7 +25,8 @@ from db.engine import Database
 log = structlog.get_logger()
 CHECK_TIMEOUT_SECONDS = 3
 # A poll waits up to a minute for a task before the worker polls again: a worker that
-# polls at all was seen within that, and one gone for longer is not polling.
+# polls at all was seen within that, and one gone for longer is not polling. (Measured
+# against this host's clock: the margin covers a modest skew from the server's.)
 POLL_SEEN_WITHIN = timedelta(seconds=90)
 POLLED = (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
 MAX_REQUEST_BYTES = 8192
@@ -129,6 +130,8 @@ async def _serve_one(
     )
     try:
         await writer.drain()
+    except ConnectionError:
+        pass  # the prober gave up waiting: nobody to tell
     finally:
         writer.close()
 
