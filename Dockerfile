@@ -20,6 +20,7 @@ RUN pip install . \
 USER ordino
 WORKDIR /app
 
-EXPOSE 8000
+# The API; a worker's metrics and probe (ORDINO_WORKER_METRICS, ORDINO_WORKER_HEALTH).
+EXPOSE 8000 9464 9465
 
 CMD ["ordino", "api"]

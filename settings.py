@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # Logs: console for people, JSON for machines.
     log_format: str = "console"
     log_level: str = "INFO"
+    # Where the worker serves the Temporal SDK's Prometheus metrics (host:port, /metrics) and
+    # its own /health and /ready. Off unless set (an empty value is off too): one process may
+    # run several workers (the tests do), and two exporters cannot share a port. `ordino dev`
+    # sets 127.0.0.1:9464 and 127.0.0.1:9465.
+    worker_metrics: str | None = None
+    worker_health: str | None = None
 
     # Business rules.
     channels: dict[str, ChannelConfig] = _default_channels()

@@ -165,10 +165,22 @@ def build_worker(
 async def run_worker(settings: Settings, database_url: str) -> None:
     """Wait for Temporal and the database at start-up, however long they take, then run.
     Through a later outage the worker keeps polling; its health check logs the outage."""
-    from starter.temporal_client import check_health, connect, ensure_search_attributes
+    from starter.temporal_client import check_health, connect, ensure_search_attributes, runtime
+    from starter.worker_health import WorkerReadiness, serve_health
 
     outages = OutageLog()
-    client = await until_up(lambda: connect(settings), settings.retry_backoff(), outages, "start-up")
+    readiness = WorkerReadiness()
+    metrics = settings.worker_metrics or None
+    # Both endpoints are up from the start, so an orchestrator sees a live worker that waits
+    # for its services (not ready yet); a port that is taken stops the worker with one line.
+    try:
+        runtime(metrics)
+        health = await serve_health(settings.worker_health, readiness) if settings.worker_health else None
+    except (ValueError, OSError) as err:
+        raise SystemExit(f"worker endpoints (ORDINO_WORKER_METRICS, ORDINO_WORKER_HEALTH): {err}") from None
+    client = await until_up(
+        lambda: connect(settings, metrics=metrics), settings.retry_backoff(), outages, "start-up"
+    )
     await until_up(
         lambda: ensure_search_attributes(client, settings.temporal_namespace),
         settings.retry_backoff(),
@@ -178,7 +190,13 @@ async def run_worker(settings: Settings, database_url: str) -> None:
     db = Database(database_url, pool_size=2 * settings.max_concurrent_activities)
     await until_up(lambda: asyncio.to_thread(db.ping), settings.retry_backoff(), outages, "start-up")
     worker = build_worker(client, db, settings, outages=outages)
-    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    readiness.attach(worker, db, settings.temporal_namespace)
+    log.info(
+        "worker started",
+        task_queue=settings.task_queue,
+        temporal=settings.temporal_address,
+        metrics=settings.worker_metrics or "off",
+    )
     try:
         # The health check never returns; should it fail on what is no outage, the worker
         # stops with it rather than run on with nobody watching.
@@ -193,6 +211,8 @@ async def run_worker(settings: Settings, database_url: str) -> None:
                 )
             )
     finally:
+        if health is not None:
+            health.close()
         db.dispose()
 
 
@@ -201,7 +221,7 @@ if __name__ == "__main__":
     from settings import get_settings
 
     s = get_settings()
-    configure_logging(s.log_format, s.log_level)
+    configure_logging(s.log_format, s.log_level, process="worker")
     if not s.database_url:
         raise SystemExit("ORDINO_DATABASE_URL is not set (the dev stack sets it for you)")
     asyncio.run(run_worker(s, s.database_url))

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
+from activities.worker_metrics import MAILS_SENT, count
 from db import order_log
 from db.engine import Database
 from db.models import CustomerNotification, Order
@@ -122,4 +123,5 @@ class NotificationActivities:
                     continue  # sent already, or being sent by another attempt right now
                 self._mailer.send(compose(row.idempotency_key, order_id, self._settings.mail_from,
                                           row.recipient, row.subject, row.body))  # fmt: skip
+                count(MAILS_SENT, "Customer mails handed to the SMTP server", {"kind": row.kind})
                 row.sent_at = datetime.now(UTC)

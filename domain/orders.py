@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -172,6 +173,18 @@ def order_id_for(channel: str, external_id: str) -> str:
 
 def workflow_id_for(order_id: str) -> str:
     return f"order-{order_id}"
+
+
+# A return's workflow id (workflows.returns.return_workflow_id) of return id ORDER-R<n>.
+_RETURN_OF_ORDER = re.compile(r"^return-(?P<order>.+)-R\d+$")
+
+
+def order_id_of_workflow(workflow_id: str) -> str | None:
+    """The order an order's or a return's workflow belongs to (log lines name it)."""
+    if workflow_id.startswith("order-"):
+        return workflow_id.removeprefix("order-")
+    match = _RETURN_OF_ORDER.match(workflow_id)
+    return match["order"] if match else None
 
 
 class Reservation(Contract):

@@ -161,6 +161,13 @@ class SandboxCarrier:
 PostEvent = Callable[[TrackingEvent], Awaitable[bool]]
 
 
+def _shipper_reference(key: str) -> str | None:
+    """The shipper's reference a parcel was booked with (Ordino's order id): book() keeps it
+    at the head of the key; a return label has none."""
+    reference, separator, _ = key.partition("|")
+    return reference if separator else None
+
+
 class CarrierSimulator:
     """Moves due parcels one step and posts the event; a failed post is tried again next tick."""
 
@@ -176,15 +183,18 @@ class CarrierSimulator:
         self._post = post
         self._journey: tuple[str, ...] = journey
 
-    def _due(self, now: datetime, limit: int) -> list[tuple[str, int, tuple[str, ...]]]:
+    def _due(self, now: datetime, limit: int) -> list[tuple[str, int, tuple[str, ...], str | None]]:
         with self._db.reader() as s:
             rows = s.execute(
-                select(Parcel.tracking_number, Parcel.journey_step, Parcel.journey)
+                select(Parcel.tracking_number, Parcel.journey_step, Parcel.journey, Parcel.idempotency_key)
                 .where(Parcel.next_event_at <= now, Parcel.cancelled.is_(False))
                 .order_by(Parcel.next_event_at)
                 .limit(limit)
             ).all()
-        return [(t, step, tuple(journey) if journey else self._journey) for t, step, journey in rows]
+        return [
+            (t, step, tuple(journey) if journey else self._journey, _shipper_reference(key))
+            for t, step, journey, key in rows
+        ]
 
     def _advance(self, tracking: str, step: int, journey: tuple[str, ...], now: datetime) -> None:
         done = step + 1 >= len(journey)
@@ -198,7 +208,7 @@ class CarrierSimulator:
     async def tick(self, now: datetime, limit: int = 100) -> int:
         """Send every due event once; return how many were delivered to the webhook."""
         sent = 0
-        for tracking, step, journey in self._due(now, limit):
+        for tracking, step, journey, reference in self._due(now, limit):
             if journey[step] == WAIT:
                 self._advance(tracking, step, journey, now)
                 continue
@@ -209,8 +219,10 @@ class CarrierSimulator:
                 occurred_at=now,
                 location="Sandbox hub",
             )
-            if await self._post(event):
-                self._advance(tracking, step, journey, now)
-                sent += 1
-                log.info("carrier event sent", tracking=tracking, status=event.status.value)
+            # The order the parcel travels for, on this line and on the poster's refusals.
+            with structlog.contextvars.bound_contextvars(order_id=reference):
+                if await self._post(event):
+                    self._advance(tracking, step, journey, now)
+                    sent += 1
+                    log.info("carrier event sent", tracking=tracking, status=event.status.value)
         return sent

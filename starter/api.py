@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import structlog
-from fastapi import FastAPI, Query, Response
+from fastapi import FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from db import order_views
@@ -17,6 +17,9 @@ from domain.status import OrderStatus
 from providers.backoff import OutageLog
 from settings import Settings
 from starter import intake
+from starter.access_log import AccessLog
+from starter.api_metrics import ApiMetrics
+from starter.api_metrics import router as metrics_router
 from starter.changes_api import router as changes_router
 from starter.feedback_api import router as feedback_router
 from starter.health_api import router as health_router
@@ -65,6 +68,8 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.state.outages = OutageLog()  # the guard and /ready tell of outages in one voice
     app.add_middleware(OutageGuard, outages=app.state.outages)
     app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES, deadline=settings.http_request_timeout)
+    app.state.metrics = metrics = ApiMetrics()
+    app.add_middleware(AccessLog, metrics=metrics)  # outermost: sees every answer as sent
     install_error_handlers(app)
     install_contract(app)
 
@@ -78,6 +83,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.include_router(shipping_router)
     app.include_router(feedback_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
 
     @app.post(
         "/orders",
@@ -89,13 +95,20 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
             *PRICING_CODES, ErrorCode.INSUFFICIENT_STOCK, ErrorCode.IDEMPOTENCY_CONFLICT, ErrorCode.ORDER_BUSY
         ),
     )
-    async def place_order(body: PlaceOrder, svc: Svc, response: Response) -> AcceptedOrder:
+    async def place_order(body: PlaceOrder, svc: Svc, request: Request, response: Response) -> AcceptedOrder:
         """Place an order: priced, taxed and its stock reserved (201). The same (channel,
         external_id) always answers with the same order (200); with other content it is
         `409 idempotency_conflict`."""
+        request.state.order_id = body.order_id  # for the access log line
         log.info("order received", order_id=body.order_id, lines=len(body.lines))
-        accepted, created = await intake.place_order(svc.client, svc.db, svc.settings, body)
-        if not created:
+        try:
+            accepted, created = await intake.place_order(svc.client, svc.db, svc.settings, body)
+        except OrdinoError as err:
+            metrics.order_refused(err.code)
+            raise
+        if created:
+            metrics.orders_accepted.inc()
+        else:
             response.status_code = 200
         return accepted
 

@@ -44,7 +44,7 @@ def dev(
     An ORDINO_* variable in the environment (say ORDINO_PACK_DELAY=PT30S) beats the pace."""
     from starter.dev_stack import run_dev_stack
 
-    run_dev_stack(load_settings(), pace)
+    run_dev_stack(load_settings("dev"), pace)
 
 
 @app.command()
@@ -52,7 +52,7 @@ def worker() -> None:
     """Run a worker for order workflows and their activities."""
     from worker import run_worker
 
-    settings = load_settings()
+    settings = load_settings("worker")
     asyncio.run(run_worker(settings, db_url(settings)))
 
 
@@ -63,14 +63,17 @@ def api() -> None:
 
     from starter.api import create_app
 
-    settings = load_settings()
+    settings = load_settings("api")
     application = create_app(settings, database_url=db_url(settings))
     uvicorn.run(
         application,
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
+        # Ordino writes the access log (starter/access_log.py), and uvicorn's own lines go
+        # through the root logger as Ordino's do, with the process name.
         access_log=False,
+        log_config=None,
     )
 
 
@@ -79,7 +82,7 @@ def carrier() -> None:
     """Run the sandbox carrier that moves booked parcels and calls the webhook."""
     from starter.carrier_sim import run_carrier
 
-    settings = load_settings()
+    settings = load_settings("carrier")
     asyncio.run(run_carrier(settings, db_url(settings)))
 
 
@@ -88,7 +91,7 @@ def warehouse() -> None:
     """Run the sandbox warehouse that packs picked orders after ORDINO_PACK_DELAY."""
     from starter.warehouse_sim import run_warehouse
 
-    settings = load_settings()
+    settings = load_settings("warehouse")
     asyncio.run(run_warehouse(settings, db_url(settings)))
 
 
@@ -99,7 +102,7 @@ def mailsink() -> None:
 
     from providers.smtp_sink import serve_until_interrupted, start_sink
 
-    settings = load_settings()
+    settings = load_settings("mailsink")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # not every connection, please
     directory = settings.data_dir / settings.mailbox_dir
     controller, _ = start_sink(settings.smtp_host, settings.smtp_port, directory)

@@ -24,9 +24,10 @@ console = Console()
 T = TypeVar("T")
 
 
-def load_settings() -> Settings:
+def load_settings(process: str = "cli") -> Settings:
+    """The settings, with logging set up for this process (its name is on every line)."""
     settings = get_settings()
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level, process)
     return settings
 
 

@@ -39,6 +39,10 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
     raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
+def _endpoint(address: str, path: str) -> str:
+    return f"http://{address}{path}" if address else "off"
+
+
 def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
     return [
@@ -80,7 +84,14 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             host, _, port = settings.temporal_address.rpartition(":")
             _wait_for_port(host or "127.0.0.1", int(port), 60, temporal)
 
-        env = {**pace.windows(), **os.environ, "ORDINO_DATABASE_URL": url}
+        env = {
+            **pace.windows(),
+            # One worker here: its metrics and probe on fixed ports (off elsewhere by default).
+            "ORDINO_WORKER_METRICS": "127.0.0.1:9464",
+            "ORDINO_WORKER_HEALTH": "127.0.0.1:9465",
+            **os.environ,
+            "ORDINO_DATABASE_URL": url,
+        }
         ordino = [sys.executable, "-m", "starter.cli"]
         mailsink = stack.start("mailsink", [*ordino, "mailsink"], env)
         _wait_for_port(settings.smtp_host, settings.smtp_port, 30, mailsink)
@@ -96,6 +107,9 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
                 f"[bold]Ordino is running[/]\n\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
                 f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+                f"Metrics               http://{settings.api_host}:{settings.api_port}/metrics (API), "
+                f"{_endpoint(env['ORDINO_WORKER_METRICS'], '/metrics')} (worker)\n"
+                f"Worker probe          {_endpoint(env['ORDINO_WORKER_HEALTH'], '/ready')}\n"
                 f"PostgreSQL            {url}\n"
                 f"Data kept in          {data_dir}\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "

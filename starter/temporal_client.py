@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,14 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from providers.backoff import TEMPORAL, Unavailable
@@ -64,25 +72,32 @@ class UpdateDeadline(Interceptor):
 
 
 @functools.cache
-def _runtime() -> Runtime:
+def runtime(metrics: str | None = None) -> Runtime:
+    """One runtime per process (and per metrics address): with an address, the SDK serves
+    its worker metrics, and those recorded through its metric meter, there for Prometheus."""
     # The SDK's core warns on every retried call while the server is down; the processes
     # log an outage once themselves (providers.backoff), so those warnings are left out.
     quiet = (
         TelemetryFilter(core_level="WARN", other_level="ERROR").formatted()
         + ",temporalio_client::retry=error"
     )
-    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
+    # Core's own lines go through Python's logging, so they are rendered (and named) alike.
+    forwarded = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    exporter = PrometheusConfig(bind_address=metrics) if metrics else None
+    return Runtime(
+        telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet, forwarding=forwarded), metrics=exporter)
+    )
 
 
-async def connect(settings: Settings, lazy: bool = False) -> Client:
+async def connect(settings: Settings, lazy: bool = False, metrics: str | None = None) -> Client:
     """A client of Ordino's namespace. Lazy: connected at its first call, so the API starts,
-    and answers 503, while Temporal is down."""
+    and answers 503, while Temporal is down. Metrics: see runtime()."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=[UpdateDeadline(settings.update_timeout)],
-        runtime=_runtime(),
+        runtime=runtime(metrics),
         lazy=lazy,
     )
 

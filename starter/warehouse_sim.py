@@ -23,7 +23,8 @@ async def run_warehouse(settings: Settings, database_url: str) -> None:
 
         async def confirm(order_id: str, warehouse: str) -> bool:
             url = f"/orders/{order_id}/fulfillments/{warehouse}/packed"
-            return await api_calls.post(http, url, "packing")
+            with structlog.contextvars.bound_contextvars(order_id=order_id):  # on a refusal's line
+                return await api_calls.post(http, url, "packing")
 
         simulator = WarehouseSimulator(db, settings.pack_delay, confirm)
         log.info("sandbox warehouse running", pack_delay=str(settings.pack_delay))

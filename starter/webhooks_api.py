@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -18,6 +20,7 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import PaymentEvent, workflow_id_for
 from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
+from starter.api_metrics import api_metrics
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import json_body, refusals
 from starter.services import Services, Svc
@@ -57,6 +60,20 @@ async def _signed(request: Request, svc: Services, model: type[Event]) -> Event:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from err
 
 
+@contextmanager
+def _refusals_counted(request: Request, sender: str) -> Iterator[None]:
+    """A sender whose calls are refused (a rotated secret, a malformed body) shows in the
+    metrics by sender and code."""
+    try:
+        yield
+    except OrdinoError as err:
+        api_metrics(request).webhooks_refused.labels(sender, err.code.value).inc()
+        raise
+    except RequestValidationError:
+        api_metrics(request).webhooks_refused.labels(sender, ErrorCode.INVALID_BODY.value).inc()
+        raise
+
+
 async def _signal(
     svc: Services, order_id: str, signal: Any, event: BaseModel
 ) -> Literal["accepted", "ignored"]:
@@ -80,17 +97,19 @@ async def _signal(
 )
 async def carrier(request: Request, svc: Svc) -> WebhookAnswer:
     """A carrier's tracking event."""
-    event = await _signed(request, svc, TrackingEvent)
+    with _refusals_counted(request, "carrier"):
+        event = await _signed(request, svc, TrackingEvent)
 
-    def find() -> str | None:
-        with svc.db.reader() as s:
-            return order_views.order_id_for_tracking(s, event.tracking_number)
+        def find() -> str | None:
+            with svc.db.reader() as s:
+                return order_views.order_id_for_tracking(s, event.tracking_number)
 
-    order_id = await run_in_threadpool(find)
-    if order_id is None:
-        raise OrdinoError(
-            ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
-        )
+        order_id = await run_in_threadpool(find)
+        if order_id is None:
+            raise OrdinoError(
+                ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
+            )
+    request.state.order_id = order_id
     if event.status is TrackingStatus.RETURNED_TO_SENDER:
         # The goods are physically back, whatever the order does about it (reship or refund).
         def back() -> None:
@@ -112,15 +131,17 @@ async def carrier(request: Request, svc: Svc) -> WebhookAnswer:
 async def payments(request: Request, svc: Svc) -> WebhookAnswer:
     """A payment provider settles a pending payment (3-D Secure passed or failed, a bank
     transfer received)."""
-    event = await _signed(request, svc, PaymentEvent)
+    with _refusals_counted(request, "payments"):
+        event = await _signed(request, svc, PaymentEvent)
 
-    def find() -> str | None:
-        with svc.db.reader() as s:
-            return order_views.order_id_for_payment(s, event.reference)
+        def find() -> str | None:
+            with svc.db.reader() as s:
+                return order_views.order_id_for_payment(s, event.reference)
 
-    order_id = await run_in_threadpool(find)
-    if order_id is None:
-        raise OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
+        order_id = await run_in_threadpool(find)
+        if order_id is None:
+            raise OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
+    request.state.order_id = order_id
     status = await _signal(svc, order_id, OrderWorkflow.payment_event, event)
     log.info("payment event", order_id=order_id, status=event.status, event_id=event.event_id)
     return WebhookAnswer(order_id=order_id, status=status)

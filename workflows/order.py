@@ -112,6 +112,7 @@ ORDER_CLOSING = "order_closing"
 # Set in the lifecycle's own task: a step failing there parks the order; in an update
 # handler the failure goes back to the caller instead.
 _PARKS = contextvars.ContextVar("parks", default=False)
+STEPS_PARKED = "ordino_steps_parked"  # a counter on the worker's metrics endpoint
 
 
 class CancelRequested(Exception):
@@ -1377,6 +1378,10 @@ class OrderWorkflow:
         alert = f"alert:parked:{step}:{n}"
         self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
+        # No command, so no patch: the SDK records a workflow's metrics only when not replaying.
+        workflow.metric_meter().create_counter(
+            STEPS_PARKED, "Order steps that failed for good and wait for support's retry"
+        ).add(1, {"step": step})
         # The alert's own failure must not hide the parked step.
         with contextlib.suppress(ActivityError, ApplicationError):
             await run_step(

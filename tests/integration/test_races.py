@@ -14,7 +14,8 @@ from decimal import Decimal
 import httpx
 import pytest
 from sqlalchemy import func, select
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
 from activities.refunds import RefundOutcome
@@ -28,11 +29,14 @@ from domain.tracking import TrackingStatus
 from starter import changes
 from starter.api import Services, create_app
 from starter.order_updates import updated
+from starter.temporal_client import runtime
 from tests.orders import order_body
 from tests.support.faults import Faults
+from tests.support.metrics import scrape, total
+from tests.support.ports import free_port
 from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
 from worker import build_worker
-from workflows.order import OrderWorkflow
+from workflows.order import STEPS_PARKED, OrderWorkflow
 
 
 @pytest.fixture
@@ -241,8 +245,15 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         ("issue_invoice", "printer on fire", "illegal_transition"),
     ):
         faults.fail(order_id, step, ApplicationError(why, type=code, non_retryable=True))
+    # The worker's metrics, as ORDINO_WORKER_METRICS serves them, count each parked step.
+    metrics = f"127.0.0.1:{free_port()}"
+    with_metrics = await Client.connect(
+        dev_env.client.service_client.config.target_host,
+        data_converter=pydantic_data_converter,
+        runtime=runtime(metrics),
+    )
     async with (
-        build_worker(dev_env.client, db, quick, interceptors=[faults]),
+        build_worker(with_metrics, db, quick, interceptors=[faults]),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
     ):
         assert (await api.post("/orders", json=body)).status_code == 201
@@ -267,3 +278,5 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         again = await api.post(f"/orders/{order_id}/retry", json={})
         assert again.status_code == 409 and again.json()["code"] == "not_parked"
         await handle.terminate("test over")
+    parked = await scrape(f"http://{metrics}/metrics")
+    assert [total(parked, STEPS_PARKED, step=s) for s in ("capture_payment", "issue_invoice")] == [1, 1]
