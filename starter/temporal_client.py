@@ -102,14 +102,15 @@ async def connect(settings: Settings, lazy: bool = False, metrics: str | None = 
     )
 
 
-async def check_health(client: Client) -> None:
-    """Raise Unavailable unless the Temporal server answers that it serves."""
+async def check_health(client: Client, timeout: timedelta = HEALTH_CHECK_TIMEOUT) -> None:
+    """Raise Unavailable unless the Temporal server answers that it serves. Any failed
+    health check is an outage to wait out: a call that gets no answer in time comes back as
+    DEADLINE_EXCEEDED or, from the SDK's core under load, CANCELLED, and neither may stop
+    the worker."""
     try:
-        serving = await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
+        serving = await client.service_client.check_health(timeout=timeout)
     except RPCError as err:
-        if err.status is not RPCStatusCode.DEADLINE_EXCEEDED:
-            raise  # unreachable (UNAVAILABLE) is an outage already
-        raise Unavailable(TEMPORAL, "no answer to a health check") from err
+        raise Unavailable(TEMPORAL, f"health check failed: {err.status.name.lower()}") from err
     if not serving:
         raise Unavailable(TEMPORAL, "the server answers but does not serve")
 

@@ -18,14 +18,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CustomerNotification
 from domain.orders import PlaceOrder
+from providers.backoff import TEMPORAL, Unavailable, outage_of
 from providers.smtp_sink import start_sink
 from settings import Settings
 from starter import intake
 from starter.api import Services, create_app
+from starter.temporal_client import check_health
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.support.ordino_process import OrdinoProcess
@@ -290,3 +293,18 @@ async def test_customer_mail_waits_for_a_mail_server_that_is_down(
     # Each failed attempt was benign (a debug line), never a warning with a traceback.
     assert {r.levelno for r in failed_attempts()} == {logging.DEBUG}
     assert [r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info] == []
+
+
+async def test_a_temporal_server_that_hangs_is_an_outage_to_wait_out(dev_env: WorkflowEnvironment):
+    """Seen in the dev stack under load: a health check that got no answer in time failed
+    with an RPC error the worker did not take for an outage, and the worker stopped."""
+    host, _, port = dev_env.client.service_client.config.target_host.rpartition(":")
+    with TcpProxy(host, int(port)) as temporal:
+        client = await Client.connect(temporal.address())
+        await check_health(client)
+        temporal.stall()
+        with pytest.raises(Unavailable) as hung:
+            await check_health(client, timeout=timedelta(milliseconds=300))
+        assert outage_of(hung.value) == TEMPORAL
+        temporal.restore()
+        await check_health(client)

@@ -21,6 +21,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Future[Any]] = set()
+        self._flowing = asyncio.Event()  # cleared: connections stay open, nothing gets through
+        self._flowing.set()
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()
@@ -42,10 +44,15 @@ class TcpProxy:
     def restore(self) -> None:
         self._run(self._listen())
 
+    def stall(self) -> None:
+        """A server that hangs: connections stay up but no byte gets through, until restored."""
+        self._loop.call_soon_threadsafe(self._flowing.clear)
+
     def _run(self, step: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(step, self._loop).result(10)
 
     async def _listen(self) -> None:
+        self._flowing.set()
         if self._server is None:
             self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
             self.port = self._server.sockets[0].getsockname()[1]
@@ -69,16 +76,18 @@ class TcpProxy:
             client_writer.transport.abort()
             return
         self._links |= {client_writer, server_writer}
-        pipe = asyncio.gather(_copy(client_reader, server_writer), _copy(server_reader, client_writer))
+        pipe = asyncio.gather(
+            self._copy(client_reader, server_writer), self._copy(server_reader, client_writer)
+        )
         self._pipes.add(pipe)
         await pipe
         self._pipes.discard(pipe)
         self._links -= {client_writer, server_writer}
 
-
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError):
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    writer.close()
+    async def _copy(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                await self._flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        writer.close()
