@@ -4,21 +4,12 @@ transaction (a corrected address, a late parcel's journey ending)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.alerts import ResolveAlertsInput
 from db import alerts
 from db.engine import Database
-
-
-class ResolveAlertsInput(BaseModel):
-    order_id: str
-    keys: list[str]
-    reason: str
-    at: datetime
 
 
 class AlertActivities:

@@ -8,13 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
 from activities.pricing import price_order
+from contracts.changes import ApplyChangeInput, PlanChangeInput, StopParcelInput
 from db import order_log, stock
 from db.engine import Database
 from db.models import Fulfillment, Order, OrderEvent, OrderLine, Shipment, StockReservation
@@ -28,27 +28,6 @@ from providers.carrier import Carrier
 from settings import Settings
 
 log = structlog.get_logger()
-
-
-class PlanChangeInput(BaseModel):
-    order_id: str
-    change: OrderChange
-    authorized: Decimal  # what the current authorization covers
-
-
-class StopParcelInput(BaseModel):
-    order_id: str
-    tracking_number: str
-    reason: str
-    at: datetime
-
-
-class ApplyChangeInput(BaseModel):
-    order_id: str
-    change: OrderChange
-    plan: ChangePlan
-    event: str = "order_changed"
-    at: datetime
 
 
 def stored_basket(order: Order) -> Basket:

@@ -3,35 +3,16 @@ the parcel is packed; the parcel's weight comes from product data."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.fulfillment import OpenFulfillmentsInput, PackedInput, ParcelPacked
 from db import order_log
 from db.engine import Database
 from db.models import Fulfillment, Product, StockReservation
-
-
-class OpenFulfillmentsInput(BaseModel):
-    order_id: str
-    at: datetime
-
-
-class PackedInput(BaseModel):
-    order_id: str
-    warehouse: str
-    actor: str
-    at: datetime
-
-
-class ParcelPacked(BaseModel):
-    warehouse: str
-    weight_grams: int
 
 
 def parcel_weight(session: Session, order_id: str, warehouse: str) -> int:

@@ -3,31 +3,24 @@ transaction, so a rejected order leaves nothing behind and a retry changes nothi
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import insert
 from temporalio import activity
 
 from activities.failures import business_rules
 from activities.pricing import price_order
+from contracts.intake import AcceptOrderInput
 from db import coupons, order_log, order_views, stock
 from db.engine import Database
 from db.models import Order, OrderLine
 from domain.allocation import allocate, require_complete
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import AcceptedOrder
 from domain.status import OrderStatus
 from settings import Settings
 
 log = structlog.get_logger()
 ALLOCATION_ATTEMPTS = 5
-
-
-class AcceptOrderInput(BaseModel):
-    request: PlaceOrder
-    at: datetime
 
 
 class IntakeActivities:

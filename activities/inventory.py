@@ -3,23 +3,15 @@ for a reservation)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.inventory import ReleaseStockInput
 from db import order_views, stock
 from db.engine import Database
 from db.models import Order
 from domain.fulfillment import Fulfillment, plan_fulfillments
 from domain.quote import Quote
-
-
-class ReleaseStockInput(BaseModel):
-    order_id: str
-    reason: str
-    at: datetime
 
 
 class InventoryActivities:

@@ -3,17 +3,16 @@ that inserts the invoice, so numbers per series and year have no gaps and no dup
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.invoicing import IssueInvoiceInput
 from db import order_log
 from db.engine import Database
 from db.models import Invoice, Order
@@ -21,20 +20,9 @@ from db.numbering import next_number
 from domain.fulfillment import Fulfillment
 from domain.orders import InvoiceIssued
 from domain.quote import Quote
-from domain.status import OrderStatus
 from settings import Settings
 
 log = structlog.get_logger()
-
-
-class IssueInvoiceInput(BaseModel):
-    order_id: str
-    payment_reference: str
-    # The shipment this invoice is for; None: the whole order on one invoice.
-    fulfillment: Fulfillment | None = None
-    # Invoices after delivery (an exchange's price difference) leave the order's status alone.
-    order_status: OrderStatus | None = OrderStatus.INVOICED
-    at: datetime
 
 
 class InvoicingActivities:

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
 from activities.worker_metrics import MAILS_SENT, count
+from contracts.notifications import NotifyInput
 from db import order_log
 from db.engine import Database
 from db.models import CustomerNotification, Order
@@ -50,18 +50,6 @@ REASONS: dict[str, tuple[str, str | None]] = {
         None,
     ),
 }
-
-
-class NotifyInput(BaseModel):
-    order_id: str
-    kind: str
-    reason: str | None = None
-    charged: bool = False
-    at: datetime
-    # Tells apart messages of one kind for one order (e.g. one per parcel).
-    subject_key: str | None = None
-    # What the template shows besides the order (tracking number, amount, ...).
-    context: dict[str, Any] = {}
 
 
 class NotificationActivities:

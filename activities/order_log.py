@@ -3,29 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel
 from sqlalchemy import update
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.order_log import RecordEventInput
 from db import coupons, order_log
 from db.engine import Database
 from db.models import Fulfillment
 from domain.status import OrderStatus
-
-
-class RecordEventInput(BaseModel):
-    order_id: str
-    key: str
-    type: str
-    status: OrderStatus | None
-    at: datetime
-    actor: str = order_log.SYSTEM
-    reason: str | None = None
-    data: dict[str, Any] = {}
 
 
 class OrderLogActivities:

@@ -8,69 +8,20 @@ from datetime import datetime
 from decimal import Decimal
 
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
+from contracts.payments import AuthorizeInput, CaptureInput, PaymentBooks, SettlePaymentInput, VoidInput
 from db import order_log
 from db.engine import Database
 from db.models import Invoice, Payment
-from domain.orders import PaymentEvent, PaymentOutcome
+from domain.orders import PaymentOutcome
 from domain.status import OrderStatus
 from providers.payment_gateway import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
 
 log = structlog.get_logger()
-
-
-class AuthorizeInput(BaseModel):
-    order_id: str
-    token: str
-    amount: Decimal
-    currency: str
-    # 0 for the first authorization; n for the n-th renewal after one expired.
-    renewal: int = 0
-    # What else an authorization is for (a return's exchange difference): keyed apart, and
-    # it leaves the order's status alone.
-    purpose: str | None = None
-    at: datetime
-
-
-class CaptureInput(BaseModel):
-    order_id: str
-    authorization: str
-    amount: Decimal
-    # The warehouse whose parcel this capture pays for; None: the whole order at once.
-    fulfillment: str | None = None
-    # As for authorizations: a capture for something else than the order's own parcels.
-    purpose: str | None = None
-    at: datetime
-
-
-class SettlePaymentInput(BaseModel):
-    order_id: str
-    event: PaymentEvent
-    at: datetime
-
-
-class VoidInput(BaseModel):
-    order_id: str
-    authorization: str
-    reason: str
-    at: datetime
-
-
-class PaymentBooks(BaseModel):
-    """The order's money as stored: what a cancellation refunds, invoices first and voids is
-    decided from this, whatever the workflow remembers (a lost workflow task may have captured)."""
-
-    captured: Decimal
-    # Approved captures with no invoice yet: the part each paid for ("" for the whole order),
-    # with the capture's reference.
-    uninvoiced: dict[str, str]
-    # Authorizations still holding money: approved, not voided, not (wholly) captured.
-    open_authorizations: list[str]
 
 
 def call_gateway(gateway: PaymentGateway, key: str, call: Callable[[], GatewayResult]) -> GatewayResult:

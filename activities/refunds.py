@@ -3,12 +3,10 @@ in its own gap-free series. A refund never exceeds what was captured net of earl
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
@@ -16,6 +14,7 @@ from temporalio import activity
 from activities.failures import business_rules
 from activities.invoicing import InvoicingActivities
 from activities.payments import call_gateway
+from contracts.refunds import RefundInput, RefundOutcome
 from db import order_log
 from db.engine import Database
 from db.models import CreditNote, Invoice, Order, Payment
@@ -25,25 +24,6 @@ from domain.money import round_money
 from providers.payment_gateway import PaymentGateway
 
 log = structlog.get_logger()
-
-
-class RefundInput(BaseModel):
-    order_id: str
-    amount: Decimal
-    reason: str
-    reference: str
-    actor: str
-    at: datetime
-    # Refund against the invoice of this warehouse's parcel only (a parcel that never arrived).
-    warehouse: str | None = None
-    # Give back what is left when that is less than asked (a return after other refunds),
-    # instead of refusing.
-    at_most_refundable: bool = False
-
-
-class RefundOutcome(BaseModel):
-    refunded: Decimal
-    credit_notes: list[str]
 
 
 class RefundActivities:

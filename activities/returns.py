@@ -4,12 +4,7 @@ by the return, so a retry changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
-
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
@@ -17,6 +12,15 @@ from temporalio import activity
 from activities.failures import business_rules
 from activities.fulfillment import parcel_weights
 from activities.pricing import price_order
+from contracts.returns import (
+    CloseReturnInput,
+    DecideReturnInput,
+    OpenReturnInput,
+    QuoteReplacementInput,
+    ReceiveReturnInput,
+    ReturnStepInput,
+    ShipReplacementInput,
+)
 from db import order_log, stock
 from db.engine import Database
 from db.models import Order, Product, ReturnLineRow, ReturnRow, Shipment, Warehouse
@@ -25,10 +29,7 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, Basket, OrderLineRequest, ShipmentBooked
 from domain.quote import Quote
 from domain.returns import (
-    Decision,
     Inspection,
-    ReceiveReturn,
-    ReturnRequest,
     ReturnStatus,
     accepted_units,
     check_receipt,
@@ -38,59 +39,6 @@ from providers.carrier import Carrier
 from settings import Settings
 
 log = structlog.get_logger()
-
-
-class OpenReturnInput(BaseModel):
-    order_id: str
-    return_id: str
-    request: ReturnRequest
-    approved: bool
-    value: Decimal
-    at: datetime
-
-
-class DecideReturnInput(BaseModel):
-    order_id: str
-    return_id: str
-    decision: Decision
-    at: datetime
-
-
-class ReturnStepInput(BaseModel):
-    order_id: str
-    return_id: str
-    at: datetime
-
-
-class ReceiveReturnInput(BaseModel):
-    order_id: str
-    return_id: str
-    request: ReturnRequest
-    receipt: ReceiveReturn
-    at: datetime
-
-
-class QuoteReplacementInput(BaseModel):
-    order_id: str
-    items: dict[str, int]
-    at: datetime
-
-
-class CloseReturnInput(BaseModel):
-    order_id: str
-    return_id: str
-    status: ReturnStatus
-    refunded: Decimal = Decimal(0)
-    outcome: dict[str, Any] = {}
-    reason: str | None = None
-    at: datetime
-
-
-class ShipReplacementInput(BaseModel):
-    order_id: str
-    return_id: str
-    items: dict[str, int]
-    at: datetime
 
 
 class ReturnActivities:

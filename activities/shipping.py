@@ -4,10 +4,7 @@ recording the tracking events the carrier sends back."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import structlog
-from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -15,6 +12,7 @@ from temporalio import activity
 
 from activities.failures import business_rules
 from activities.fulfillment import parcel_weight
+from contracts.shipping import BookParcelInput, CorrectAddressInput, RecordTrackingInput, TrackingRecorded
 from db import alerts, order_log, stock
 from db.engine import Database
 from db.models import Order, OrderEvent, Shipment, StockReservation
@@ -22,30 +20,10 @@ from domain.changes import Cancellation
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
 from domain.status import TERMINAL, OrderStatus, can_move
-from domain.tracking import ENDED, TrackingEvent, TrackingStatus, moves_forward
+from domain.tracking import ENDED, TrackingStatus, moves_forward
 from providers.carrier import Booking, BookingRejected, Carrier
 
 log = structlog.get_logger()
-
-
-class BookParcelInput(BaseModel):
-    order_id: str
-    warehouse: str
-    at: datetime
-    # A replacement for this (lost, damaged or returned) parcel.
-    replaces: str | None = None
-    # The order's status once booked (shipped), or None to leave it as it is.
-    order_status: OrderStatus | None = None
-
-
-class TrackingRecorded(BaseModel):
-    """What the database holds once a carrier event is recorded."""
-
-    order_status: OrderStatus
-    parcel_status: str
-    # A whole cancellation that is stored as asked for (its steps may have committed in a
-    # workflow task that was lost, its update with it).
-    cancellation: Cancellation | None = None
 
 
 def parcel_moves(stored: str, incoming: TrackingStatus) -> bool:
@@ -70,20 +48,6 @@ def stored_cancellation(s: Session, order_id: str) -> Cancellation | None:
         return None
     return Cancellation(reference=asked.key.removeprefix("cancel:"), reason=asked.reason or "cancelled",
                         actor=asked.actor)  # fmt: skip
-
-
-class CorrectAddressInput(BaseModel):
-    order_id: str
-    address: Address
-    actor: str
-    at: datetime
-
-
-class RecordTrackingInput(BaseModel):
-    order_id: str
-    event: TrackingEvent
-    order_status: OrderStatus
-    at: datetime
 
 
 class ShippingActivities:

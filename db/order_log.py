@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.models import Order, OrderEvent
+from domain.orders import SYSTEM_ACTOR
 from domain.status import OrderStatus, check_move
 
-SYSTEM = "ordino"
+SYSTEM = SYSTEM_ACTOR
 
 
 def append_event(

@@ -36,6 +36,8 @@ WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 # Who did it: a person, a channel, "warehouse", "ordino".
 Actor = Annotated[str, Text(100)]
+# The actor of what Ordino does by itself.
+SYSTEM_ACTOR = "ordino"
 NonBlank = Annotated[str, Text(200)]
 
 

@@ -107,7 +107,7 @@ def refund(
     """A goodwill refund: money back through the gateway, with a credit note per invoice."""
     import asyncio
 
-    from activities.refunds import RefundOutcome
+    from contracts.refunds import RefundOutcome
     from domain.orders import RefundRequest, workflow_id_for
     from starter.order_updates import updated
     from starter.temporal_client import connect

@@ -38,7 +38,7 @@ def _update(order_id: str, update: Any, arg: Any, update_id: str, result_type: A
 @orders_app.command("pack")
 def pack(order_id: str, warehouse: str) -> None:
     """A warehouse confirms it picked and packed its parcel of the order."""
-    from activities.fulfillment import ParcelPacked
+    from contracts.fulfillment import ParcelPacked
     from workflows.order import OrderWorkflow
 
     with reported_errors():

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from activities.refunds import RefundOutcome
+from contracts.refunds import RefundOutcome
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest, workflow_id_for

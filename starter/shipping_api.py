@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from activities.fulfillment import ParcelPacked
+from contracts.fulfillment import ParcelPacked
 from db import shipping_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import (

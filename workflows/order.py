@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import combinations
@@ -17,36 +17,54 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.alerts import AlertActivities, ResolveAlertsInput
-    from activities.changes import ApplyChangeInput, ChangeActivities, PlanChangeInput, StopParcelInput
-    from activities.fulfillment import (
-        FulfillmentActivities,
+    from contracts.alerts import RESOLVE_ALERTS, ResolveAlertsInput
+    from contracts.changes import (
+        APPLY_CHANGE,
+        PARCEL_CONTENTS,
+        PLAN_CHANGE,
+        STOP_PARCEL,
+        ApplyChangeInput,
+        PlanChangeInput,
+        StopParcelInput,
+    )
+    from contracts.fulfillment import (
+        CONFIRM_PACKED,
+        OPEN_FULFILLMENTS,
+        PACKED_PARCELS,
         OpenFulfillmentsInput,
         PackedInput,
         ParcelPacked,
     )
-    from activities.intake import AcceptOrderInput, IntakeActivities
-    from activities.inventory import InventoryActivities, ReleaseStockInput
-    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
-    from activities.notifications import NotificationActivities, NotifyInput
-    from activities.order_log import OrderLogActivities, RecordEventInput
-    from activities.payments import (
+    from contracts.intake import ACCEPT_ORDER, AcceptOrderInput
+    from contracts.inventory import PLAN_FULFILLMENTS, RELEASE_STOCK, WAITING_BACKORDERS, ReleaseStockInput
+    from contracts.invoicing import ISSUE_INVOICE, IssueInvoiceInput
+    from contracts.notifications import NOTIFY_CUSTOMER, NotifyInput
+    from contracts.order_log import RECORD_EVENT, RecordEventInput
+    from contracts.payments import (
+        AUTHORIZE_PAYMENT,
+        CAPTURE_PAYMENT,
+        PAYMENT_BOOKS,
+        SETTLE_PAYMENT,
+        VOID_PAYMENT,
         AuthorizeInput,
         CaptureInput,
-        PaymentActivities,
         PaymentBooks,
         SettlePaymentInput,
         VoidInput,
     )
-    from activities.refunds import RefundActivities, RefundInput, RefundOutcome
-    from activities.returns import OpenReturnInput, ReturnActivities
-    from activities.shipping import (
+    from contracts.refunds import REFUND_PAYMENT, RefundInput, RefundOutcome
+    from contracts.returns import OPEN_RETURN, OpenReturnInput
+    from contracts.shipping import (
+        BOOK_PARCEL,
+        CORRECT_ADDRESS,
+        PARCEL_STATES,
+        RECORD_TRACKING,
         BookParcelInput,
         CorrectAddressInput,
         RecordTrackingInput,
-        ShippingActivities,
         TrackingRecorded,
     )
+    from contracts.step import In, Out, Step
     from domain.changes import (
         CANCEL_PREFIX,
         DELIVERED_OR_CLOSED,
@@ -102,7 +120,7 @@ with workflow.unsafe.imports_passed_through():
         return_workflow_id,
     )
     from workflows.search_attributes import ORDER_STATUS
-    from workflows.steps import failure_cause, run_activity, run_step
+    from workflows.steps import Runner, failure_cause, run_activity, run_step
     from workflows.steps import refusal as _refusal
 
 
@@ -213,7 +231,7 @@ class OrderWorkflow:
                 raise self._rejected
             try:
                 accepted = await self._step(
-                    IntakeActivities.accept_order, AcceptOrderInput(request=request, at=workflow.now())
+                    ACCEPT_ORDER, AcceptOrderInput(request=request, at=workflow.now())
                 )
             except (ActivityError, ApplicationError) as err:
                 rejection = _refusal(err)
@@ -253,7 +271,7 @@ class OrderWorkflow:
         """Give money back (a goodwill refund by support) with a credit note per invoice."""
         async with self._refunding:
             outcome = await self._step(
-                RefundActivities.refund_payment,
+                REFUND_PAYMENT,
                 RefundInput(order_id=self._start.order_id, amount=request.amount, reason=request.reason,
                             reference=request.reference, actor=request.actor, at=workflow.now()),
             )  # fmt: skip
@@ -306,7 +324,7 @@ class OrderWorkflow:
                                        actor=confirmation.actor, at=workflow.now())  # fmt: skip
             # A regular activity: a confirmation lost with its workflow task wrote nothing,
             # so the warehouse, still seeing the parcel picking, confirms again.
-            packed = await run_activity(FulfillmentActivities.confirm_packed, packed_input)
+            packed = await run_activity(CONFIRM_PACKED, packed_input)
             self._packed[confirmation.warehouse] = packed
             return packed
 
@@ -342,7 +360,7 @@ class OrderWorkflow:
     async def correct_address(self, correction: AddressCorrection) -> None:
         """Support corrects the address the carrier refused; booking is tried again."""
         await self._step(
-            ShippingActivities.correct_address,
+            CORRECT_ADDRESS,
             CorrectAddressInput(order_id=self._start.order_id, address=correction.address,
                                 actor=correction.actor, at=workflow.now()),
         )  # fmt: skip
@@ -376,7 +394,7 @@ class OrderWorkflow:
         policy = ReturnPolicy(auto_approve_limit=start.return_auto_approve_limit)
         approved = auto_approved(request, value, policy)
         await self._step(
-            ReturnActivities.open_return,
+            OPEN_RETURN,
             OpenReturnInput(order_id=start.order_id, return_id=return_id, request=request, approved=approved,
                             value=value, at=workflow.now()),
         )  # fmt: skip
@@ -557,9 +575,7 @@ class OrderWorkflow:
     async def _choose_parcels(self, request: Cancellation) -> dict[str, dict[str, int]]:
         """The parcels on their way that hold exactly the units asked for, with what each holds."""
         assert request.lines is not None
-        contents: dict[str, dict[str, int]] = await self._step(
-            ChangeActivities.parcel_contents, self._start.order_id
-        )
+        contents: dict[str, dict[str, int]] = await self._step(PARCEL_CONTENTS, self._start.order_id)
         open_parcels = {tn: c for tn, c in sorted(contents.items()) if tn in self._parcels and self._open(tn)}
         if any(ev.tracking_number in open_parcels for ev in self._inbox):
             raise ApplicationError(
@@ -604,7 +620,7 @@ class OrderWorkflow:
             for tn in chosen:
                 if tn not in self._stopped:
                     outcome = await self._step(
-                        ChangeActivities.stop_parcel,
+                        STOP_PARCEL,
                         StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
                                         reason=request.reason, at=workflow.now()),
                     )  # fmt: skip
@@ -622,7 +638,7 @@ class OrderWorkflow:
                     ) - self._shipping_paid_with.get(warehouse, Decimal(0))
                     if amount > 0 and reference not in self._refunds:
                         outcome = await self._step(
-                            RefundActivities.refund_payment,
+                            REFUND_PAYMENT,
                             RefundInput(order_id=self._start.order_id, amount=amount, reason=request.reason,
                                         reference=reference, actor=request.actor, warehouse=warehouse,
                                         at_most_refundable=True, at=workflow.now()),
@@ -673,7 +689,7 @@ class OrderWorkflow:
                 raise ApplicationError(err.message, err.details, type=err.code.value) from None
             try:
                 plan = await self._step(
-                    ChangeActivities.plan_change,
+                    PLAN_CHANGE,
                     PlanChangeInput(
                         order_id=self._start.order_id, change=change, authorized=self._auth.amount
                     ),
@@ -693,7 +709,7 @@ class OrderWorkflow:
             if total > self._auth.amount:
                 token = self._request.payment_token if self._request else ""
                 more = await self._step(
-                    PaymentActivities.authorize_payment,
+                    AUTHORIZE_PAYMENT,
                     AuthorizeInput(order_id=self._start.order_id, token=token, amount=total,
                                    currency=plan.quote.currency, purpose=f"change-{change.reference}",
                                    at=workflow.now()),
@@ -707,7 +723,7 @@ class OrderWorkflow:
                     )
             try:
                 warehouses = await self._step(
-                    ChangeActivities.apply_change,
+                    APPLY_CHANGE,
                     ApplyChangeInput(order_id=self._start.order_id, change=change, plan=plan, event=event,
                                      at=workflow.now()),
                 )  # fmt: skip
@@ -866,9 +882,7 @@ class OrderWorkflow:
             if wait > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await self._wait(lambda: self._stock_arrived, timeout=wait)
-            if self._stock_arrived or not await self._step(
-                InventoryActivities.waiting_backorders, start.order_id
-            ):
+            if self._stock_arrived or not await self._step(WAITING_BACKORDERS, start.order_id):
                 break
             if deadline is not None and workflow.now() >= deadline:
                 if start.backorder_policy is BackorderPolicy.CANCEL:
@@ -887,7 +901,7 @@ class OrderWorkflow:
         self, start: OrderStart, accepted: AcceptedOrder, token: str, renewal: int = 0
     ) -> PaymentOutcome:
         return await self._step(
-            PaymentActivities.authorize_payment,
+            AUTHORIZE_PAYMENT,
             AuthorizeInput(order_id=start.order_id, token=token, amount=accepted.quote.grand_total,
                            currency=accepted.quote.currency, renewal=renewal, at=workflow.now()),
             run=run_activity,
@@ -899,9 +913,9 @@ class OrderWorkflow:
         """Capture per fulfillment (one partial capture per parcel's warehouse), stopping at a
         refusal."""
         captured: list[tuple[Fulfillment | None, PaymentOutcome]] = []
-        for parcel in await self._step(InventoryActivities.plan_fulfillments, order_id):
+        for parcel in await self._step(PLAN_FULFILLMENTS, order_id):
             outcome = await self._step(
-                PaymentActivities.capture_payment,
+                CAPTURE_PAYMENT,
                 CaptureInput(
                     order_id=order_id,
                     authorization=auth.reference or "",
@@ -928,7 +942,7 @@ class OrderWorkflow:
         except TimeoutError:
             return None
         return await self._step(
-            PaymentActivities.settle_payment,
+            SETTLE_PAYMENT,
             SettlePaymentInput(order_id=self._start.order_id, event=self._payment_events[reference],
                                at=workflow.now()),
         )  # fmt: skip
@@ -938,7 +952,7 @@ class OrderWorkflow:
     async def _pick_and_pack(self, total: Decimal) -> None:
         """Each warehouse picks and packs its parcel; the customer hears the order is confirmed."""
         self._packing = await self._step(
-            FulfillmentActivities.open_fulfillments,
+            OPEN_FULFILLMENTS,
             OpenFulfillmentsInput(order_id=self._start.order_id, at=workflow.now()),
         )
         await self._notify("order_confirmed", total=str(total), parcels=len(self._packing))
@@ -965,7 +979,7 @@ class OrderWorkflow:
 
     async def _learn_packed(self) -> None:
         """What the database says is packed: a confirmation whose workflow task was lost."""
-        for parcel in await self._step(FulfillmentActivities.packed_parcels, self._start.order_id):
+        for parcel in await self._step(PACKED_PARCELS, self._start.order_id):
             if parcel.warehouse in (self._packing or []):
                 self._packed.setdefault(parcel.warehouse, parcel)
 
@@ -1016,7 +1030,7 @@ class OrderWorkflow:
             self._parcels[event.tracking_number] = event.status
             status = self._shipping_status()
             recorded: TrackingRecorded | None = await self._step(
-                ShippingActivities.record_tracking,
+                RECORD_TRACKING,
                 RecordTrackingInput(
                     order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
                 ),
@@ -1060,7 +1074,7 @@ class OrderWorkflow:
             try:
                 shipped = None if replaces else OrderStatus.SHIPPED
                 booked = await self._step(
-                    ShippingActivities.book_parcel,
+                    BOOK_PARCEL,
                     BookParcelInput(order_id=self._start.order_id, warehouse=warehouse, at=workflow.now(),
                                     replaces=replaces, order_status=shipped),
                     expected=BOOKING_REFUSALS if replaces else ADDRESS_REFUSED,
@@ -1161,7 +1175,7 @@ class OrderWorkflow:
         if amount > 0:
             async with self._refunding:
                 outcome = await self._step(
-                    RefundActivities.refund_payment,
+                    REFUND_PAYMENT,
                     RefundInput(order_id=self._start.order_id, amount=amount, reason=why, reference=reference,
                                 actor="ordino", warehouse=warehouse, at=workflow.now()),
                 )  # fmt: skip
@@ -1202,14 +1216,14 @@ class OrderWorkflow:
             reason=context.pop("reason", None), context=context, at=workflow.now(),
         )  # fmt: skip
         if until_sent:
-            await run_step(NotificationActivities.notify_customer, notice)  # retries without a bound
+            await run_step(NOTIFY_CUSTOMER, notice)  # retries without a bound
         else:
-            await self._step(NotificationActivities.notify_customer, notice)
+            await self._step(NOTIFY_CUSTOMER, notice)
 
     async def _alert(self, key: str, kind: str, why: str) -> None:
         """Something support must look at (GET /support/alerts)."""
         await self._step(
-            OrderLogActivities.record_event,
+            RECORD_EVENT,
             RecordEventInput(order_id=self._start.order_id, key=f"alert:{key}", type="support_alerted",
                              status=None, at=workflow.now(), reason=why, data={"kind": kind}),
         )  # fmt: skip
@@ -1245,11 +1259,11 @@ class OrderWorkflow:
         self._cancelling = True
         # The parcels the database knows, not those the workflow remembers: a lost task may
         # have booked one.
-        stored: dict[str, str] = await self._step(ShippingActivities.parcel_states, self._start.order_id)
+        stored: dict[str, str] = await self._step(PARCEL_STATES, self._start.order_id)
         for tn, status in stored.items():
             if status not in STOPPED and status not in ENDED:
                 await self._step(
-                    ChangeActivities.stop_parcel,
+                    STOP_PARCEL,
                     StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
                                     reason=request.reason, at=workflow.now()),
                 )  # fmt: skip
@@ -1263,7 +1277,7 @@ class OrderWorkflow:
         await self._release_stock(reason)
         await self._record("cancelled", "order_cancelled", OrderStatus.CANCELLED, reason=reason, actor=actor)
         await self._step(
-            NotificationActivities.notify_customer,
+            NOTIFY_CUSTOMER,
             NotifyInput(order_id=self._start.order_id, kind="order_cancelled", reason=reason,
                         charged=charged, at=workflow.now()),
         )  # fmt: skip
@@ -1275,14 +1289,12 @@ class OrderWorkflow:
         with credit notes; every authorization still holding money voided. Whether anything had
         been captured."""
         order_id = self._start.order_id
-        books: PaymentBooks = await self._step(PaymentActivities.payment_books, order_id)
+        books: PaymentBooks = await self._step(PAYMENT_BOOKS, order_id)
         if books.uninvoiced:
-            parcels = {
-                p.warehouse: p for p in await self._step(InventoryActivities.plan_fulfillments, order_id)
-            }
+            parcels = {p.warehouse: p for p in await self._step(PLAN_FULFILLMENTS, order_id)}
             for part, reference in books.uninvoiced.items():
                 invoice = await self._step(
-                    InvoicingActivities.issue_invoice,
+                    ISSUE_INVOICE,
                     IssueInvoiceInput(order_id=order_id, payment_reference=reference,
                                       fulfillment=parcels.get(part), at=workflow.now()),
                 )  # fmt: skip
@@ -1290,7 +1302,7 @@ class OrderWorkflow:
         if books.captured > 0:
             async with self._refunding:  # once no other refund is on its way
                 outcome = await self._step(
-                    RefundActivities.refund_payment,
+                    REFUND_PAYMENT,
                     RefundInput(order_id=order_id, amount=books.captured, reason=reason,
                                 reference=CANCELLATION_REFUND, actor="ordino", at_most_refundable=True,
                                 at=workflow.now()),
@@ -1298,14 +1310,14 @@ class OrderWorkflow:
                 self._refunds[CANCELLATION_REFUND] = outcome.refunded
         for authorization in books.open_authorizations:
             await self._step(
-                PaymentActivities.void_payment,
+                VOID_PAYMENT,
                 VoidInput(order_id=order_id, authorization=authorization, reason=reason, at=workflow.now()),
             )
         return books.captured > 0
 
     async def _release_stock(self, reason: str) -> None:
         await self._step(
-            InventoryActivities.release_stock,
+            RELEASE_STOCK,
             ReleaseStockInput(order_id=self._start.order_id, reason=reason, at=workflow.now()),
         )
 
@@ -1313,7 +1325,7 @@ class OrderWorkflow:
         """An invoice for each capture, for exactly what it took (None: the whole order)."""
         for parcel, capture in captures:
             invoice = await self._step(
-                InvoicingActivities.issue_invoice,
+                ISSUE_INVOICE,
                 IssueInvoiceInput(order_id=self._start.order_id, payment_reference=capture.reference or "",
                                   fulfillment=parcel, at=workflow.now()),
             )  # fmt: skip
@@ -1321,7 +1333,7 @@ class OrderWorkflow:
 
     async def _void(self, auth: PaymentOutcome, reason: str) -> None:
         await self._step(
-            PaymentActivities.void_payment,
+            VOID_PAYMENT,
             VoidInput(
                 order_id=self._start.order_id,
                 authorization=auth.reference or "",
@@ -1334,11 +1346,11 @@ class OrderWorkflow:
 
     async def _step(
         self,
-        activity: Callable[..., Any],
-        arg: Any,
+        step: Step[In, Out],
+        arg: In,
         expected: frozenset[str] = frozenset(),
-        run: Callable[..., Awaitable[Any]] = run_step,
-    ) -> Any:
+        run: Runner = run_step,
+    ) -> Out:
         """Run a step. In the lifecycle, a step that fails for good (a business error nobody
         expects there, or retries used up) parks the order until support retries it; errors
         the caller handles (`expected` codes) and failures in update handlers go to the caller.
@@ -1346,14 +1358,14 @@ class OrderWorkflow:
         alerts: list[str] = []
         while True:
             try:
-                result = await run(activity, arg, bounded=True)
+                result = await run(step, arg, bounded=True)
                 break
             except (ActivityError, ApplicationError) as err:
                 cause = failure_cause(err)
                 if not _PARKS.get() or (cause is not None and cause.type in expected):
                     raise
                 alert = await self._park(
-                    activity.__name__,
+                    step.name,
                     cause.message if cause else str(err.cause or err),
                     outage=cause is None or cause.type == DEPENDENCY_UNAVAILABLE,
                 )
@@ -1363,9 +1375,9 @@ class OrderWorkflow:
             # The step went through: a resolution that fails leaves the alert open, no more.
             with contextlib.suppress(ActivityError, ApplicationError):
                 await run_step(
-                    AlertActivities.resolve_alerts,
+                    RESOLVE_ALERTS,
                     ResolveAlertsInput(order_id=self._start.order_id, keys=alerts, at=workflow.now(),
-                                       reason=f"step {activity.__name__} went through on a retry"),
+                                       reason=f"step {step.name} went through on a retry"),
                     bounded=True,
                 )  # fmt: skip
         return result
@@ -1385,7 +1397,7 @@ class OrderWorkflow:
         # The alert's own failure must not hide the parked step.
         with contextlib.suppress(ActivityError, ApplicationError):
             await run_step(
-                OrderLogActivities.record_event,
+                RECORD_EVENT,
                 RecordEventInput(order_id=self._start.order_id, key=alert,
                                  type="support_alerted", status=None, at=workflow.now(),
                                  reason=f"step {step} keeps failing: {why}",
@@ -1414,7 +1426,7 @@ class OrderWorkflow:
         actor: str | None = None,
     ) -> None:
         await self._step(
-            OrderLogActivities.record_event,
+            RECORD_EVENT,
             RecordEventInput(
                 order_id=self._start.order_id,
                 key=key,

@@ -12,19 +12,32 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
-    from activities.notifications import NotificationActivities, NotifyInput
-    from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities, VoidInput
-    from activities.refunds import RefundActivities, RefundInput
-    from activities.returns import (
+    from contracts.invoicing import ISSUE_INVOICE, IssueInvoiceInput
+    from contracts.notifications import NOTIFY_CUSTOMER, NotifyInput
+    from contracts.payments import (
+        AUTHORIZE_PAYMENT,
+        CAPTURE_PAYMENT,
+        VOID_PAYMENT,
+        AuthorizeInput,
+        CaptureInput,
+        VoidInput,
+    )
+    from contracts.refunds import REFUND_PAYMENT, RefundInput
+    from contracts.returns import (
+        CLOSE_RETURN,
+        DECIDE_RETURN,
+        QUOTE_REPLACEMENT,
+        RECEIVE_RETURN,
+        SEND_RETURN_LABEL,
+        SHIP_REPLACEMENT,
         CloseReturnInput,
         DecideReturnInput,
         QuoteReplacementInput,
         ReceiveReturnInput,
-        ReturnActivities,
         ReturnStepInput,
         ShipReplacementInput,
     )
+    from contracts.step import In, Out, Step
     from domain.errors import ErrorCode, OrdinoError
     from domain.fulfillment import Fulfillment
     from domain.orders import Contract
@@ -138,7 +151,7 @@ class ReturnWorkflow:
         start = self._start
         try:
             self._accepted_units = await self._step(
-                ReturnActivities.receive_return,
+                RECEIVE_RETURN,
                 ReceiveReturnInput(order_id=start.order_id, return_id=start.return_id, request=start.request,
                                    receipt=receipt, at=workflow.now()),
             )  # fmt: skip
@@ -170,7 +183,7 @@ class ReturnWorkflow:
                 return await self._close(ReturnStatus.EXPIRED, reason="no decision in time")
             assert self._decision is not None
             await self._step(
-                ReturnActivities.decide_return,
+                DECIDE_RETURN,
                 DecideReturnInput(order_id=start.order_id, return_id=start.return_id, decision=self._decision,
                                   at=workflow.now()),
             )  # fmt: skip
@@ -179,7 +192,7 @@ class ReturnWorkflow:
                 await self._notify("return_rejected", reason=self._decision.reason)
                 return await self._close(ReturnStatus.REJECTED, reason=self._decision.reason)
         label = await self._step(
-            ReturnActivities.send_return_label,
+            SEND_RETURN_LABEL,
             ReturnStepInput(order_id=start.order_id, return_id=start.return_id, at=workflow.now()),
         )
         self._moved(ReturnStatus.APPROVED)
@@ -224,7 +237,7 @@ class ReturnWorkflow:
         difference = ExchangeDifference()
         if swaps:
             replacement: Quote = await self._step(
-                ReturnActivities.quote_replacement,
+                QUOTE_REPLACEMENT,
                 QuoteReplacementInput(order_id=start.order_id, items={swaps[s]: accepted[s] for s in swaps},
                                       at=workflow.now()),
             )  # fmt: skip
@@ -241,7 +254,7 @@ class ReturnWorkflow:
                                      reason="price difference declined")  # fmt: skip
         try:
             shipped = await self._step(
-                ReturnActivities.ship_replacement,
+                SHIP_REPLACEMENT,
                 ShipReplacementInput(order_id=start.order_id, return_id=start.return_id,
                                      items={req.replacement_for(s): n for s, n in accepted.items()},
                                      at=workflow.now()),
@@ -267,7 +280,7 @@ class ReturnWorkflow:
 
     async def _refund(self, amount: Decimal, reason: str) -> Decimal:
         outcome = await self._step(
-            RefundActivities.refund_payment,
+            REFUND_PAYMENT,
             RefundInput(order_id=self._start.order_id, amount=amount, reason=reason,
                         reference=self._start.return_id, actor="ordino", at_most_refundable=True,
                         at=workflow.now()),
@@ -277,7 +290,7 @@ class ReturnWorkflow:
 
     async def _notify(self, kind: str, reason: str | None = None, **context: Any) -> None:
         await self._step(
-            NotificationActivities.notify_customer,
+            NOTIFY_CUSTOMER,
             NotifyInput(order_id=self._start.order_id, kind=kind, subject_key=self._start.return_id,
                         reason=reason, context={"return_id": self._start.return_id, **context},
                         at=workflow.now()),
@@ -288,26 +301,26 @@ class ReturnWorkflow:
         Nothing if the payment is declined."""
         start, amount = self._start, difference.charge
         auth = await self._step(
-            PaymentActivities.authorize_payment,
+            AUTHORIZE_PAYMENT,
             AuthorizeInput(order_id=start.order_id, token=start.payment_token, amount=amount,
                            currency=start.quote.currency, purpose=start.return_id, at=workflow.now()),
         )  # fmt: skip
         if not auth.approved:
             return Decimal(0)
         capture = await self._step(
-            PaymentActivities.capture_payment,
+            CAPTURE_PAYMENT,
             CaptureInput(order_id=start.order_id, authorization=auth.reference or "", amount=amount,
                          purpose=start.return_id, at=workflow.now()),
         )  # fmt: skip
         if not capture.approved:
             await self._step(
-                PaymentActivities.void_payment,
+                VOID_PAYMENT,
                 VoidInput(order_id=start.order_id, authorization=auth.reference or "",
                           reason="exchange difference not captured", at=workflow.now()),
             )  # fmt: skip
             return Decimal(0)
         await self._step(
-            InvoicingActivities.issue_invoice,
+            ISSUE_INVOICE,
             IssueInvoiceInput(order_id=start.order_id, payment_reference=capture.reference or "",
                               fulfillment=Fulfillment(warehouse=start.return_id, units={}, amount=amount,
                                                       lines=difference.owed),
@@ -335,7 +348,7 @@ class ReturnWorkflow:
         reason: str | None = None,
     ) -> ReturnOutcome:
         await self._step(
-            ReturnActivities.close_return,
+            CLOSE_RETURN,
             CloseReturnInput(order_id=self._start.order_id, return_id=self._start.return_id, status=status,
                              refunded=refunded, outcome=outcome or {}, reason=reason, at=workflow.now()),
         )  # fmt: skip
@@ -359,5 +372,5 @@ class ReturnWorkflow:
             return False
         return True
 
-    async def _step(self, activity: Any, arg: Any) -> Any:
-        return await run_step(activity, arg)
+    async def _step(self, step: Step[In, Out], arg: In) -> Out:
+        return await run_step(step, arg)

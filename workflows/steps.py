@@ -4,13 +4,15 @@ same timeout and a bounded number of retries everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Protocol
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.step import In, Out, Step
 
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
@@ -25,18 +27,26 @@ BOUNDED_RETRY = RetryPolicy(
 )
 
 
-async def run_step(activity: Callable[..., Any], arg: Any, bounded: bool = False) -> Any:
+async def run_step(step: Step[In, Out], arg: In, bounded: bool = False) -> Out:
     retry = BOUNDED_RETRY if bounded else STEP_RETRY
-    return await workflow.execute_local_activity_method(
-        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
+    result: Out = await workflow.execute_local_activity(
+        step.name, arg, result_type=step.output, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
     )
+    return result
 
 
-async def run_activity(activity: Callable[..., Any], arg: Any, bounded: bool = False) -> Any:
+async def run_activity(step: Step[In, Out], arg: In, bounded: bool = False) -> Out:
     retry = BOUNDED_RETRY if bounded else STEP_RETRY
-    return await workflow.execute_activity_method(
-        activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
+    result: Out = await workflow.execute_activity(
+        step.name, arg, result_type=step.output, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry
     )
+    return result
+
+
+class Runner(Protocol):
+    """run_step or run_activity."""
+
+    async def __call__(self, step: Step[In, Out], arg: In, bounded: bool = ...) -> Out: ...
 
 
 def failure_cause(err: BaseException) -> ApplicationError | None:

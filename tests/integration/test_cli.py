@@ -6,7 +6,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from activities.intake import AcceptOrderInput, IntakeActivities
+from activities.intake import IntakeActivities
+from contracts.intake import AcceptOrderInput
 from domain.orders import PlaceOrder
 from tests.orders import order_body
 
@@ -51,7 +52,8 @@ def test_orders_list_and_show(ordino, db, settings, catalog):
 
 
 def test_invoices_list_show_and_pdf(ordino, db, settings, catalog, tmp_path):
-    from activities.invoicing import InvoicingActivities, IssueInvoiceInput
+    from activities.invoicing import InvoicingActivities
+    from contracts.invoicing import IssueInvoiceInput
     from tests.integration.test_exactly_once import paid
 
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 3}, price="19.99"), 2)]))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from activities.notifications import NotificationActivities, NotifyInput
+from activities.notifications import NotificationActivities
+from contracts.notifications import NotifyInput
 from db.models import CustomerNotification
 from providers.mailer import SmtpMailer, message_id
 from providers.smtp_sink import start_sink

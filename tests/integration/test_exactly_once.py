@@ -11,11 +11,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from temporalio.exceptions import ApplicationError
 
-from activities.intake import AcceptOrderInput, IntakeActivities
-from activities.inventory import InventoryActivities, ReleaseStockInput
-from activities.invoicing import InvoicingActivities, IssueInvoiceInput
-from activities.payments import AuthorizeInput, CaptureInput, PaymentActivities
-from activities.shipping import BookParcelInput, ShippingActivities
+from activities.intake import IntakeActivities
+from activities.inventory import InventoryActivities
+from activities.invoicing import InvoicingActivities
+from activities.payments import PaymentActivities
+from activities.shipping import ShippingActivities
+from contracts.intake import AcceptOrderInput
+from contracts.inventory import ReleaseStockInput
+from contracts.invoicing import IssueInvoiceInput
+from contracts.payments import AuthorizeInput, CaptureInput
+from contracts.shipping import BookParcelInput
 from db.models import (
     Invoice,
     OrderEvent,

@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, W
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
-from activities.refunds import RefundOutcome
+from contracts.refunds import RefundOutcome
 from db import returned_parcels
 from db.models import CreditNote, CustomerNotification, Payment, Shipment
 from domain.changes import Cancellation

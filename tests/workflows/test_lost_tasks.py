@@ -10,12 +10,17 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from activities.changes import ChangeActivities, StopParcelInput
-from activities.fulfillment import FulfillmentActivities, PackedInput
+from activities.changes import ChangeActivities
+from activities.fulfillment import FulfillmentActivities
 from activities.inventory import InventoryActivities
-from activities.invoicing import InvoicingActivities, IssueInvoiceInput
-from activities.payments import CaptureInput, PaymentActivities
-from activities.shipping import BookParcelInput, ShippingActivities
+from activities.invoicing import InvoicingActivities
+from activities.payments import PaymentActivities
+from activities.shipping import ShippingActivities
+from contracts.changes import StopParcelInput
+from contracts.fulfillment import PackedInput
+from contracts.invoicing import IssueInvoiceInput
+from contracts.payments import CaptureInput
+from contracts.shipping import BookParcelInput
 from db import order_log
 from db.models import CreditNote, CustomerNotification, Invoice, Payment, Shipment
 from domain.changes import Cancellation
