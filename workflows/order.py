@@ -65,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         TrackingRecorded,
     )
     from contracts.step import In, Out, Step
+    from domain.books import MoneyBooks
     from domain.changes import (
         CANCEL_PREFIX,
         DELIVERED_OR_CLOSED,
@@ -75,10 +76,10 @@ with workflow.unsafe.imports_passed_through():
         OrderChange,
         cancellation_as_change,
     )
-    from domain.errors import ErrorCode, OrdinoError
+    from domain.errors import ErrorCode
     from domain.fulfillment import Fulfillment
-    from domain.money import is_minor_unit, round_money
     from domain.orders import (
+        SYSTEM_ACTOR,
         AcceptedOrder,
         AddressCorrection,
         BackorderPolicy,
@@ -111,6 +112,8 @@ with workflow.unsafe.imports_passed_through():
         TrackingStatus,
         moves_forward,
     )
+    from workflows.refusals import business_rules, failure_cause, refuse
+    from workflows.refusals import refusal as _refusal
     from workflows.returns import (
         ReturnOutcome,
         ReturnStart,
@@ -120,8 +123,7 @@ with workflow.unsafe.imports_passed_through():
         return_workflow_id,
     )
     from workflows.search_attributes import ORDER_STATUS
-    from workflows.steps import Runner, failure_cause, run_activity, run_step
-    from workflows.steps import refusal as _refusal
+    from workflows.steps import Runner, run_activity, run_step
 
 
 ORDER_CLOSING = "order_closing"
@@ -165,17 +167,15 @@ class OrderWorkflow:
         self._parcels: dict[str, TrackingStatus] = {}
         self._published: OrderStatus | None = None
         self._stock_arrived = False
-        self._currency = "EUR"
-        self._captured = Decimal(0)
-        self._refunds: dict[str, Decimal] = {}
-        self._refund_requests: dict[str, Decimal] = {}
+        # The money: captures and refunds (by reference, with what each answered).
+        self._books = MoneyBooks()
+        self._refund_outcomes: dict[str, RefundOutcome] = {}
         self._refunding = asyncio.Lock()
         self._payment_events: dict[str, PaymentEvent] = {}
         self._invoice_number: str | None = None
         # Parcels: the warehouses packing them, and each parcel's journey.
         self._packing: list[str] | None = None
         self._packed: dict[str, ParcelPacked] = {}
-        self._captured_by_warehouse: dict[str, Decimal] = {}
         self._parcel_warehouse: dict[str, str] = {}
         self._booked_at: dict[str, datetime] = {}
         self._replacements: set[str] = set()
@@ -210,7 +210,6 @@ class OrderWorkflow:
         # every request of its round.
         self._cancel_round = 0
         self._refused_round = -1
-        self._shipping_paid_with: dict[str, Decimal] = {}
         self._parcels_stopped = False
         # The step the order is parked on with why, support's retries, and whether it is
         # cancelling.
@@ -253,11 +252,11 @@ class OrderWorkflow:
             raise ApplicationError("the order was rejected and is closing", type=ORDER_CLOSING)
         if self._accepted is not None and request.fingerprint() != self._accepted.request_fingerprint:
             # Refused here, the conflicting request leaves no trace in the order's history.
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.IDEMPOTENCY_CONFLICT,
                 f"Order {request.external_id} of channel {request.channel} was placed before with "
                 "different content",
                 {"order_id": self._start.order_id},
-                type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
             )
 
     @workflow.signal
@@ -269,14 +268,9 @@ class OrderWorkflow:
     @workflow.update
     async def refund(self, request: RefundRequest) -> RefundOutcome:
         """Give money back (a goodwill refund by support) with a credit note per invoice."""
-        async with self._refunding:
-            outcome = await self._step(
-                REFUND_PAYMENT,
-                RefundInput(order_id=self._start.order_id, amount=request.amount, reason=request.reason,
-                            reference=request.reference, actor=request.actor, at=workflow.now()),
-            )  # fmt: skip
-            self._refunds[request.reference] = outcome.refunded
-            self._refund_requests[request.reference] = request.amount
+        outcome = await self._refund(
+            request.reference, request.amount, request.reason, request.actor, goodwill=True
+        )
         # Once per reference (the outbox key), however often the same refund is asked for.
         # Tried until it is out: a refund answered as failed, though made, invites a second
         # one; a mail outage answers `update_timeout` instead, and the same request again
@@ -289,24 +283,8 @@ class OrderWorkflow:
 
     @refund.validator
     def _validate_refund(self, request: RefundRequest) -> None:
-        if self._captured == 0:
-            raise ApplicationError("This order has no captured payment yet", type=ErrorCode.NO_CAPTURE.value)
-        if not is_minor_unit(request.amount, self._currency):
-            raise ApplicationError(
-                f"{request.amount} is not an amount in {self._currency}", type=ErrorCode.INVALID_AMOUNT.value
-            )
-        asked = self._refund_requests.get(request.reference)
-        if asked is not None and asked != request.amount:
-            raise ApplicationError(
-                f"Refund {request.reference} was for {asked}, not {request.amount}",
-                type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
-            )
-        refundable = round_money(self._captured - sum(self._refunds.values()), self._currency)
-        if request.reference not in self._refunds and request.amount > refundable:
-            raise ApplicationError(
-                f"At most {refundable} can be refunded", {"refundable": str(refundable)},
-                type=ErrorCode.REFUND_EXCEEDS_CAPTURED.value,
-            )  # fmt: skip
+        with business_rules():
+            self._books.check_goodwill(request.reference, request.amount)
 
     @workflow.update
     async def confirm_packed(self, confirmation: PackConfirmation) -> ParcelPacked:
@@ -316,9 +294,9 @@ class OrderWorkflow:
             if done is not None:
                 return done
             if confirmation.warehouse not in (self._packing or []):
-                raise ApplicationError(
+                raise refuse(
+                    ErrorCode.UNKNOWN_FULFILLMENT,
                     f"Order {self._start.order_id} no longer ships from {confirmation.warehouse}",
-                    type=ErrorCode.UNKNOWN_FULFILLMENT.value,
                 )
             packed_input = PackedInput(order_id=self._start.order_id, warehouse=confirmation.warehouse,
                                        actor=confirmation.actor, at=workflow.now())  # fmt: skip
@@ -331,15 +309,14 @@ class OrderWorkflow:
     @confirm_packed.validator
     def _validate_packed(self, confirmation: PackConfirmation) -> None:
         if self._packing is None:
-            raise ApplicationError(
-                f"Order {self._start.order_id} is not being picked and packed",
-                type=ErrorCode.NOT_PACKING.value,
+            raise refuse(
+                ErrorCode.NOT_PACKING, f"Order {self._start.order_id} is not being picked and packed"
             )
         if confirmation.warehouse not in self._packing:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.UNKNOWN_FULFILLMENT,
                 f"Order {self._start.order_id} ships nothing from {confirmation.warehouse}",
                 {"warehouses": self._packing},
-                type=ErrorCode.UNKNOWN_FULFILLMENT.value,
             )
 
     @workflow.update
@@ -352,9 +329,7 @@ class OrderWorkflow:
     @retry_parked.validator
     def _validate_retry(self, actor: str) -> None:
         if self._parked is None:
-            raise ApplicationError(
-                f"Order {self._start.order_id} has no parked step", type=ErrorCode.NOT_PARKED.value
-            )
+            raise refuse(ErrorCode.NOT_PARKED, f"Order {self._start.order_id} has no parked step")
 
     @workflow.update
     async def correct_address(self, correction: AddressCorrection) -> None:
@@ -369,9 +344,8 @@ class OrderWorkflow:
     @correct_address.validator
     def _validate_address(self, correction: AddressCorrection) -> None:
         if not self._on_hold:
-            raise ApplicationError(
-                f"Order {self._start.order_id} is not on hold for its address",
-                type=ErrorCode.ADDRESS_LOCKED.value,
+            raise refuse(
+                ErrorCode.ADDRESS_LOCKED, f"Order {self._start.order_id} is not on hold for its address"
             )
 
     @workflow.update
@@ -422,19 +396,17 @@ class OrderWorkflow:
         if request.reference in self._returns:
             return  # the same request again: answered with the same return
         if self._status is not OrderStatus.DELIVERED or self._accepted is None:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.NOT_DELIVERED,
                 f"Order {self._start.order_id} is {self._status.value}: returns start once it is delivered",
-                type=ErrorCode.NOT_DELIVERED.value,
             )
         if self._return_window_ends is None or workflow.now() >= self._return_window_ends:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.RETURN_WINDOW_CLOSED,
                 f"The return window of order {self._start.order_id} has closed",
-                type=ErrorCode.RETURN_WINDOW_CLOSED.value,
             )
-        try:
+        with business_rules():
             check_returnable(request.lines, returnable(self._received_units(), self._units_in_returns))
-        except OrdinoError as err:
-            raise ApplicationError(err.message, err.details, type=err.code.value) from None
 
     def _received_units(self) -> dict[str, int]:
         """What the customer got: the order's units less those whose parcels were cancelled."""
@@ -455,8 +427,7 @@ class OrderWorkflow:
                 f"return:{return_id}", "return_failed", f"return {return_id} failed: {err.cause}"
             )
             outcome = ReturnOutcome(return_id=return_id, status=ReturnStatus.EXPIRED, reason="failed")
-        self._captured += outcome.charged
-        self._refunds[return_id] = outcome.refunded
+        self._books.record_return(return_id, outcome.charged, outcome.refunded)
         for sku, n in outcome.accepted.items():
             self._accepted_back[sku] = self._accepted_back.get(sku, 0) + n
         if outcome.status in (ReturnStatus.REJECTED, ReturnStatus.EXPIRED):
@@ -480,15 +451,13 @@ class OrderWorkflow:
         done = self._changes.get(request.reference)
         if done is not None:
             if done[0].model_dump(exclude={"preview"}) != request.model_dump(exclude={"preview"}):
-                raise ApplicationError(
-                    f"Change {request.reference} was a different change",
-                    type=ErrorCode.IDEMPOTENCY_CONFLICT.value,
+                raise refuse(
+                    ErrorCode.IDEMPOTENCY_CONFLICT, f"Change {request.reference} was a different change"
                 )
             return
         if request.reference.startswith(CANCEL_PREFIX):
-            raise ApplicationError(
-                f"References starting with {CANCEL_PREFIX!r} belong to cancellations",
-                type=ErrorCode.INVALID_BODY.value,
+            raise refuse(
+                ErrorCode.INVALID_BODY, f"References starting with {CANCEL_PREFIX!r} belong to cancellations"
             )
         self._check_editable()
 
@@ -524,26 +493,22 @@ class OrderWorkflow:
         if request.reference in self._cancellations:
             return
         if self._accepted is None:
-            raise ApplicationError("The order has not been accepted", type=ErrorCode.NOT_EDITABLE.value)
+            raise refuse(ErrorCode.NOT_EDITABLE, "The order has not been accepted")
         parcels_left = request.lines is not None and self._status is OrderStatus.PARTIALLY_DELIVERED
         if self._status in DELIVERED_OR_CLOSED and not parcels_left:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.ALREADY_DELIVERED,
                 f"Order {self._start.order_id} is {self._status.value}: send it back as a return instead",
-                type=ErrorCode.ALREADY_DELIVERED.value,
             )
         if self._cancel_request is not None and request.lines is not None:
-            raise ApplicationError(
-                "The order is being cancelled already", type=ErrorCode.ILLEGAL_TRANSITION.value
-            )
+            raise refuse(ErrorCode.ILLEGAL_TRANSITION, "The order is being cancelled already")
         if request.lines is not None and self._parcel_warehouse:
             return  # parcels are on their way: whole ones may be stopped (checked against their contents)
         if request.lines is not None:
             self._check_editable()
             ordered = {ln.sku: ln.quantity for ln in self._accepted.quote.lines}
-            try:
+            with business_rules():
                 cancellation_as_change(ordered, request)
-            except OrdinoError as err:
-                raise ApplicationError(err.message, err.details, type=err.code.value) from None
 
     async def _cancel_parcels(self, request: Cancellation) -> CancellationOutcome:
         """Cancel units already on their way: whole parcels only. Each is stopped (booking
@@ -578,9 +543,9 @@ class OrderWorkflow:
         contents: dict[str, dict[str, int]] = await self._step(PARCEL_CONTENTS, self._start.order_id)
         open_parcels = {tn: c for tn, c in sorted(contents.items()) if tn in self._parcels and self._open(tn)}
         if any(ev.tracking_number in open_parcels for ev in self._inbox):
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.ORDER_BUSY,
                 "The carrier's latest news about these parcels is being recorded; try again in a moment",
-                type=ErrorCode.ORDER_BUSY.value,
             )
         wanted = {line.sku: line.quantity for line in request.lines}
         for size in range(1, len(open_parcels) + 1):
@@ -591,10 +556,10 @@ class OrderWorkflow:
                         held[sku] = held.get(sku, 0) + n
                 if held == wanted:
                     return {tn: open_parcels[tn] for tn in combo}
-        raise ApplicationError(
+        raise refuse(
+            ErrorCode.PARTIAL_PARCEL,
             "Units on their way can only be cancelled a whole parcel at a time",
             {"parcels": open_parcels},
-            type=ErrorCode.PARTIAL_PARCEL.value,
         )
 
     async def _cancelled_outcome(self, reference: str) -> CancellationOutcome:
@@ -608,7 +573,7 @@ class OrderWorkflow:
         return CancellationOutcome(
             reference=reference,
             status=self._status,
-            refunded=self._refunds.get(CANCELLATION_REFUND, Decimal(0)),
+            refunded=self._books.refunds.get(CANCELLATION_REFUND, Decimal(0)),
         )
 
     async def _stop_parcels(self, request: Cancellation, chosen: dict[str, dict[str, int]]) -> Decimal:
@@ -631,21 +596,13 @@ class OrderWorkflow:
                         self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
                 warehouse = self._parcel_warehouse[tn]
                 reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
-                async with self._refunding:
-                    # The goods only: the rest of the order still travels on the shipping paid.
-                    amount = self._captured_by_warehouse.get(
-                        warehouse, Decimal(0)
-                    ) - self._shipping_paid_with.get(warehouse, Decimal(0))
-                    if amount > 0 and reference not in self._refunds:
-                        outcome = await self._step(
-                            REFUND_PAYMENT,
-                            RefundInput(order_id=self._start.order_id, amount=amount, reason=request.reason,
-                                        reference=reference, actor=request.actor, warehouse=warehouse,
-                                        at_most_refundable=True, at=workflow.now()),
-                        )  # fmt: skip
-                        self._refunds[reference] = outcome.refunded
-                        refunded += outcome.refunded
-                        notes += outcome.credit_notes
+                amount = self._books.goods_paid_from(warehouse)
+                if amount > 0 and self._books.refunded(reference) is None:
+                    given = await self._refund(
+                        reference, amount, request.reason, request.actor, warehouse, at_most_refundable=True
+                    )
+                    refunded += given.refunded
+                    notes += given.credit_notes
             if refunded:
                 await self._notify(
                     "refund_issued", f"cancel-{request.reference}", amount=str(refunded),
@@ -660,19 +617,19 @@ class OrderWorkflow:
 
     def _check_editable(self) -> None:
         if self._cancel_request is not None or self._accepted is None:
-            raise ApplicationError("The order is being cancelled", type=ErrorCode.NOT_EDITABLE.value)
+            raise refuse(ErrorCode.NOT_EDITABLE, "The order is being cancelled")
         if self._packed:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.ALREADY_PACKED,
                 f"A parcel of order {self._start.order_id} is packed: changes are over; cancel the whole "
                 "order, or return the items once delivered",
                 {"packed": sorted(self._packed)},
-                type=ErrorCode.ALREADY_PACKED.value,
             )
         if self._status not in EDITABLE or self._auth is None:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.NOT_EDITABLE,
                 f"Order {self._start.order_id} is {self._status.value}: it can be changed once its payment "
                 "is authorized and until a parcel is packed",
-                type=ErrorCode.NOT_EDITABLE.value,
             )
 
     async def _change_now(
@@ -683,10 +640,8 @@ class OrderWorkflow:
         async with self._changing:
             self._check_editable()  # a parcel may have been packed while this update waited
             assert self._auth is not None and self._accepted is not None
-            try:
+            with business_rules():
                 change = make()
-            except OrdinoError as err:
-                raise ApplicationError(err.message, err.details, type=err.code.value) from None
             try:
                 plan = await self._step(
                     PLAN_CHANGE,
@@ -700,10 +655,9 @@ class OrderWorkflow:
                 return ChangeOutcome(reference=change.reference, applied=False, plan=plan)
             short = [e.sku for e in plan.stock if not e.available]
             if short:
-                raise ApplicationError(
-                    f"Not enough stock for {', '.join(short)}", {"skus": short},
-                    type=ErrorCode.INSUFFICIENT_STOCK.value,
-                )  # fmt: skip
+                raise refuse(
+                    ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock for {', '.join(short)}", {"skus": short}
+                )
             more: PaymentOutcome | None = None
             total = plan.quote.grand_total
             if total > self._auth.amount:
@@ -717,9 +671,9 @@ class OrderWorkflow:
                 if not more.approved:
                     if more.pending:  # e.g. 3-D Secure nobody will answer here: let it go
                         await self._void(more, "the order change needs a payment that was not completed")
-                    raise ApplicationError(
+                    raise refuse(
+                        ErrorCode.PAYMENT_DECLINED,
                         f"The payment for the new total {total} was declined: {more.decline_code}",
-                        type=ErrorCode.PAYMENT_DECLINED.value,
                     )
             try:
                 warehouses = await self._step(
@@ -794,7 +748,7 @@ class OrderWorkflow:
         self, start: OrderStart, accepted: AcceptedOrder, request: PlaceOrder
     ) -> OrderOutcome:
         total = accepted.quote.grand_total
-        self._currency = accepted.quote.currency
+        self._books.currency = accepted.quote.currency
 
         if accepted.status is OrderStatus.BACKORDERED:
             cancelled = await self._await_stock(start)
@@ -847,12 +801,13 @@ class OrderWorkflow:
             if taken:
                 # Some parcels were paid before one was refused: invoice what was taken, then
                 # the cancellation refunds it with credit notes.
-                self._captured = sum((c.amount for _, c in taken), Decimal(0))
+                self._books.captured = sum((c.amount for _, c in taken), Decimal(0))
                 await self._invoice(taken)
             return await self._cancel(f"capture failed: {declined.decline_code}")
-        self._captured = sum((c.amount for _, c in captured), Decimal(0))
-        self._captured_by_warehouse = {p.warehouse: c.amount for p, c in captured if p is not None}
-        self._shipping_paid_with = {p.warehouse: p.shipping.total for p, _ in captured if p and p.shipping}
+        self._books.record_captures(
+            {p.warehouse: c.amount for p, c in captured if p is not None},
+            {p.warehouse: p.shipping.total for p, _ in captured if p and p.shipping},
+        )
         self._moved(OrderStatus.CAPTURED)
 
         # One invoice per shipment, each for what its capture took.
@@ -1169,17 +1124,9 @@ class OrderWorkflow:
                 if cause is None or cause.type != ErrorCode.INSUFFICIENT_STOCK:
                     raise
         # The parcel's capture, but never more than is left after goodwill refunds.
-        left = round_money(self._captured - sum(self._refunds.values()), self._currency)
-        amount = min(self._captured_by_warehouse.get(warehouse, Decimal(0)), left)
-        reference = f"parcel-{tn}"
+        amount = self._books.parcel_refund(warehouse)
         if amount > 0:
-            async with self._refunding:
-                outcome = await self._step(
-                    REFUND_PAYMENT,
-                    RefundInput(order_id=self._start.order_id, amount=amount, reason=why, reference=reference,
-                                actor="ordino", warehouse=warehouse, at=workflow.now()),
-                )  # fmt: skip
-                self._refunds[reference] = outcome.refunded
+            outcome = await self._refund(f"parcel-{tn}", amount, why, warehouse=warehouse)
             await self._notify(
                 "parcel_failed", tn, failed=tn, failure=status.value, refunded=str(outcome.refunded),
                 credit_notes=", ".join(outcome.credit_notes),
@@ -1233,9 +1180,9 @@ class OrderWorkflow:
     def _refuse_cancel(self, why: str) -> None:
         """A cancellation accepted a moment before a parcel arrived: answer everyone waiting
         for it with a refusal."""
-        self._cancel_refused = ApplicationError(
+        self._cancel_refused = refuse(
+            ErrorCode.ALREADY_DELIVERED,
             f"Order {self._start.order_id} cannot be cancelled: {why}; send it back as a return instead",
-            type=ErrorCode.ALREADY_DELIVERED.value,
         )
         self._refused_round = self._cancel_round
         self._cancel_request = None
@@ -1300,14 +1247,7 @@ class OrderWorkflow:
                 )  # fmt: skip
                 self._invoice_number = invoice.number
         if books.captured > 0:
-            async with self._refunding:  # once no other refund is on its way
-                outcome = await self._step(
-                    REFUND_PAYMENT,
-                    RefundInput(order_id=order_id, amount=books.captured, reason=reason,
-                                reference=CANCELLATION_REFUND, actor="ordino", at_most_refundable=True,
-                                at=workflow.now()),
-                )  # fmt: skip
-                self._refunds[CANCELLATION_REFUND] = outcome.refunded
+            await self._refund(CANCELLATION_REFUND, books.captured, reason, at_most_refundable=True)
         for authorization in books.open_authorizations:
             await self._step(
                 VOID_PAYMENT,
@@ -1330,6 +1270,33 @@ class OrderWorkflow:
                                   fulfillment=parcel, at=workflow.now()),
             )  # fmt: skip
             self._invoice_number = invoice.number
+
+    async def _refund(
+        self,
+        reference: str,
+        amount: Decimal,
+        reason: str,
+        actor: str = SYSTEM_ACTOR,
+        warehouse: str | None = None,
+        at_most_refundable: bool = False,
+        goodwill: bool = False,
+    ) -> RefundOutcome:
+        """Every refund of the order, once per reference: one at a time (each reads what the
+        others left), with credit notes, into the books. `warehouse`: against that parcel's
+        invoice only; `at_most_refundable`: what is left when that is less than asked."""
+        async with self._refunding:
+            done = self._refund_outcomes.get(reference)
+            if done is not None:
+                return done
+            outcome = await self._step(
+                REFUND_PAYMENT,
+                RefundInput(order_id=self._start.order_id, amount=amount, reason=reason, reference=reference,
+                            actor=actor, warehouse=warehouse, at_most_refundable=at_most_refundable,
+                            at=workflow.now()),
+            )  # fmt: skip
+            self._refund_outcomes[reference] = outcome
+            self._books.record_refund(reference, outcome.refunded, amount if goodwill else None)
+            return outcome
 
     async def _void(self, auth: PaymentOutcome, reason: str) -> None:
         await self._step(

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ShipReplacementInput,
     )
     from contracts.step import In, Out, Step
-    from domain.errors import ErrorCode, OrdinoError
+    from domain.errors import ErrorCode
     from domain.fulfillment import Fulfillment
     from domain.orders import Contract
     from domain.quote import Quote
@@ -55,8 +55,9 @@ with workflow.unsafe.imports_passed_through():
         goods_worth,
         whole_order_back,
     )
+    from workflows.refusals import business_rules, refuse
+    from workflows.refusals import refusal as _refusal
     from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, RETURN_STATUS
-    from workflows.steps import refusal as _refusal
     from workflows.steps import run_step
 
 
@@ -138,9 +139,9 @@ class ReturnWorkflow:
     @decide.validator
     def _validate_decide(self, decision: Decision) -> None:
         if self._status is not ReturnStatus.REQUESTED or self._decision is not None:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.ILLEGAL_TRANSITION,
                 f"Return {self._start.return_id} is {self._status.value}, not waiting for a decision",
-                type=ErrorCode.ILLEGAL_TRANSITION.value,
             )
 
     @workflow.update
@@ -165,14 +166,12 @@ class ReturnWorkflow:
     @receive.validator
     def _validate_receive(self, receipt: ReceiveReturn) -> None:
         if self._status is not ReturnStatus.APPROVED or self._receipt is not None:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.ILLEGAL_TRANSITION,
                 f"Return {self._start.return_id} is {self._status.value}, not waiting for its parcel",
-                type=ErrorCode.ILLEGAL_TRANSITION.value,
             )
-        try:
+        with business_rules():
             check_receipt(self._start.request.lines, receipt.items)
-        except OrdinoError as err:
-            raise ApplicationError(err.message, err.details, type=err.code.value) from None
 
     @workflow.run
     async def run(self, start: ReturnStart) -> ReturnOutcome:

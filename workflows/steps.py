@@ -9,7 +9,6 @@ from typing import Protocol
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.step import In, Out, Step
@@ -47,19 +46,3 @@ class Runner(Protocol):
     """run_step or run_activity."""
 
     async def __call__(self, step: Step[In, Out], arg: In, bounded: bool = ...) -> Out: ...
-
-
-def failure_cause(err: BaseException) -> ApplicationError | None:
-    """The ApplicationError behind a failed step: local activities fail with it directly,
-    regular ones wrap it in an ActivityError."""
-    cause = err.cause if isinstance(err, ActivityError) else err
-    return cause if isinstance(cause, ApplicationError) else None
-
-
-def refusal(err: ActivityError | ApplicationError) -> Exception:
-    """A business rule a step refused (a non-retryable ApplicationError), as the caller's
-    own coded failure; anything else as it came."""
-    cause = failure_cause(err)
-    if cause is not None and cause.non_retryable:
-        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
-    return err
