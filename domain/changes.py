@@ -143,3 +143,25 @@ DELIVERED_OR_CLOSED = frozenset(
     {OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED,
      OrderStatus.REJECTED}
 )  # fmt: skip
+
+
+def check_editable(
+    order_id: str, status: OrderStatus, *, cancelling: bool, authorized: bool, packed: list[str]
+) -> None:
+    """Whether an order may still be edited (lines, address, fewer units): once its payment
+    is authorized, until a warehouse has packed a parcel, and never while it is cancelled."""
+    if cancelling:
+        raise OrdinoError(ErrorCode.NOT_EDITABLE, "The order is being cancelled")
+    if packed:
+        raise OrdinoError(
+            ErrorCode.ALREADY_PACKED,
+            f"A parcel of order {order_id} is packed: changes are over; cancel the whole order, or "
+            "return the items once delivered",
+            {"packed": sorted(packed)},
+        )
+    if status not in EDITABLE or not authorized:
+        raise OrdinoError(
+            ErrorCode.NOT_EDITABLE,
+            f"Order {order_id} is {status.value}: it can be changed once its payment is authorized and "
+            "until a parcel is packed",
+        )

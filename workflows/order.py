@@ -10,7 +10,6 @@ import contextvars
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import combinations
 from typing import Any
 
 from temporalio import workflow
@@ -69,12 +68,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.changes import (
         CANCEL_PREFIX,
         DELIVERED_OR_CLOSED,
-        EDITABLE,
         Cancellation,
         CancellationOutcome,
         ChangeOutcome,
         OrderChange,
         cancellation_as_change,
+        check_editable,
     )
     from domain.errors import ErrorCode
     from domain.fulfillment import Fulfillment
@@ -93,6 +92,7 @@ with workflow.unsafe.imports_passed_through():
         PlaceOrder,
         RefundRequest,
     )
+    from domain.parcels import Parcel, Parcels, parcels_holding
     from domain.returns import (
         ReturnPolicy,
         ReturnRequest,
@@ -164,7 +164,7 @@ class OrderWorkflow:
         self._accepting = asyncio.Lock()
         self._inbox: list[TrackingEvent] = []
         self._seen_events: set[str] = set()
-        self._parcels: dict[str, TrackingStatus] = {}
+        self._parcels = Parcels()
         self._published: OrderStatus | None = None
         self._stock_arrived = False
         # The money: captures and refunds (by reference, with what each answered).
@@ -176,11 +176,6 @@ class OrderWorkflow:
         # Parcels: the warehouses packing them, and each parcel's journey.
         self._packing: list[str] | None = None
         self._packed: dict[str, ParcelPacked] = {}
-        self._parcel_warehouse: dict[str, str] = {}
-        self._booked_at: dict[str, datetime] = {}
-        self._replacements: set[str] = set()
-        self._resolved: set[str] = set()  # failed parcels reshipped or refunded
-        self._late: set[str] = set()
         self._on_hold = False
         self._address_corrections = 0
         # Returns: id per request reference, units each SKU has in returns that are not
@@ -202,8 +197,6 @@ class OrderWorkflow:
         # Set when a cancellation came too late (a parcel arrived meanwhile): its answer.
         self._cancel_refused: ApplicationError | None = None
         self._cancellations: dict[str, CancellationOutcome] = {}
-        # Parcels a partial cancellation stopped (booking cancelled, or recalled).
-        self._stopped: set[str] = set()
         self._parcel_cancels: dict[str, dict[str, dict[str, int]]] = {}
         self._units_cancelled: dict[str, int] = {}
         # Whole-order cancellations: each request joins the current round; a refusal answers
@@ -473,7 +466,7 @@ class OrderWorkflow:
                 self._cancel_round += 1
                 self._cancel_request = request
             outcome = await self._cancelled_outcome(request.reference)
-        elif self._parcel_warehouse:
+        elif self._parcels:
             outcome = await self._cancel_parcels(request)
         else:
 
@@ -502,7 +495,7 @@ class OrderWorkflow:
             )
         if self._cancel_request is not None and request.lines is not None:
             raise refuse(ErrorCode.ILLEGAL_TRANSITION, "The order is being cancelled already")
-        if request.lines is not None and self._parcel_warehouse:
+        if request.lines is not None and self._parcels:
             return  # parcels are on their way: whole ones may be stopped (checked against their contents)
         if request.lines is not None:
             self._check_editable()
@@ -519,9 +512,8 @@ class OrderWorkflow:
             chosen = self._parcel_cancels.get(request.reference)
             if chosen is None:
                 chosen = await self._choose_parcels(request)
-                open_parcels = [tn for tn in self._parcels if self._open(tn)]
-                delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
-                if set(chosen) == set(open_parcels) and not delivered:
+                on_their_way = {p.tracking_number for p in self._parcels.on_their_way()}
+                if set(chosen) == on_their_way and not self._parcels.any_delivered():
                     chosen = {}  # everything still travelling: that is cancelling the order
                 else:
                     self._parcel_cancels[request.reference] = chosen
@@ -541,26 +533,15 @@ class OrderWorkflow:
         """The parcels on their way that hold exactly the units asked for, with what each holds."""
         assert request.lines is not None
         contents: dict[str, dict[str, int]] = await self._step(PARCEL_CONTENTS, self._start.order_id)
-        open_parcels = {tn: c for tn, c in sorted(contents.items()) if tn in self._parcels and self._open(tn)}
-        if any(ev.tracking_number in open_parcels for ev in self._inbox):
+        on_their_way = {p.tracking_number for p in self._parcels.on_their_way()}
+        travelling = {tn: c for tn, c in sorted(contents.items()) if tn in on_their_way}
+        if any(ev.tracking_number in travelling for ev in self._inbox):
             raise refuse(
                 ErrorCode.ORDER_BUSY,
                 "The carrier's latest news about these parcels is being recorded; try again in a moment",
             )
-        wanted = {line.sku: line.quantity for line in request.lines}
-        for size in range(1, len(open_parcels) + 1):
-            for combo in combinations(open_parcels, size):
-                held: dict[str, int] = {}
-                for tn in combo:
-                    for sku, n in open_parcels[tn].items():
-                        held[sku] = held.get(sku, 0) + n
-                if held == wanted:
-                    return {tn: open_parcels[tn] for tn in combo}
-        raise refuse(
-            ErrorCode.PARTIAL_PARCEL,
-            "Units on their way can only be cancelled a whole parcel at a time",
-            {"parcels": open_parcels},
-        )
+        with business_rules():
+            return parcels_holding(travelling, {line.sku: line.quantity for line in request.lines})
 
     async def _cancelled_outcome(self, reference: str) -> CancellationOutcome:
         """Wait for the whole-order cancellation this request joined, or its refusal."""
@@ -583,7 +564,8 @@ class OrderWorkflow:
         refunded, notes = Decimal(0), []
         try:
             for tn in chosen:
-                if tn not in self._stopped:
+                parcel = self._parcels[tn]
+                if not parcel.stopped:
                     outcome = await self._step(
                         STOP_PARCEL,
                         StopParcelInput(order_id=self._start.order_id, tracking_number=tn,
@@ -591,10 +573,10 @@ class OrderWorkflow:
                     )  # fmt: skip
                     if outcome == TrackingStatus.DELIVERED.value:
                         continue  # the customer has it: a return, not a cancellation
-                    self._stopped.add(tn)
+                    parcel.stopped = True
                     for sku, n in chosen[tn].items():
                         self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
-                warehouse = self._parcel_warehouse[tn]
+                warehouse = parcel.warehouse
                 reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
                 amount = self._books.goods_paid_from(warehouse)
                 if amount > 0 and self._books.refunded(reference) is None:
@@ -609,27 +591,20 @@ class OrderWorkflow:
                     credit_notes=", ".join(notes),
                     reason=f"as asked, we cancelled what had not reached you yet ({request.reason}).",
                 )  # fmt: skip
-            if self._shipping_status() is OrderStatus.DELIVERED:
+            if self._parcels.shipping_status() is OrderStatus.DELIVERED:
                 await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
         finally:
             self._parcels_stopped = True  # the shipping loop looks again at what is still open
         return refunded
 
     def _check_editable(self) -> None:
-        if self._cancel_request is not None or self._accepted is None:
-            raise refuse(ErrorCode.NOT_EDITABLE, "The order is being cancelled")
-        if self._packed:
-            raise refuse(
-                ErrorCode.ALREADY_PACKED,
-                f"A parcel of order {self._start.order_id} is packed: changes are over; cancel the whole "
-                "order, or return the items once delivered",
-                {"packed": sorted(self._packed)},
-            )
-        if self._status not in EDITABLE or self._auth is None:
-            raise refuse(
-                ErrorCode.NOT_EDITABLE,
-                f"Order {self._start.order_id} is {self._status.value}: it can be changed once its payment "
-                "is authorized and until a parcel is packed",
+        with business_rules():
+            check_editable(
+                self._start.order_id,
+                self._status,
+                packed=list(self._packed),
+                authorized=self._auth is not None,
+                cancelling=self._cancel_request is not None or self._accepted is None,
             )
 
     async def _change_now(
@@ -713,10 +688,10 @@ class OrderWorkflow:
         return OrderProgress(
             order_id=self._start.order_id,
             status=self._status,
-            parcels={k: v.value for k, v in self._parcels.items()},
+            parcels=self._parcels.states(),
             invoice_number=self._invoice_number,
             packing=[wh for wh in self._packing or [] if wh not in self._packed],
-            late=bool(self._late),
+            late=any(p.late for p in self._parcels),
             parked=self._parked,
         )
 
@@ -943,11 +918,11 @@ class OrderWorkflow:
         for warehouse in self._packing or []:
             await self._book(warehouse)
         self._moved(OrderStatus.SHIPPED)
-        while any(self._open(tn) for tn in self._parcels):
+        while self._parcels.on_their_way():
             self._parcels_stopped = False
             # The carrier's news first: a delivery already heard of wins over a cancellation.
             if self._cancel_request is not None and not self._inbox:
-                if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
+                if self._parcels.any_delivered():
                     self._refuse_cancel("a parcel has been delivered meanwhile")
                     while self._failed_while_cancelling:
                         await self._parcel_failed(start, *self._failed_while_cancelling.pop(0))
@@ -955,7 +930,7 @@ class OrderWorkflow:
                 raise CancelRequested
             if not self._inbox:
                 self._publish()
-                deadline = self._next_deadline(start)
+                deadline = self._parcels.next_deadline(start.delivery_sla)
                 try:
                     await workflow.wait_condition(
                         lambda: (
@@ -969,8 +944,8 @@ class OrderWorkflow:
                 if not self._inbox:
                     continue  # cancelled, or a cancellation stopped parcels: look again
             event = self._inbox.pop(0)
-            current = self._parcels.get(event.tracking_number)
-            if current is not None and event.tracking_number in self._stopped:
+            parcel = self._parcels.get(event.tracking_number)
+            if parcel is not None and parcel.stopped:
                 if event.status is TrackingStatus.DELIVERED:
                     # Stopped too late: the customer has the goods and their refund.
                     why = f"parcel {event.tracking_number} was delivered after it was cancelled and refunded"
@@ -978,19 +953,19 @@ class OrderWorkflow:
                         f"delivered-after-cancel:{event.tracking_number}", "delivered_after_cancel", why
                     )
                 continue
-            if current is None or not self._open(event.tracking_number):
+            if parcel is None or not parcel.on_its_way:
                 continue  # unknown, or at the end of its journey
-            if not moves_forward(current, event.status):
+            if not moves_forward(parcel.status, event.status):
                 continue
-            self._parcels[event.tracking_number] = event.status
-            status = self._shipping_status()
+            parcel.status = event.status
+            status = self._parcels.shipping_status()
             recorded: TrackingRecorded | None = await self._step(
                 RECORD_TRACKING,
                 RecordTrackingInput(
                     order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
                 ),
             )
-            if recorded is not None and self._world_moved_on(event, recorded):
+            if recorded is not None and self._world_moved_on(parcel, recorded):
                 continue
             self._moved(status)
             if self._cancel_request is not None and event.status in FAILED:
@@ -999,24 +974,23 @@ class OrderWorkflow:
                 self._failed_while_cancelling.append((event.tracking_number, event.status))
                 continue
             await self._tell(start, event)
-        delivered = any(s is TrackingStatus.DELIVERED for s in self._parcels.values())
+        delivered = self._parcels.any_delivered()
         if self._cancel_request is not None and not delivered:
             raise CancelRequested  # every parcel stopped or failed meanwhile: cancel as asked
         return delivered
 
-    def _world_moved_on(self, event: TrackingEvent, recorded: TrackingRecorded) -> bool:
+    def _world_moved_on(self, parcel: Parcel, recorded: TrackingRecorded) -> bool:
         """What the database says once a carrier event is recorded, where it differs from what
         the workflow remembers: a cancellation whose workflow task was lost after its steps
         committed (its update with it) is taken up again, and a parcel it stopped, or any
         parcel of an order it closed, is news the cancellation has settled. Whether the event
         is done with."""
-        tn = event.tracking_number
         stored = recorded.cancellation
         if stored is not None and self._cancel_request is None:
             self._cancel_round += 1
             self._cancel_request = stored
         if recorded.parcel_status in STOPPED or recorded.order_status is OrderStatus.CANCELLED:
-            self._stopped.add(tn)
+            parcel.stopped = True
             self._parcels_stopped = True
             return True
         return False
@@ -1041,12 +1015,8 @@ class OrderWorkflow:
                     raise
                 await self._hold(cause.message)
         tn = booked.tracking_number
-        self._parcels[tn] = TrackingStatus.BOOKED
-        self._parcel_warehouse[tn] = warehouse
-        self._booked_at[tn] = workflow.now()
-        if replaces:
-            self._replacements.add(tn)
-        else:
+        self._parcels.add(Parcel(tn, warehouse, booked_at=workflow.now(), replacement=replaces is not None))
+        if not replaces:
             await self._notify("parcel_shipped", tn, tracking_number=tn)
         return tn
 
@@ -1060,39 +1030,14 @@ class OrderWorkflow:
         await self._wait(lambda: self._address_corrections > n)
         self._on_hold = False
 
-    def _next_deadline(self, start: OrderStart) -> datetime | None:
-        """When the earliest parcel still travelling passes its delivery SLA (if not flagged yet)."""
-        due = [
-            self._booked_at[tn] + start.delivery_sla
-            for tn, s in self._parcels.items()
-            if self._open(tn) and tn not in self._late and tn in self._booked_at
-        ]
-        return min(due, default=None)
-
     async def _flag_late(self, start: OrderStart) -> None:
-        for tn in sorted(self._parcels):
-            due = self._booked_at[tn] + start.delivery_sla
-            if not self._open(tn) or tn in self._late or due > workflow.now():
-                continue
-            self._late.add(tn)
+        for parcel in self._parcels.overdue(workflow.now(), start.delivery_sla):
+            parcel.late = True
+            tn = parcel.tracking_number
             why = f"parcel {tn} not delivered within {start.delivery_sla}"
             await self._record(f"late:{tn}", "delivery_late", None, reason=why)
             await self._alert(f"late:{tn}", "delivery_late", why)
             await self._notify("parcel_delayed", tn, tracking_number=tn)
-
-    def _open(self, tn: str) -> bool:
-        """Still on its way: not at the end of its journey, and not stopped by a cancellation."""
-        return self._parcels[tn] not in ENDED and tn not in self._stopped
-
-    def _shipping_status(self) -> OrderStatus:
-        # A failed parcel is still open until it is reshipped or refunded.
-        travelling = any(
-            self._open(tn) or (s in FAILED and tn not in self._resolved and tn not in self._stopped)
-            for tn, s in self._parcels.items()
-        )
-        if any(s is TrackingStatus.DELIVERED for s in self._parcels.values()):
-            return OrderStatus.PARTIALLY_DELIVERED if travelling else OrderStatus.DELIVERED
-        return OrderStatus.IN_TRANSIT
 
     async def _tell(self, start: OrderStart, event: TrackingEvent) -> None:
         """What a tracking event means for the customer and for support."""
@@ -1100,7 +1045,7 @@ class OrderWorkflow:
         if status is TrackingStatus.DELAYED:
             await self._notify("parcel_delayed", tn, tracking_number=tn)
         elif status is TrackingStatus.DELIVERED:
-            remaining = sum(1 for tn in self._parcels if self._open(tn))
+            remaining = len(self._parcels.on_their_way())
             await self._notify("parcel_delivered", tn, tracking_number=tn, remaining=remaining)
         elif status in FAILED:
             await self._parcel_failed(start, tn, status)
@@ -1108,16 +1053,17 @@ class OrderWorkflow:
     async def _parcel_failed(self, start: OrderStart, tn: str, status: TrackingStatus) -> None:
         """Lost, damaged or returned: send it again (once), or give the money back; the
         customer hears which, in one mail about the parcel."""
-        warehouse = self._parcel_warehouse[tn]
+        parcel = self._parcels[tn]
+        warehouse = parcel.warehouse
         why = f"parcel {tn} from {warehouse}: {status.value.replace('_', ' ')}"
         await self._alert(f"{status.value}:{tn}", status.value, why)
-        if start.failed_parcel_policy is ParcelPolicy.RESHIP and tn not in self._replacements:
+        if start.failed_parcel_policy is ParcelPolicy.RESHIP and not parcel.replacement:
             try:
                 again = await self._book(warehouse, replaces=tn)
                 await self._notify(
                     "parcel_failed", tn, failed=tn, failure=status.value, tracking_number=again
                 )
-                self._resolved.add(tn)
+                parcel.resolved = True
                 return
             except (ActivityError, ApplicationError) as err:
                 cause = failure_cause(err)
@@ -1133,8 +1079,8 @@ class OrderWorkflow:
             )  # fmt: skip
         else:
             await self._notify("parcel_failed", tn, failed=tn, failure=status.value)  # nothing left to refund
-        self._resolved.add(tn)
-        if self._shipping_status() is OrderStatus.DELIVERED:
+        parcel.resolved = True
+        if self._parcels.shipping_status() is OrderStatus.DELIVERED:
             await self._record("delivered", "order_delivered", OrderStatus.DELIVERED)
 
     async def _close_refunded(self) -> OrderOutcome:
