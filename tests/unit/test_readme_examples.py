@@ -1,7 +1,7 @@
-"""The README's examples work as written: each `ordino` command it shows exists with the
-options it uses, each order it names is one an example file places, each example file is
-a valid order and listed in examples/README.md, and the dev stack's paces leave time for
-what the README asks a reader to do by hand."""
+"""The README's examples work as written: each `ordino` command it or docs/ show exists with
+the options it uses, each order they name is one an example file places, each example file
+is a valid order and listed in examples/README.md, and the dev stack's paces leave time
+for what the README asks a reader to do by hand."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from starter.dev_pace import Pace
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 EXAMPLES_README = (ROOT / "examples" / "README.md").read_text()
+DOCS = "\n".join(page.read_text() for page in sorted((ROOT / "docs").glob("*.md")))
 PLACEHOLDERS = {"ID", "NUMBER", "FILE", "WAREHOUSE", "SKU:QTY", "R", "…", '"…"'}
 ORDER_FILES = sorted(p for p in (ROOT / "examples").glob("*.json") if p.name != "quote.json")
 
@@ -66,7 +67,7 @@ def _synopsis_alternatives(command: str) -> list[list[str]]:
 
 
 def test_every_ordino_command_in_the_readme_exists_with_its_options() -> None:
-    commands = _inline_commands(README) + _inline_commands(EXAMPLES_README)
+    commands = _inline_commands(README) + _inline_commands(EXAMPLES_README) + _inline_commands(DOCS)
     assert len(commands) > 20
     concrete = 0
     for line in commands:
