@@ -699,6 +699,30 @@ class OrderWorkflow:
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderOutcome:
+        """Receive, pay, prepare and ship, deliver, keep the return window, close. A
+        cancellation asked for at a wait before delivery ends the order there."""
+        rejected = await self._receive(start)
+        if rejected is not None:
+            return rejected
+        _PARKS.set(True)  # from here, a step that keeps failing parks the order for support
+        try:
+            if ended := await self._wait_for_stock(start):
+                return ended
+            if ended := await self._pay(start):
+                return ended
+            await self._prepare()
+            if ended := await self._capture_and_invoice(start):
+                return ended
+            if not await self._ship(start):
+                return await self._close_refunded()
+            await self._return_window(start)
+            return await self._close()
+        except CancelRequested:
+            return await self._cancel_as_requested()
+
+    async def _receive(self, start: OrderStart) -> OrderOutcome | None:
+        """Wait for the order's content (the accept update); a rejection, or no content in
+        time, closes the run."""
         try:
             await workflow.wait_condition(
                 lambda: self._accepted is not None or self._rejected is not None,
@@ -713,29 +737,22 @@ class OrderWorkflow:
         if self._accepted is None or self._request is None:
             await workflow.wait_condition(workflow.all_handlers_finished)
             return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
-        _PARKS.set(True)
-        try:
-            return await self._lifecycle(start, self._accepted, self._request)
-        except CancelRequested:
-            return await self._cancel_as_requested()
+        self._books.currency = self._accepted.quote.currency
+        return None
 
-    async def _lifecycle(
-        self, start: OrderStart, accepted: AcceptedOrder, request: PlaceOrder
-    ) -> OrderOutcome:
-        total = accepted.quote.grand_total
-        self._books.currency = accepted.quote.currency
+    async def _wait_for_stock(self, start: OrderStart) -> OrderOutcome | None:
+        accepted = self._order()
+        return await self._await_stock(start) if accepted.status is OrderStatus.BACKORDERED else None
 
-        if accepted.status is OrderStatus.BACKORDERED:
-            cancelled = await self._await_stock(start)
-            if cancelled:
-                return cancelled
-
+    async def _pay(self, start: OrderStart) -> OrderOutcome | None:
+        """Authorize the order's total; a pending payment waits for the provider's word."""
+        accepted, token = self._order(), self._token()
         # A regular activity, not a local one: scheduling it ends the workflow task, which
         # sends the accept answer to the channel now instead of after the steps that follow.
-        auth = await self._authorize(start, accepted, request.payment_token)
+        auth = await self._authorize(start, accepted, token)
         if auth.pending:
             # 3-D Secure or a bank transfer: the provider's webhook settles it, in time or not.
-            deferred = request.payment_token == "bank_transfer"
+            deferred = token == "bank_transfer"
             wait = start.unpaid_order_expiry if deferred else start.customer_action_timeout
             try:
                 settled = await self._await_payment(auth.reference or "", wait)
@@ -754,22 +771,28 @@ class OrderWorkflow:
             return await self._cancel(f"payment declined: {auth.decline_code}")
         self._auth, self._authorized_at = auth, workflow.now()
         self._moved(OrderStatus.AUTHORIZED)
-        await self._pick_and_pack(total)
-        # Edits while packing may have changed the total and the authorization.
-        auth, authorized_at = self._auth, self._authorized_at
-        total = self._accepted.quote.grand_total if self._accepted else total
+        return None
 
-        if workflow.now() - authorized_at >= start.authorization_validity:
-            # The authorization lapsed before capture: authorize again, or give up.
+    async def _prepare(self) -> None:
+        """Each warehouse picks and packs its parcel; the order may be edited meanwhile."""
+        await self._pick_and_pack(self._order().quote.grand_total)
+
+    async def _capture_and_invoice(self, start: OrderStart) -> OrderOutcome | None:
+        """Take the money per parcel and invoice each capture; an authorization that lapsed
+        while packing is renewed first (or the order cancelled, as the settings say)."""
+        # Edits while packing may have changed the total and the authorization.
+        accepted, auth = self._order(), self._auth
+        assert auth is not None
+        if workflow.now() - self._authorized_at >= start.authorization_validity:
             if start.expired_authorization is ExpiredAuthorization.CANCEL:
                 return await self._cancel("payment authorization expired")
             await self._void(auth, "authorization expired")
-            auth = await self._authorize(start, self._accepted or accepted, request.payment_token, renewal=1)
+            auth = await self._authorize(start, accepted, self._token(), renewal=1)
             if not auth.approved:
                 return await self._cancel(f"payment declined on renewal: {auth.decline_code}")
             self._auth = auth
 
-        captured = await self._capture(start.order_id, auth, total)
+        captured = await self._capture(start.order_id, auth, accepted.quote.grand_total)
         declined = next((c for _, c in captured if not c.approved), None)
         if declined is not None:
             taken = [(parcel, c) for parcel, c in captured if c.approved]
@@ -784,21 +807,31 @@ class OrderWorkflow:
             {p.warehouse: p.shipping.total for p, _ in captured if p and p.shipping},
         )
         self._moved(OrderStatus.CAPTURED)
-
         # One invoice per shipment, each for what its capture took.
         await self._invoice(captured)
         self._moved(OrderStatus.INVOICED)
+        return None
 
-        if not await self._ship(start):
-            return await self._close_refunded()
+    async def _return_window(self, start: OrderStart) -> None:
+        """Delivered: a cancellation that came too late is refused; the customer is asked for
+        feedback and may return goods until the window closes and every return is closed."""
         if self._cancel_request is not None:
             self._refuse_cancel("the order has been delivered meanwhile")
         await self._after_delivery(start)
-        # The order completes once every return requested in the window is closed too.
         await workflow.wait_condition(lambda: not self._open_returns)
+
+    async def _close(self) -> OrderOutcome:
         await self._record("completed", "order_completed", OrderStatus.COMPLETED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome(OrderStatus.COMPLETED)
+
+    def _order(self) -> AcceptedOrder:
+        assert self._accepted is not None, "the lifecycle starts once the order is accepted"
+        return self._accepted
+
+    def _token(self) -> str:
+        assert self._request is not None
+        return self._request.payment_token
 
     async def _await_stock(self, start: OrderStart) -> OrderOutcome | None:
         """Wait durably until inventory has filled the backorders. Past the wait limit the
