@@ -60,7 +60,34 @@ async def test_random_changes_and_returns_keep_the_books_straight(env, db, catal
             break
         await asyncio.sleep(0.02)
 
-    # While packing: edits and partial cancellations, some of which the rules refuse.
+    quantities = await _changes_while_packing(handle, skus, quantities, data)
+
+    for tn in await wait_for_parcels(handle):
+        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    for _ in range(200):
+        if (await handle.query(OrderWorkflow.progress)).status is OrderStatus.DELIVERED:
+            break
+        await asyncio.sleep(0.02)
+
+    await _returns_after_delivery(env, handle, quantities, data)
+    assert (await handle.result()).status is OrderStatus.COMPLETED
+
+    order = request.order_id
+    captured = _sum(db, select(func.sum(Payment.amount)).where(
+        Payment.order_id == order, Payment.operation == "capture", Payment.status == "approved"))  # fmt: skip
+    refunded = _sum(db, select(func.sum(Payment.amount)).where(
+        Payment.order_id == order, Payment.operation == "refund", Payment.status == "approved"))  # fmt: skip
+    invoiced = _sum(db, select(func.sum(Invoice.grand_total)).where(Invoice.order_id == order))
+    credited = _sum(db, select(func.sum(CreditNote.grand_total)).where(CreditNote.order_id == order))
+    assert refunded <= captured
+    assert invoiced == captured  # every capture invoiced, to the cent
+    assert credited == refunded  # every refund on a credit note
+    assert invoiced - credited == captured - refunded  # what the customer paid, net
+
+
+async def _changes_while_packing(handle, skus, quantities, data) -> dict[str, int]:
+    """Edits and partial cancellations while packing, some of which the rules refuse;
+    answers the units the order holds afterwards."""
     for n in range(data.draw(st.integers(0, 3))):
         if data.draw(st.booleans()):
             wanted = {sku: data.draw(st.integers(0, 4)) for sku in skus}
@@ -79,15 +106,11 @@ async def test_random_changes_and_returns_keep_the_books_straight(env, db, catal
             if await _try(handle.execute_update(OrderWorkflow.cancel, cancel)) is not None:
                 quantities[sku] -= cut
                 quantities = {k: v for k, v in quantities.items() if v}
+    return quantities
 
-    for tn in await wait_for_parcels(handle):
-        await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
-    for _ in range(200):
-        if (await handle.query(OrderWorkflow.progress)).status is OrderStatus.DELIVERED:
-            break
-        await asyncio.sleep(0.02)
 
-    # After delivery: returns, refunded or exchanged like for like.
+async def _returns_after_delivery(env, handle, quantities, data) -> None:
+    """Returns after delivery, refunded or exchanged like for like."""
     left = dict(quantities)
     for n in range(data.draw(st.integers(0, 2))):
         choices = sorted(k for k, v in left.items() if v)
@@ -112,16 +135,3 @@ async def test_random_changes_and_returns_keep_the_books_straight(env, db, catal
             {"warehouse": "MIL", "items": [{"sku": sku, "quantity": qty, "outcome": outcome}]}
         )
         await child.execute_update(ReturnWorkflow.receive, receipt)
-    assert (await handle.result()).status is OrderStatus.COMPLETED
-
-    order = request.order_id
-    captured = _sum(db, select(func.sum(Payment.amount)).where(
-        Payment.order_id == order, Payment.operation == "capture", Payment.status == "approved"))  # fmt: skip
-    refunded = _sum(db, select(func.sum(Payment.amount)).where(
-        Payment.order_id == order, Payment.operation == "refund", Payment.status == "approved"))  # fmt: skip
-    invoiced = _sum(db, select(func.sum(Invoice.grand_total)).where(Invoice.order_id == order))
-    credited = _sum(db, select(func.sum(CreditNote.grand_total)).where(CreditNote.order_id == order))
-    assert refunded <= captured
-    assert invoiced == captured  # every capture invoiced, to the cent
-    assert credited == refunded  # every refund on a credit note
-    assert invoiced - credited == captured - refunded  # what the customer paid, net

@@ -77,62 +77,70 @@ class Shipping(OrderBase):
             self._parcels_stopped = False
             # The carrier's news first: a delivery already heard of wins over a cancellation.
             if self._cancel_request is not None and not self._inbox:
-                if self._parcels.any_delivered():
-                    self._refuse_cancel("a parcel has been delivered meanwhile")
-                    while self._failed_while_cancelling:
-                        await self._parcel_failed(start, *self._failed_while_cancelling.pop(0))
-                    continue
-                raise CancelRequested
-            if not self._inbox:
-                self._publish()
-                deadline = self._parcels.next_deadline(start.delivery_sla)
-                try:
-                    await workflow.wait_condition(
-                        lambda: (
-                            bool(self._inbox) or self._parcels_stopped or self._cancel_request is not None
-                        ),
-                        timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
-                    )
-                except TimeoutError:
-                    await self._flag_late(start)
-                    continue
-                if not self._inbox:
-                    continue  # cancelled, or a cancellation stopped parcels: look again
-            event = self._inbox.pop(0)
-            parcel = self._parcels.get(event.tracking_number)
-            if parcel is not None and parcel.stopped:
-                if event.status is TrackingStatus.DELIVERED:
-                    # Stopped too late: the customer has the goods and their refund.
-                    why = f"parcel {event.tracking_number} was delivered after it was cancelled and refunded"
-                    await self._alert(
-                        f"delivered-after-cancel:{event.tracking_number}", "delivered_after_cancel", why
-                    )
+                await self._cancellation_meets_parcels(start)
                 continue
-            if parcel is None or not parcel.on_its_way:
-                continue  # unknown, or at the end of its journey
-            if not moves_forward(parcel.status, event.status):
-                continue
-            parcel.status = event.status
-            status = self._parcels.shipping_status()
-            recorded: TrackingRecorded | None = await self._step(
-                RECORD_TRACKING,
-                RecordTrackingInput(
-                    order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
-                ),
-            )
-            if recorded is not None and self._world_moved_on(parcel, recorded):
-                continue
-            self._moved(status)
-            if self._cancel_request is not None and event.status in FAILED:
-                # The cancellation settles it; should a delivery refuse the cancellation, the
-                # parcel is reshipped or refunded then.
-                self._failed_while_cancelling.append((event.tracking_number, event.status))
-                continue
-            await self._tell(start, event)
+            if self._inbox or await self._news_or_deadline(start):
+                await self._carrier_news(start, self._inbox.pop(0))
         delivered = self._parcels.any_delivered()
         if self._cancel_request is not None and not delivered:
             raise CancelRequested  # every parcel stopped or failed meanwhile: cancel as asked
         return delivered
+
+    async def _cancellation_meets_parcels(self, start: OrderStart) -> None:
+        """A cancellation is pending and no carrier news waits: it goes ahead, unless a parcel
+        has arrived meanwhile; then it is refused and the parcels it held back are settled."""
+        if not self._parcels.any_delivered():
+            raise CancelRequested
+        self._refuse_cancel("a parcel has been delivered meanwhile")
+        while self._failed_while_cancelling:
+            await self._parcel_failed(start, *self._failed_while_cancelling.pop(0))
+
+    async def _news_or_deadline(self, start: OrderStart) -> bool:
+        """Wait for carrier news, a cancellation or the next delivery SLA; whether news came
+        (a passed SLA flags its parcels late)."""
+        self._publish()
+        deadline = self._parcels.next_deadline(start.delivery_sla)
+        try:
+            await workflow.wait_condition(
+                lambda: bool(self._inbox) or self._parcels_stopped or self._cancel_request is not None,
+                timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
+            )
+        except TimeoutError:
+            await self._flag_late(start)
+            return False
+        return bool(self._inbox)  # else cancelled, or a cancellation stopped parcels: look again
+
+    async def _carrier_news(self, start: OrderStart, event: TrackingEvent) -> None:
+        """Apply one carrier event: never backwards, never to a parcel at its journey's end;
+        recorded, then told to the customer and support."""
+        parcel = self._parcels.get(event.tracking_number)
+        if parcel is not None and parcel.stopped:
+            if event.status is TrackingStatus.DELIVERED:
+                # Stopped too late: the customer has the goods and their refund.
+                why = f"parcel {event.tracking_number} was delivered after it was cancelled and refunded"
+                await self._alert(
+                    f"delivered-after-cancel:{event.tracking_number}", "delivered_after_cancel", why
+                )
+            return
+        if parcel is None or not parcel.on_its_way or not moves_forward(parcel.status, event.status):
+            return  # unknown, at the end of its journey, or old news
+        parcel.status = event.status
+        status = self._parcels.shipping_status()
+        recorded: TrackingRecorded | None = await self._step(
+            RECORD_TRACKING,
+            RecordTrackingInput(
+                order_id=self._start.order_id, event=event, order_status=status, at=workflow.now()
+            ),
+        )
+        if recorded is not None and self._world_moved_on(parcel, recorded):
+            return
+        self._moved(status)
+        if self._cancel_request is not None and event.status in FAILED:
+            # The cancellation settles it; should a delivery refuse the cancellation, the
+            # parcel is reshipped or refunded then.
+            self._failed_while_cancelling.append((event.tracking_number, event.status))
+            return
+        await self._tell(start, event)
 
     def _world_moved_on(self, parcel: Parcel, recorded: TrackingRecorded) -> bool:
         """What the database says once a carrier event is recorded, where it differs from what
