@@ -35,8 +35,8 @@ from activities.shipping import ShippingActivities
 from db.engine import Database
 from providers.backoff import OutageLog, every, outage_of, summary, until_up
 from providers.mailer import SmtpMailer
-from providers.sandbox_carrier import SandboxCarrier
-from providers.sandbox_gateway import SandboxGateway
+from providers.sandbox.carrier import SandboxCarrier
+from providers.sandbox.gateway import SandboxGateway
 from settings import Settings
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow

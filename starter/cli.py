@@ -80,7 +80,7 @@ def api() -> None:
 @app.command()
 def carrier() -> None:
     """Run the sandbox carrier that moves booked parcels and calls the webhook."""
-    from starter.carrier_sim import run_carrier
+    from providers.sandbox.carrier_journeys import run_carrier
 
     settings = load_settings("carrier")
     asyncio.run(run_carrier(settings, db_url(settings)))
@@ -89,7 +89,7 @@ def carrier() -> None:
 @app.command()
 def warehouse() -> None:
     """Run the sandbox warehouse that packs picked orders after ORDINO_PACK_DELAY."""
-    from starter.warehouse_sim import run_warehouse
+    from providers.sandbox.warehouse import run_warehouse
 
     settings = load_settings("warehouse")
     asyncio.run(run_warehouse(settings, db_url(settings)))
@@ -100,7 +100,7 @@ def mailsink() -> None:
     """Run a local SMTP server that keeps every mail it receives (in .data/mailbox)."""
     import logging
 
-    from providers.smtp_sink import serve_until_interrupted, start_sink
+    from providers.sandbox.smtp_sink import serve_until_interrupted, start_sink
 
     settings = load_settings("mailsink")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # not every connection, please

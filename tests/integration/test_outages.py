@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import CustomerNotification
 from domain.orders import PlaceOrder
-from providers.smtp_sink import start_sink
+from providers.sandbox.smtp_sink import start_sink
 from settings import Settings
 from starter import intake
 from starter.api import Services, create_app

@@ -16,7 +16,7 @@ import pytest
 import typer.main
 
 from domain.orders import PlaceOrder
-from providers.sandbox_carrier import SCENARIOS
+from providers.sandbox.carrier import SCENARIOS
 from settings import Settings
 from starter.cli import app
 from starter.dev_pace import Pace

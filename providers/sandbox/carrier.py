@@ -1,6 +1,6 @@
-"""A sandbox carrier. Bookings live in its own table; a simulator walks each parcel through
-its journey (picked up -> in transit -> out for delivery -> delivered) and calls Ordino's
-webhook for each step, like a real carrier would.
+"""A sandbox carrier: prices and books parcels (tracking number, label) in its own table,
+cancels and recalls them, and books return labels. carrier_journeys.py walks each booked
+parcel through its journey and calls Ordino's webhook for each step, like a real carrier.
 
 Failure modes, chosen by the recipient's address:
 - an address line containing "UNDELIVERABLE": the booking is rejected (undeliverable_address);
@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import structlog
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from db.engine import Database
 from db.models import SandboxCarrierParcel as Parcel
 from domain.orders import Address
-from domain.tracking import JOURNEY, TrackingEvent, TrackingStatus
+from domain.tracking import TrackingStatus
 from providers.carrier import Booking, BookingRejected, Rate
 from providers.pdf_fonts import SANS, unicode_pdf
 
 CARRIER = "sandbox"
 WAIT = "wait"  # a journey step that reports nothing: the parcel just takes longer
-log = structlog.get_logger()
 
 T = TrackingStatus
 SCENARIOS: dict[str, tuple[str, ...]] = {
@@ -158,71 +156,8 @@ class SandboxCarrier:
         return Booking(carrier=CARRIER, tracking_number=tracking)
 
 
-PostEvent = Callable[[TrackingEvent], Awaitable[bool]]
-
-
-def _shipper_reference(key: str) -> str | None:
+def shipper_reference(key: str) -> str | None:
     """The shipper's reference a parcel was booked with (Ordino's order id): book() keeps it
     at the head of the key; a return label has none."""
     reference, separator, _ = key.partition("|")
     return reference if separator else None
-
-
-class CarrierSimulator:
-    """Moves due parcels one step and posts the event; a failed post is tried again next tick."""
-
-    def __init__(
-        self,
-        db: Database,
-        step_delay: timedelta,
-        post: PostEvent,
-        journey: tuple[TrackingStatus, ...] = JOURNEY,
-    ) -> None:
-        self._db = db
-        self._step_delay = step_delay
-        self._post = post
-        self._journey: tuple[str, ...] = journey
-
-    def _due(self, now: datetime, limit: int) -> list[tuple[str, int, tuple[str, ...], str | None]]:
-        with self._db.reader() as s:
-            rows = s.execute(
-                select(Parcel.tracking_number, Parcel.journey_step, Parcel.journey, Parcel.idempotency_key)
-                .where(Parcel.next_event_at <= now, Parcel.cancelled.is_(False))
-                .order_by(Parcel.next_event_at)
-                .limit(limit)
-            ).all()
-        return [
-            (t, step, tuple(journey) if journey else self._journey, _shipper_reference(key))
-            for t, step, journey, key in rows
-        ]
-
-    def _advance(self, tracking: str, step: int, journey: tuple[str, ...], now: datetime) -> None:
-        done = step + 1 >= len(journey)
-        with self._db.transaction() as s:
-            parcel = s.get(Parcel, tracking, with_for_update=True)
-            if parcel is None or parcel.journey_step != step:
-                return  # another simulator moved it already
-            parcel.journey_step = step + 1
-            parcel.next_event_at = None if done else now + self._step_delay
-
-    async def tick(self, now: datetime, limit: int = 100) -> int:
-        """Send every due event once; return how many were delivered to the webhook."""
-        sent = 0
-        for tracking, step, journey, reference in self._due(now, limit):
-            if journey[step] == WAIT:
-                self._advance(tracking, step, journey, now)
-                continue
-            event = TrackingEvent(
-                event_id=f"{tracking}-{step}",
-                tracking_number=tracking,
-                status=TrackingStatus(journey[step]),
-                occurred_at=now,
-                location="Sandbox hub",
-            )
-            # The order the parcel travels for, on this line and on the poster's refusals.
-            with structlog.contextvars.bound_contextvars(order_id=reference):
-                if await self._post(event):
-                    self._advance(tracking, step, journey, now)
-                    sent += 1
-                    log.info("carrier event sent", tracking=tracking, status=event.status.value)
-        return sent
