@@ -38,7 +38,7 @@ def _wake(order_ids: list[str]) -> None:
     at their next hourly recheck."""
     if not order_ids:
         return
-    from starter.temporal_client import connect
+    from runtime.temporal_client import connect
 
     async def signal() -> None:
         await inventory.wake(await connect(load_settings()), order_ids)

@@ -109,8 +109,8 @@ def refund(
 
     from activities.refunds import RefundOutcome
     from domain.orders import RefundRequest, workflow_id_for
+    from runtime.temporal_client import connect
     from starter.order_updates import updated
-    from starter.temporal_client import connect
     from workflows.order import OrderWorkflow
 
     async def run() -> RefundOutcome:

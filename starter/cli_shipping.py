@@ -20,8 +20,8 @@ from starter.cli_support import console, database, load_settings, reported_error
 
 
 def _update(order_id: str, update: Any, arg: Any, update_id: str, result_type: Any) -> Any:
+    from runtime.temporal_client import connect
     from starter.order_updates import updated
-    from starter.temporal_client import connect
 
     async def run() -> Any:
         client = await connect(load_settings())

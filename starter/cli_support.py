@@ -32,7 +32,7 @@ def load_settings(process: str = "cli") -> Settings:
 
 
 def db_url(settings: Settings) -> str:
-    from starter.runtime import database_url
+    from runtime.database import database_url
 
     return database_url(settings)
 
@@ -77,7 +77,7 @@ def with_temporal(call: Callable[[Client, Database], Awaitable[T]]) -> T:
     """Run a command that talks to the workflows, reporting business errors as coded."""
     import asyncio
 
-    from starter.temporal_client import connect
+    from runtime.temporal_client import connect
 
     async def go() -> T:
         client = await connect(load_settings())

@@ -17,12 +17,12 @@ from rich.panel import Panel
 from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
+from runtime.database import database_url
+from runtime.temporal_client import dev_server_flags
 from settings import Settings
 from starter.binaries import temporal_cli
 from starter.dev_pace import Pace, describe
-from starter.runtime import database_url
 from starter.supervisor import Supervisor
-from starter.temporal_client import dev_server_flags
 
 console = Console()
 

@@ -24,7 +24,7 @@ class Services:
     async def open(cls, settings: Settings, database_url: str) -> Services:
         """Neither Temporal nor the database is reached here but at the first call that needs
         it: the API starts while either is down, answers 503 for it, and recovers on its own."""
-        from starter.temporal_client import connect
+        from runtime.temporal_client import connect
 
         return cls(settings, await connect(settings, lazy=True), Database(database_url))
 

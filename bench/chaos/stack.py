@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from runtime.temporal_client import dev_server_flags
 from starter.binaries import temporal_cli
-from starter.temporal_client import dev_server_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"

@@ -26,10 +26,10 @@ from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
+from runtime.temporal_client import runtime
 from starter import changes
 from starter.api import Services, create_app
 from starter.order_updates import updated
-from starter.temporal_client import runtime
 from tests.orders import order_body
 from tests.support.faults import Faults
 from tests.support.metrics import scrape, total
