@@ -16,7 +16,6 @@ from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from providers.backoff import OutageLog
 from settings import Settings
-from starter import intake
 from starter.access_log import AccessLog
 from starter.api_metrics import ApiMetrics
 from starter.api_metrics import router as metrics_router
@@ -29,6 +28,7 @@ from starter.invoices_api import router as invoices_router
 from starter.json_bodies import JsonBodyRoute
 from starter.limits import MAX_BODY_BYTES
 from starter.openapi import install_contract, refusals
+from starter.operations import intake
 from starter.outages_api import OutageGuard
 from starter.params import Key, Offset, OrderId
 from starter.pricing_api import router as pricing_router

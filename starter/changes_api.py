@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 
 from domain.changes import Cancellation, CancellationOutcome, ChangeOutcome, OrderChange
 from domain.errors import PRICING_CODES, ErrorCode
-from starter import changes
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
+from starter.operations import changes
 from starter.params import OrderId
 from starter.services import Svc
 

@@ -10,9 +10,9 @@ import typer
 
 from domain.changes import Cancellation, CancelLine, ChangeOutcome, LineQuantity, OrderChange
 from domain.orders import Address
-from starter import changes
 from starter.cli_pricing import print_quote
 from starter.cli_support import console, reported_errors, with_temporal
+from starter.operations import changes
 
 
 def _lines(values: list[str]) -> list[tuple[str, int]]:

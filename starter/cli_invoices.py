@@ -12,7 +12,7 @@ from db import invoice_views as views
 from domain.errors import ErrorCode
 from domain.money import percent
 from starter.cli_support import console, database, money
-from starter.invoice_pdf import render_invoice
+from starter.operations.invoice_pdf import render_invoice
 
 invoices_app = typer.Typer(help="Invoices: one per shipment, numbered without gaps.", no_args_is_help=True)
 

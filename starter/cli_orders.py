@@ -11,7 +11,7 @@ from rich.table import Table
 from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
-from starter.cli_support import console, database, load_settings, money, reported_errors
+from starter.cli_support import console, database, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 
@@ -105,30 +105,14 @@ def refund(
     reference: Annotated[str, typer.Option(help="Ticket number; the same reference refunds once.")],
 ) -> None:
     """A goodwill refund: money back through the gateway, with a credit note per invoice."""
-    import asyncio
+    from domain.orders import RefundRequest
+    from starter.operations import refunds
 
-    from activities.refunds import RefundOutcome
-    from domain.orders import RefundRequest, workflow_id_for
-    from runtime.temporal_client import connect
-    from starter.order_updates import updated
-    from workflows.order import OrderWorkflow
-
-    async def run() -> RefundOutcome:
-        client = await connect(load_settings())
+    with reported_errors():
         try:
             value = Decimal(amount)
         except InvalidOperation:
             raise OrdinoError(ErrorCode.INVALID_AMOUNT, f"{amount!r} is not an amount") from None
         request = RefundRequest(amount=value, reason=reason, reference=reference)
-        handle = client.get_workflow_handle(workflow_id_for(order_id))
-        return await updated(
-            handle,
-            lambda: handle.execute_update(
-                OrderWorkflow.refund, request, id=request.update_id, result_type=RefundOutcome
-            ),
-            OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown"),
-        )
-
-    with reported_errors():
-        outcome = asyncio.run(run())
+    outcome = with_temporal(lambda client, db: refunds.refund(client, db, order_id, request))
     console.print(f"[green]refunded {outcome.refunded}[/]; credit notes: {', '.join(outcome.credit_notes)}")

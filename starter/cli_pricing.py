@@ -12,15 +12,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from activities.pricing import price_order
-from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent
 from domain.orders import Basket
 from domain.promotions import PromotionKind
 from domain.quote import Quote
 from domain.tax import TaxClass
-from starter import price_lists, promotions, tax_rates
 from starter.cli_support import console, database, load_settings, money, reported_errors
+from starter.operations import price_lists, promotions, quotes, tax_rates
 
 prices_app = typer.Typer(help="Price lists per channel and currency.", no_args_is_help=True)
 promotions_app = typer.Typer(help="Promotions and coupons.", no_args_is_help=True)
@@ -211,11 +209,7 @@ def quote(basket_file: Annotated[Path, typer.Argument(help="A JSON basket, as fo
     settings = load_settings()
     with reported_errors(), database() as db:
         body = Basket.model_validate(json.loads(basket_file.read_text()))
-        channel = settings.channels.get(body.channel)
-        if channel is None:
-            raise OrdinoError(ErrorCode.UNKNOWN_CHANNEL, f"Unknown sales channel {body.channel!r}")
-        with db.reader() as s:
-            q = price_order(s, body, channel, settings.seller_country, datetime.now(UTC))
+        q = quotes.price_basket(db, settings, body)
     print_quote(q)
 
 

@@ -3,8 +3,7 @@ shipping from the terminal."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,49 +12,26 @@ from sqlalchemy import select
 from db import feedback, shipping_views
 from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import Address, AddressCorrection, PackConfirmation, workflow_id_for
+from domain.orders import Address, AddressCorrection, PackConfirmation
 from providers.mailer import message_id
 from starter.cli_orders import orders_app
-from starter.cli_support import console, database, load_settings, reported_errors
-
-
-def _update(order_id: str, update: Any, arg: Any, update_id: str, result_type: Any) -> Any:
-    from runtime.temporal_client import connect
-    from starter.order_updates import updated
-
-    async def run() -> Any:
-        client = await connect(load_settings())
-        handle = client.get_workflow_handle(workflow_id_for(order_id))
-        return await updated(
-            handle,
-            lambda: handle.execute_update(update, arg, id=update_id, result_type=result_type),
-            OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed or unknown"),
-        )
-
-    return asyncio.run(run())
+from starter.cli_support import console, database, reported_errors, with_temporal
+from starter.operations import shipping
 
 
 @orders_app.command("pack")
 def pack(order_id: str, warehouse: str) -> None:
     """A warehouse confirms it picked and packed its parcel of the order."""
-    from activities.fulfillment import ParcelPacked
-    from workflows.order import OrderWorkflow
-
     with reported_errors():
-        packed = _update(order_id, OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse),
-                         f"packed-{warehouse}", ParcelPacked)  # fmt: skip
+        body = PackConfirmation(warehouse=warehouse)
+    packed = with_temporal(lambda client, db: shipping.confirm_packed(client, db, order_id, body))
     console.print(f"[green]packed[/] {warehouse}: {packed.weight_grams / 1000:.2f} kg")
 
 
 @orders_app.command("retry")
 def retry_parked(order_id: str) -> None:
     """Run a parked step again (see `ordino orders alerts`), once its cause is fixed."""
-    import uuid
-
-    from workflows.order import OrderWorkflow
-
-    with reported_errors():
-        step = _update(order_id, OrderWorkflow.retry_parked, "support", f"retry-{uuid.uuid4().hex}", str)
+    step = with_temporal(lambda client, db: shipping.retry_parked(client, db, order_id, "support"))
     console.print(f"[green]retrying[/] {step}")
 
 
@@ -70,10 +46,6 @@ def correct_address(
     name: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Correct the address of an order on hold (the carrier refused it); unchanged fields stay."""
-    import hashlib
-
-    from workflows.order import OrderWorkflow
-
     with database() as db, db.reader() as s:
         current = s.scalar(select(Order.shipping_address).where(Order.id == order_id))
     with reported_errors():
@@ -83,8 +55,7 @@ def correct_address(
                  "country": country, "name": name}  # fmt: skip
         address = Address.model_validate({**current, **{k: v for k, v in given.items() if v is not None}})
         body = AddressCorrection(address=address)
-        update_id = "address-" + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:24]
-        _update(order_id, OrderWorkflow.correct_address, body, update_id, None)
+    with_temporal(lambda client, db: shipping.correct_address(client, db, order_id, body))
     console.print(f"[green]address corrected[/]: {address.line1}, {address.postal_code} {address.city}")
 
 

@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from db import inventory_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import SkuCode, WarehouseCode
-from starter import inventory
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
+from starter.operations import inventory
 from starter.params import Key, Offset
 from starter.services import Svc
 

@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
-from starter.invoice_pdf import render_invoice
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
+from starter.operations.invoice_pdf import render_invoice
 from starter.params import Key, Offset, OrderId
 from starter.services import Svc
 

@@ -3,19 +3,16 @@ promotions and tax rates. Every refusal carries a code."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from activities.pricing import price_order
-from domain.errors import PRICING_CODES, ErrorCode, OrdinoError
+from domain.errors import PRICING_CODES, ErrorCode
 from domain.inputs import Moment
 from domain.orders import Basket, Contract
 from domain.quote import Quote
-from starter import price_lists, promotions, tax_rates
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
+from starter.operations import price_lists, promotions, quotes, tax_rates
 from starter.params import Key
 from starter.services import Svc
 
@@ -36,15 +33,7 @@ NO_REGION = refusals(ErrorCode.TAX_REGION_NOT_FOUND)
 async def quote(body: Basket, svc: Svc) -> Quote:
     """Price a basket as an order placed now would be priced, without placing it: lines,
     discounts, shipping, tax per rate and totals. Coupons are checked, not used."""
-    channel = svc.settings.channels.get(body.channel)
-    if channel is None:
-        raise OrdinoError(ErrorCode.UNKNOWN_CHANNEL, f"Unknown sales channel {body.channel!r}")
-
-    def price() -> Quote:
-        with svc.db.reader() as s:
-            return price_order(s, body, channel, svc.settings.seller_country, datetime.now(UTC))
-
-    return await run_in_threadpool(price)
+    return await run_in_threadpool(quotes.price_basket, svc.db, svc.settings, body)
 
 
 # --- price lists -------------------------------------------------------------------

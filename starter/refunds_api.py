@@ -11,15 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from activities.refunds import RefundOutcome
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import RefundRequest, workflow_id_for
-from starter.invoice_pdf import render_credit_note
+from domain.orders import RefundRequest
 from starter.invoices_api import PDF, inline_pdf
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
-from starter.order_updates import order_must_exist, updated
+from starter.operations import refunds
+from starter.operations.invoice_pdf import render_credit_note
 from starter.params import Key, OrderId
 from starter.services import Svc
-from workflows.order import OrderWorkflow
 
 router = APIRouter(tags=["refunds"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)
@@ -42,15 +41,7 @@ async def refund(order_id: OrderId, body: RefundRequest, svc: Svc) -> RefundOutc
     """A goodwill refund by support: reason required; never more than was captured net of
     earlier refunds; one credit note per invoice it corrects. The reference makes it
     idempotent: the same reference again answers with the same refund."""
-    await order_must_exist(svc.db, order_id)
-    handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-    return await updated(
-        handle,
-        lambda: handle.execute_update(
-            OrderWorkflow.refund, body, id=body.update_id, result_type=RefundOutcome
-        ),
-        OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed; refunds go through returns"),
-    )
+    return await refunds.refund(svc.client, svc.db, order_id, body)
 
 
 @router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])

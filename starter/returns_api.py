@@ -12,9 +12,9 @@ from db import return_views as views
 from domain.errors import ErrorCode
 from domain.orders import Actor, Contract
 from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest
-from starter import returns
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
+from starter.operations import returns
 from starter.params import Key, OrderId
 from starter.services import Svc
 

@@ -3,9 +3,7 @@ carrier refused, reads its alerts and retries a parked step, customers follow a 
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,28 +18,16 @@ from domain.orders import (
     ParkedStepRetry,
     RetriedStep,
     WarehouseCode,
-    workflow_id_for,
 )
 from starter.invoices_api import PDF
 from starter.json_bodies import JsonBodyRoute
 from starter.openapi import refusals
-from starter.order_updates import order_must_exist, updated
+from starter.operations import shipping
 from starter.params import Key, OrderId
-from starter.services import Services, Svc
-from workflows.order import OrderWorkflow
+from starter.services import Svc
 
 router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
 NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
-
-
-async def _update(svc: Services, order_id: str, update: Any, arg: Any, update_id: str, result: Any) -> Any:
-    await order_must_exist(svc.db, order_id)
-    handle = svc.client.get_workflow_handle(workflow_id_for(order_id))
-    return await updated(
-        handle,
-        lambda: handle.execute_update(update, arg, id=update_id, result_type=result),
-        OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed"),
-    )
 
 
 @router.post(
@@ -63,9 +49,7 @@ async def packed(
     """A warehouse has picked and packed its parcel of the order (idempotent); answers with
     the parcel's weight from product data."""
     body = PackConfirmation(warehouse=warehouse, actor=actor)
-    return await _update(
-        svc, order_id, OrderWorkflow.confirm_packed, body, f"packed-{warehouse}", ParcelPacked
-    )
+    return await shipping.confirm_packed(svc.client, svc.db, order_id, body)
 
 
 @router.put(
@@ -76,8 +60,7 @@ async def packed(
 async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc) -> Response:
     """Support corrects the address of an order on hold because the carrier refused it; the
     order books its parcels again."""
-    update_id = "address-" + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:24]
-    await _update(svc, order_id, OrderWorkflow.correct_address, body, update_id, None)
+    await shipping.correct_address(svc.client, svc.db, order_id, body)
     return Response(status_code=204)
 
 
@@ -117,9 +100,7 @@ async def label(tracking_number: Key, svc: Svc) -> Response:
 async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
     """Support fixed what a parked step (alert `step_parked`) kept failing on: the order runs it
     again. `409 not_parked` when the order is not parked."""
-    step = await _update(
-        svc, order_id, OrderWorkflow.retry_parked, body.actor, f"retry-{uuid.uuid4().hex}", str
-    )
+    step = await shipping.retry_parked(svc.client, svc.db, order_id, body.actor)
     return RetriedStep(order_id=order_id, step=step)
 
 

@@ -15,7 +15,7 @@ from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import OrderStart, workflow_id_for
 from runtime.temporal_client import connect
 from starter.api import Services, create_app
-from starter.order_updates import updated
+from starter.operations.updates import updated
 from tests.orders import order_body
 from worker import build_worker
 from workflows.order import OrderWorkflow

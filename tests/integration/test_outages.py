@@ -24,8 +24,8 @@ from db.models import CustomerNotification
 from domain.orders import PlaceOrder
 from providers.sandbox.smtp_sink import start_sink
 from settings import Settings
-from starter import intake
 from starter.api import Services, create_app
+from starter.operations import intake
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.support.ordino_process import OrdinoProcess

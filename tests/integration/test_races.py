@@ -27,9 +27,9 @@ from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from runtime.temporal_client import runtime
-from starter import changes
 from starter.api import Services, create_app
-from starter.order_updates import updated
+from starter.operations import changes
+from starter.operations.updates import updated
 from tests.orders import order_body
 from tests.support.faults import Faults
 from tests.support.metrics import scrape, total

@@ -5,43 +5,31 @@ with a code and changes nothing."""
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from db import return_views as views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import workflow_id_for
 from domain.returns import Decision, ReceiveReturn, ReturnRequest
-from starter.order_updates import order_must_exist, updated
+from starter.operations.sessions import read_one
+from starter.operations.updates import send_update, update_order
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 
 async def view(db: Database, return_id: str) -> views.ReturnView:
-    def read() -> views.ReturnView | None:
-        with db.reader() as s:
-            return views.return_view(s, return_id)
-
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.RETURN_NOT_FOUND, f"No return {return_id}", {"return_id": return_id})
-    return found
+    missing = OrdinoError(ErrorCode.RETURN_NOT_FOUND, f"No return {return_id}", {"return_id": return_id})
+    return await read_one(db, missing, views.return_view, return_id)
 
 
 async def request(client: Client, db: Database, order_id: str, body: ReturnRequest) -> views.ReturnView:
-    await order_must_exist(db, order_id)
-    handle = client.get_workflow_handle(workflow_id_for(order_id))
     closed = OrdinoError(
         ErrorCode.RETURN_WINDOW_CLOSED, f"Order {order_id} is closed: its return window is over"
     )
-    return_id: str = await updated(
-        handle,
-        lambda: handle.execute_update(
-            OrderWorkflow.request_return, body, id=f"return:{body.reference}", result_type=str
-        ),
-        closed,
-    )
+    return_id: str = await update_order(
+        client, db, order_id, OrderWorkflow.request_return, body, closed,
+        update_id=f"return:{body.reference}", result_type=str,
+    )  # fmt: skip
     return await view(db, return_id)
 
 
@@ -49,7 +37,7 @@ async def decide(client: Client, db: Database, return_id: str, decision: Decisio
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await updated(handle, lambda: handle.execute_update(ReturnWorkflow.decide, decision), closed)
+    await send_update(handle, ReturnWorkflow.decide, decision, closed)
     return await view(db, return_id)
 
 
@@ -58,5 +46,5 @@ async def receive(client: Client, db: Database, return_id: str, receipt: Receive
     before = await view(db, return_id)
     handle = client.get_workflow_handle(return_workflow_id(return_id))
     closed = OrdinoError(ErrorCode.ILLEGAL_TRANSITION, f"Return {return_id} is {before.status}")
-    await updated(handle, lambda: handle.execute_update(ReturnWorkflow.receive, receipt), closed)
+    await send_update(handle, ReturnWorkflow.receive, receipt, closed)
     return await view(db, return_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -18,7 +18,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 from db import order_views
 from db.engine import Database
@@ -26,17 +26,18 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from settings import Settings
+from starter.operations.sessions import read
+from starter.operations.updates import business_error
 from workflows.order import ORDER_CLOSING, OrderWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, ORDER_STATUS
 
 CLOSING_RETRIES = 40
 
 
-def _stored(db: Database, order_id: str) -> AcceptedOrder | None:
-    with db.reader() as s:
-        if not order_views.order_exists(s, order_id):  # the common case: one cheap query
-            return None
-        return order_views.accepted_order(s, order_id)
+def _stored(s: Session, order_id: str) -> AcceptedOrder | None:
+    if not order_views.order_exists(s, order_id):  # the common case: one cheap query
+        return None
+    return order_views.accepted_order(s, order_id)
 
 
 def _same_request(accepted: AcceptedOrder, request: PlaceOrder) -> AcceptedOrder:
@@ -63,7 +64,7 @@ async def place_order(
             f"Unknown sales channel {request.channel!r}",
             {"channel": request.channel},
         )
-    stored = await run_in_threadpool(_stored, db, request.order_id)
+    stored = await read(db, _stored, request.order_id)
     if stored is not None:
         return _same_request(stored, request), False
 
@@ -154,14 +155,3 @@ def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
             SearchAttributePair(ORDER_ID, request.order_id),  # finds the order and its returns
         ]
     )
-
-
-def business_error(err: WorkflowUpdateFailedError) -> Exception:
-    """The coded business error behind a refused or failed update, for the HTTP answer."""
-    cause = err.cause
-    while isinstance(cause, ActivityError):  # refused inside the update's activity
-        cause = cause.cause
-    if isinstance(cause, ApplicationError) and cause.type in ErrorCode.__members__.values():
-        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-        return OrdinoError(ErrorCode(cause.type), cause.message, details)
-    return err

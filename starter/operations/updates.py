@@ -7,30 +7,39 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
+    Client,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import order_views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
-from starter.intake import business_error
+from domain.orders import workflow_id_for
+from starter.operations.sessions import read
 
 T = TypeVar("T")
 SEND_AGAIN = "send it again as it was: an update is made once"
 
 
-async def order_must_exist(db: Database, order_id: str) -> None:
-    def exists() -> bool:
-        with db.reader() as s:
-            return order_views.order_exists(s, order_id)
+def business_error(err: WorkflowUpdateFailedError) -> Exception:
+    """The coded business error behind a refused or failed update, for the caller's answer."""
+    cause = err.cause
+    while isinstance(cause, ActivityError):  # refused inside the update's activity
+        cause = cause.cause
+    if isinstance(cause, ApplicationError) and cause.type in ErrorCode.__members__.values():
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        return OrdinoError(ErrorCode(cause.type), cause.message, details)
+    return err
 
-    if not await run_in_threadpool(exists):
+
+async def order_must_exist(db: Database, order_id: str) -> None:
+    if not await read(db, order_views.order_exists, order_id):
         raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
 
 
@@ -67,3 +76,37 @@ async def updated(
                 ErrorCode.UPDATE_LOST, f"The workflow lost the update; {SEND_AGAIN}", details
             ) from err
         raise closed from err
+
+
+async def send_update(
+    handle: WorkflowHandle[Any, Any],
+    update: Any,
+    arg: Any,
+    closed: OrdinoError,
+    *,
+    update_id: str | None = None,
+    result_type: type | None = None,
+) -> Any:
+    """Send `update` with `arg` to the handle's workflow, answered as updated() says. The
+    update id makes it idempotent: the server answers a repeat with the first outcome."""
+    return await updated(
+        handle, lambda: handle.execute_update(update, arg, id=update_id, result_type=result_type), closed
+    )
+
+
+async def update_order(
+    client: Client,
+    db: Database,
+    order_id: str,
+    update: Any,
+    arg: Any,
+    closed: OrdinoError,
+    *,
+    update_id: str,
+    result_type: type | None = None,
+) -> Any:
+    """Send an update to a known order's workflow: `order_not_found` for an order that was
+    never accepted, `closed` for one whose workflow has ended."""
+    await order_must_exist(db, order_id)
+    handle = client.get_workflow_handle(workflow_id_for(order_id))
+    return await send_update(handle, update, arg, closed, update_id=update_id, result_type=result_type)
