@@ -61,7 +61,7 @@ def api() -> None:
     """Serve the HTTP API."""
     import uvicorn
 
-    from starter.api import create_app
+    from starter.http.app import create_app
 
     settings = load_settings("api")
     application = create_app(settings, database_url=db_url(settings))
@@ -70,7 +70,7 @@ def api() -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
-        # Ordino writes the access log (starter/access_log.py), and uvicorn's own lines go
+        # Ordino writes the access log (starter/http/access_log.py), and uvicorn's own lines go
         # through the root logger as Ordino's do, with the process name.
         access_log=False,
         log_config=None,

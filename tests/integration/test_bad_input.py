@@ -11,8 +11,9 @@ import pytest
 
 from db.engine import Database
 from providers import webhook_signature
-from starter.api import Services, create_app
-from starter.limits import MAX_BODY_BYTES, MAX_OFFSET
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from starter.http.limits import MAX_BODY_BYTES, MAX_OFFSET
 from tests.orders import order_body
 
 

@@ -24,7 +24,8 @@ from db.models import CustomerNotification
 from domain.orders import PlaceOrder
 from providers.sandbox.smtp_sink import start_sink
 from settings import Settings
-from starter.api import Services, create_app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from starter.operations import intake
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body

@@ -27,7 +27,8 @@ from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from runtime.temporal_client import runtime
-from starter.api import Services, create_app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from starter.operations import changes
 from starter.operations.updates import updated
 from tests.orders import order_body

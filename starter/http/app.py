@@ -16,28 +16,28 @@ from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from providers.backoff import OutageLog
 from settings import Settings
-from starter.access_log import AccessLog
-from starter.api_metrics import ApiMetrics
-from starter.api_metrics import router as metrics_router
-from starter.changes_api import router as changes_router
-from starter.feedback_api import router as feedback_router
-from starter.health_api import router as health_router
-from starter.http_errors import install_error_handlers
-from starter.inventory_api import router as inventory_router
-from starter.invoices_api import router as invoices_router
-from starter.json_bodies import JsonBodyRoute
-from starter.limits import MAX_BODY_BYTES
-from starter.openapi import install_contract, refusals
+from starter.http.access_log import AccessLog
+from starter.http.dependencies import Services, Svc
+from starter.http.errors import install_error_handlers
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.limits import MAX_BODY_BYTES
+from starter.http.metrics import ApiMetrics
+from starter.http.metrics import router as metrics_router
+from starter.http.openapi import install_contract, refusals
+from starter.http.outage_guard import OutageGuard
+from starter.http.params import Key, Offset, OrderId
+from starter.http.request_guard import RequestGuard
+from starter.http.routes.changes import router as changes_router
+from starter.http.routes.feedback import router as feedback_router
+from starter.http.routes.health import router as health_router
+from starter.http.routes.inventory import router as inventory_router
+from starter.http.routes.invoices import router as invoices_router
+from starter.http.routes.pricing import router as pricing_router
+from starter.http.routes.refunds import router as refunds_router
+from starter.http.routes.returns import router as returns_router
+from starter.http.routes.shipping import router as shipping_router
+from starter.http.routes.webhooks import router as webhooks_router
 from starter.operations import intake
-from starter.outages_api import OutageGuard
-from starter.params import Key, Offset, OrderId
-from starter.pricing_api import router as pricing_router
-from starter.refunds_api import router as refunds_router
-from starter.request_guard import RequestGuard
-from starter.returns_api import router as returns_router
-from starter.services import Services, Svc
-from starter.shipping_api import router as shipping_router
-from starter.webhooks_api import router as webhooks_router
 
 log = structlog.get_logger()
 

@@ -19,12 +19,12 @@ from domain.orders import (
     RetriedStep,
     WarehouseCode,
 )
-from starter.invoices_api import PDF
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, OrderId
+from starter.http.routes.invoices import PDF
 from starter.operations import shipping
-from starter.params import Key, OrderId
-from starter.services import Svc
 
 router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
 NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)

@@ -12,11 +12,11 @@ from db import return_views as views
 from domain.errors import ErrorCode
 from domain.orders import Actor, Contract
 from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, OrderId
 from starter.operations import returns
-from starter.params import Key, OrderId
-from starter.services import Svc
 
 router = APIRouter(tags=["returns"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.RETURN_NOT_FOUND)

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import ErrorCode
-from starter.http_errors import REQUEST_ID_HEADER, error_response
+from starter.http.errors import REQUEST_ID_HEADER, error_response
 
 log = structlog.get_logger()
 PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -15,10 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from db import feedback
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import FeedbackRequest
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
-from starter.params import OrderId
-from starter.services import Services, Svc
+from starter.http.dependencies import Services, Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import OrderId
 
 router = APIRouter(tags=["feedback"], route_class=JsonBodyRoute)
 

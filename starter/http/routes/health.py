@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ErrorCode, OrdinoError
 from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
-from starter.openapi import refusals
-from starter.services import Services, Svc
+from starter.http.dependencies import Services, Svc
+from starter.http.openapi import refusals
 
 log = structlog.get_logger()
 router = APIRouter(tags=["operations"])

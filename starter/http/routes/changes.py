@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 
 from domain.changes import Cancellation, CancellationOutcome, ChangeOutcome, OrderChange
 from domain.errors import PRICING_CODES, ErrorCode
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import OrderId
 from starter.operations import changes
-from starter.params import OrderId
-from starter.services import Svc
 
 router = APIRouter(tags=["changes"], route_class=JsonBodyRoute)
 # An update of the order's workflow: refused by its validator, or by what it finds.

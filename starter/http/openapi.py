@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from domain.errors import HTTP_STATUS, ErrorCode
-from starter.http_errors import Error, FieldError
-from starter.limits import MAX_BODY_BYTES
+from starter.http.errors import Error, FieldError
+from starter.http.limits import MAX_BODY_BYTES
 
 CODES = "x-error-codes"
 REF = "#/components/schemas/{model}"

@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from db import inventory_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import SkuCode, WarehouseCode
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, Offset
 from starter.operations import inventory
-from starter.params import Key, Offset
-from starter.services import Svc
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
 NO_SKU = refusals(ErrorCode.SKU_NOT_FOUND)

@@ -20,10 +20,10 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import PaymentEvent, workflow_id_for
 from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
-from starter.api_metrics import api_metrics
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import json_body, refusals
-from starter.services import Services, Svc
+from starter.http.dependencies import Services, Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.metrics import api_metrics
+from starter.http.openapi import json_body, refusals
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()

@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, Offset, OrderId
 from starter.operations.invoice_pdf import render_invoice
-from starter.params import Key, Offset, OrderId
-from starter.services import Svc
 
 router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.INVOICE_NOT_FOUND)

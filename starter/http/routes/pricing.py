@@ -10,11 +10,11 @@ from domain.errors import PRICING_CODES, ErrorCode
 from domain.inputs import Moment
 from domain.orders import Basket, Contract
 from domain.quote import Quote
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key
 from starter.operations import price_lists, promotions, quotes, tax_rates
-from starter.params import Key
-from starter.services import Svc
 
 router = APIRouter(route_class=JsonBodyRoute)
 NO_LIST = refusals(ErrorCode.PRICE_LIST_NOT_FOUND)

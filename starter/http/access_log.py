@@ -14,7 +14,7 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from starter.api_metrics import UNMATCHED, ApiMetrics
+from starter.http.metrics import UNMATCHED, ApiMetrics
 
 log = structlog.get_logger()
 # An order id worth a log line: what the API takes as one; anything else is left out,
@@ -72,7 +72,7 @@ def _order(scope: Scope) -> dict[str, str]:
 
 
 def _code(body: bytearray) -> dict[str, str]:
-    """The refusal's code, from the error body every refusal has (starter/http_errors.py)."""
+    """The refusal's code, from the error body every refusal has (starter/http/errors.py)."""
     if not body:
         return {}
     try:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query
 
 from domain.inputs import Text
-from starter.limits import MAX_OFFSET
+from starter.http.limits import MAX_OFFSET
 
 # Order ids are a channel and an external id; ids, numbers and codes are shorter.
 OrderId = Annotated[str, Text(100)]

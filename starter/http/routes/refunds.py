@@ -12,13 +12,13 @@ from activities.refunds import RefundOutcome
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest
-from starter.invoices_api import PDF, inline_pdf
-from starter.json_bodies import JsonBodyRoute
-from starter.openapi import refusals
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, OrderId
+from starter.http.routes.invoices import PDF, inline_pdf
 from starter.operations import refunds
 from starter.operations.invoice_pdf import render_credit_note
-from starter.params import Key, OrderId
-from starter.services import Svc
 
 router = APIRouter(tags=["refunds"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)

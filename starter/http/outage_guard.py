@@ -1,6 +1,6 @@
 """The API through outages: while the database or Temporal is down every call that needs it
 answers a coded 503 (the same error body as any other), the log says so once per outage and
-once when the service is back (`/ready`, in health_api, says which is missing)."""
+once when the service is back (`/ready`, in routes/health.py, says which is missing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import ErrorCode, OrdinoError
 from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
-from starter.http_errors import error_response
+from starter.http.errors import error_response
 
 ANSWERS = {
     DATABASE: OrdinoError(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable; try again shortly"),
