@@ -4,6 +4,7 @@ refusal or the field `errors` of an invalid request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 
@@ -73,12 +74,24 @@ _HTTP_CODES = {
 }
 
 
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """The app's routes, those of the routers it includes among them. Routers are included
+    without a prefix of their own, so their routes' paths are the paths served."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (included := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(included.routes)
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method of the path; Starlette's Allow names only the first route that matched it."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route.methods
+    """Every method of the path's resource; Starlette's Allow names only the first route that
+    matched it. The resource is the template the path resolves to, as routing takes the first
+    that matches: /inventory/receipts is itself, not the SKU `receipts` of /inventory/{sku}."""
+    matched = [r for r in _api_routes(request.app.routes) if r.matches(request.scope)[0] is not Match.NONE]
+    if not matched:
+        return ""
+    methods = {method for route in matched if route.path == matched[0].path for method in route.methods}
     return ", ".join(sorted(methods))
 
 

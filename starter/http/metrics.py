@@ -1,6 +1,7 @@
-"""What the API counts, for Prometheus at GET /metrics: every request by route template,
-method and status (a count and a latency histogram), and the business counters the API
-sees: orders accepted, orders rejected by code, webhook refusals by sender and code.
+"""What the API counts, for Prometheus at GET /metrics (routes/metrics.py): every request
+by route template, method and status (a count and a latency histogram), and the business
+counters the API sees: orders accepted, orders rejected by code, webhook refusals by sender
+and code.
 
 Labels are bounded: a route is its template (`/orders/{order_id}`, never an id), a method
 one of the HTTP methods, a code one of ErrorCode. Each app has a registry of its own, so
@@ -8,8 +9,8 @@ a process (the tests) may build many apps."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from fastapi import Request
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from domain.errors import HTTP_STATUS, ErrorCode
 
@@ -59,25 +60,3 @@ class ApiMetrics:
 
 def api_metrics(request: Request) -> ApiMetrics:
     return request.app.state.metrics
-
-
-router = APIRouter(tags=["operations"])
-
-
-@router.get(
-    "/metrics",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "Prometheus text exposition format",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        }
-    },
-)
-async def metrics(request: Request) -> Response:
-    """The API's metrics for Prometheus: `ordino_http_requests_total` and
-    `ordino_http_request_duration_seconds` by method, route template and status;
-    `ordino_orders_accepted_total`, `ordino_orders_rejected_total` by code,
-    `ordino_webhooks_refused_total` by sender and code. The worker serves its own
-    (the Temporal SDK's, parked steps, mails sent) on ORDINO_WORKER_METRICS."""
-    return Response(generate_latest(api_metrics(request).registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from db import feedback
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
@@ -19,6 +18,7 @@ from starter.http.dependencies import Services, Svc
 from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import OrderId
+from starter.operations.sessions import read, write
 
 router = APIRouter(tags=["feedback"], route_class=JsonBodyRoute)
 
@@ -42,11 +42,7 @@ async def give_feedback(order_id: OrderId, body: FeedbackRequest, svc: Svc) -> F
 
 
 async def _record(svc: Services, order_id: str, body: FeedbackRequest) -> None:
-    def write() -> None:
-        with svc.db.transaction() as s:
-            feedback.record(s, order_id, body, datetime.now(UTC))
-
-    await run_in_threadpool(write)
+    await write(svc.db, feedback.record, order_id, body, datetime.now(UTC))
 
 
 def _page(text: str, status_code: int = 200) -> HTMLResponse:
@@ -123,9 +119,4 @@ async def feedback_form_sent(order_id: OrderId, request: Request, svc: Svc) -> H
 @router.get("/reports/feedback", response_model=feedback.FeedbackReport)
 async def feedback_report(svc: Svc) -> feedback.FeedbackReport:
     """The average rating and how many orders got each rating."""
-
-    def read() -> feedback.FeedbackReport:
-        with svc.db.reader() as s:
-            return feedback.report(s)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, feedback.report)

@@ -10,12 +10,13 @@ import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from domain.errors import ErrorCode, OrdinoError
 from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
 from starter.http.dependencies import Services, Svc
 from starter.http.openapi import refusals
+from starter.operations.sessions import read
 
 log = structlog.get_logger()
 router = APIRouter(tags=["operations"])
@@ -36,12 +37,12 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-async def _postgres(svc: Services) -> None:
-    def ping() -> None:
-        with svc.db.reader() as s:
-            s.execute(text("SELECT 1"))
+def _select_one(s: Session) -> None:
+    s.execute(text("SELECT 1"))
 
-    await run_in_threadpool(ping)
+
+async def _postgres(svc: Services) -> None:
+    await read(svc.db, _select_one)
 
 
 async def _temporal(svc: Services) -> None:

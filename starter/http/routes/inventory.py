@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from db import inventory_views as views
@@ -15,6 +16,7 @@ from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, Offset
 from starter.operations import inventory
+from starter.operations.sessions import read, read_one
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
 NO_SKU = refusals(ErrorCode.SKU_NOT_FOUND)
@@ -27,32 +29,18 @@ async def list_stock(
     svc: Svc, sku: Key | None = None, warehouse: Key | None = None, low_stock: bool = False
 ) -> list[views.StockRow]:
     """Stock per SKU and warehouse; `low_stock=true` keeps rows at or below their reorder point."""
-
-    def read() -> list[views.StockRow]:
-        with svc.db.reader() as s:
-            return views.stock_rows(s, sku, warehouse, low_stock)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.stock_rows, sku, warehouse, low_stock)
 
 
 @router.get("/replenishment", response_model=list[views.ReplenishmentRow])
 async def replenishment(svc: Svc) -> list[views.ReplenishmentRow]:
     """What to reorder, with suggested quantities that include open backorders."""
-
-    def read() -> list[views.ReplenishmentRow]:
-        with svc.db.reader() as s:
-            return views.replenishment(s)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.replenishment)
 
 
 @router.get("/alerts", response_model=list[views.AlertRow])
 async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[views.AlertRow]:
-    def read() -> list[views.AlertRow]:
-        with svc.db.reader() as s:
-            return views.alerts(s, limit)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.alerts, limit)
 
 
 @router.post(
@@ -97,14 +85,7 @@ async def set_reorder(
 
 @router.get("/{sku}", response_model=views.SkuStock, openapi_extra=NO_SKU)
 async def sku_stock(sku: Key, svc: Svc) -> views.SkuStock:
-    def read() -> views.SkuStock | None:
-        with svc.db.reader() as s:
-            return views.sku_stock(s, sku)
-
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.SKU_NOT_FOUND, f"No SKU {sku}", {"sku": sku})
-    return found
+    return await read_one(svc.db, _no_sku(sku), views.sku_stock, sku)
 
 
 @router.get("/{sku}/movements", response_model=list[views.MovementRow], openapi_extra=NO_SKU)
@@ -115,14 +96,13 @@ async def movements(
     offset: Offset = 0,
 ) -> list[views.MovementRow]:
     """The ledger of one SKU, newest first."""
+    return await read_one(svc.db, _no_sku(sku), _movements, sku, limit, offset)
 
-    def read() -> list[views.MovementRow] | None:
-        with svc.db.reader() as s:
-            if not views.sku_exists(s, sku):
-                return None
-            return views.movements(s, sku, limit, offset)
 
-    rows = await run_in_threadpool(read)
-    if rows is None:
-        raise OrdinoError(ErrorCode.SKU_NOT_FOUND, f"No SKU {sku}", {"sku": sku})
-    return rows
+def _no_sku(sku: str) -> OrdinoError:
+    return OrdinoError(ErrorCode.SKU_NOT_FOUND, f"No SKU {sku}", {"sku": sku})
+
+
+def _movements(s: Session, sku: str, limit: int, offset: int) -> list[views.MovementRow] | None:
+    """None for a SKU that does not exist, told apart from one that never moved."""
+    return views.movements(s, sku, limit, offset) if views.sku_exists(s, sku) else None

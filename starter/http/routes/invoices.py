@@ -15,6 +15,7 @@ from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, Offset, OrderId
 from starter.operations.invoice_pdf import render_invoice
+from starter.operations.sessions import read, read_one
 
 router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.INVOICE_NOT_FOUND)
@@ -32,22 +33,12 @@ async def list_invoices(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> views.InvoicePage:
-    def read() -> views.InvoicePage:
-        with svc.db.reader() as s:
-            return views.list_invoices(s, order_id, limit, offset)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.list_invoices, order_id, limit, offset)
 
 
 async def _invoice(svc: Svc, number: str) -> views.InvoiceDetail:
-    def read() -> views.InvoiceDetail | None:
-        with svc.db.reader() as s:
-            return views.invoice_detail(s, number)
-
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.INVOICE_NOT_FOUND, f"No invoice {number}", {"number": number})
-    return found
+    missing = OrdinoError(ErrorCode.INVOICE_NOT_FOUND, f"No invoice {number}", {"number": number})
+    return await read_one(svc.db, missing, views.invoice_detail, number)
 
 
 @router.get("/{number}.pdf", response_class=Response, responses=PDF, openapi_extra=NOT_FOUND)

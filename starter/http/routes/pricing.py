@@ -1,5 +1,5 @@
-"""Prices, promotions and tax over HTTP: quote a basket, and administer price lists,
-promotions and tax rates. Every refusal carries a code."""
+"""Prices over HTTP: quote a basket, and administer the price lists orders are priced
+with. Every refusal carries a code."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starter.http.dependencies import Svc
 from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key
-from starter.operations import price_lists, promotions, quotes, tax_rates
+from starter.operations import price_lists, quotes
 
 router = APIRouter(route_class=JsonBodyRoute)
 NO_LIST = refusals(ErrorCode.PRICE_LIST_NOT_FOUND)
@@ -25,8 +25,6 @@ PRICES = (
     ErrorCode.INVALID_AMOUNT,
     ErrorCode.UNKNOWN_SKU,
 )
-NO_PROMOTION = refusals(ErrorCode.PROMOTION_NOT_FOUND)
-NO_REGION = refusals(ErrorCode.TAX_REGION_NOT_FOUND)
 
 
 @router.post("/quotes", response_model=Quote, tags=["pricing"], openapi_extra=refusals(*PRICING_CODES))
@@ -34,9 +32,6 @@ async def quote(body: Basket, svc: Svc) -> Quote:
     """Price a basket as an order placed now would be priced, without placing it: lines,
     discounts, shipping, tax per rate and totals. Coupons are checked, not used."""
     return await run_in_threadpool(quotes.price_basket, svc.db, svc.settings, body)
-
-
-# --- price lists -------------------------------------------------------------------
 
 
 @router.get("/price-lists", response_model=list[price_lists.PriceListSummary], tags=["pricing"])
@@ -103,103 +98,3 @@ class EndAt(Contract):
 )
 async def end_price_list(code: Key, body: EndAt, svc: Svc) -> price_lists.PriceListView:
     return await run_in_threadpool(price_lists.end, svc.db, code, body.at)
-
-
-# --- promotions --------------------------------------------------------------------
-
-
-@router.get("/promotions", response_model=list[promotions.PromotionView], tags=["pricing"])
-async def list_promotions(svc: Svc) -> list[promotions.PromotionView]:
-    return await run_in_threadpool(promotions.list_all, svc.db)
-
-
-@router.post(
-    "/promotions",
-    response_model=promotions.PromotionView,
-    status_code=201,
-    tags=["pricing"],
-    openapi_extra=refusals(
-        ErrorCode.UNKNOWN_CHANNEL,
-        ErrorCode.UNSUPPORTED_CURRENCY,
-        ErrorCode.INVALID_AMOUNT,
-        ErrorCode.INVALID_BODY,
-        ErrorCode.UNKNOWN_SKU,
-        ErrorCode.PROMOTION_EXISTS,
-    ),
-)
-async def create_promotion(body: promotions.NewPromotion, svc: Svc) -> promotions.PromotionView:
-    return await run_in_threadpool(promotions.create, svc.db, body, set(svc.settings.channels))
-
-
-@router.get(
-    "/promotions/{code}",
-    response_model=promotions.PromotionView,
-    tags=["pricing"],
-    openapi_extra=NO_PROMOTION,
-)
-async def get_promotion(code: Key, svc: Svc) -> promotions.PromotionView:
-    return await run_in_threadpool(promotions.get, svc.db, code)
-
-
-@router.patch(
-    "/promotions/{code}",
-    response_model=promotions.PromotionView,
-    tags=["pricing"],
-    openapi_extra=refusals(ErrorCode.PROMOTION_NOT_FOUND, ErrorCode.INVALID_BODY, ErrorCode.INVALID_AMOUNT),
-)
-async def change_promotion(code: Key, body: promotions.PromotionChange, svc: Svc) -> promotions.PromotionView:
-    """Pause or resume (`active`), end (`valid_to`) or change a coupon's usage limit."""
-    return await run_in_threadpool(promotions.change, svc.db, code, body)
-
-
-# --- tax ---------------------------------------------------------------------------
-
-
-@router.get("/tax/regions", response_model=list[tax_rates.TaxRegionView], tags=["tax"])
-async def list_tax_regions(svc: Svc, at: Moment | None = None) -> list[tax_rates.TaxRegionView]:
-    """Every region with the rates in force now (or at `at`)."""
-    return await run_in_threadpool(tax_rates.regions, svc.db, at)
-
-
-@router.post(
-    "/tax/regions",
-    response_model=tax_rates.TaxRegionView,
-    status_code=201,
-    tags=["tax"],
-    openapi_extra=refusals(ErrorCode.TAX_REGION_EXISTS),
-)
-async def create_tax_region(body: tax_rates.NewTaxRegion, svc: Svc) -> tax_rates.TaxRegionView:
-    return await run_in_threadpool(tax_rates.create_region, svc.db, body)
-
-
-@router.get(
-    "/tax/regions/{code}", response_model=tax_rates.TaxRegionView, tags=["tax"], openapi_extra=NO_REGION
-)
-async def get_tax_region(code: Key, svc: Svc, at: Moment | None = None) -> tax_rates.TaxRegionView:
-    return await run_in_threadpool(tax_rates.region, svc.db, code, at)
-
-
-@router.get(
-    "/tax/regions/{code}/rates",
-    response_model=list[tax_rates.TaxRateView],
-    tags=["tax"],
-    openapi_extra=NO_REGION,
-)
-async def list_tax_rates(code: Key, svc: Svc) -> list[tax_rates.TaxRateView]:
-    """The region's rates over time, past and future included."""
-    return await run_in_threadpool(tax_rates.rates, svc.db, code)
-
-
-@router.post(
-    "/tax/regions/{code}/rates",
-    response_model=tax_rates.TaxRateView,
-    status_code=201,
-    tags=["tax"],
-    openapi_extra=refusals(
-        ErrorCode.TAX_REGION_NOT_FOUND, ErrorCode.INVALID_BODY, ErrorCode.OVERLAPPING_VALIDITY
-    ),
-)
-async def add_tax_rate(code: Key, body: tax_rates.NewTaxRate, svc: Svc) -> tax_rates.TaxRateView:
-    """A rate from a date. Overlapping an existing rate is `409 overlapping_validity`, unless
-    `supersede` ends the rate in force at that date."""
-    return await run_in_threadpool(tax_rates.add_rate, svc.db, code, body)

@@ -19,6 +19,7 @@ from starter.http.params import Key, OrderId
 from starter.http.routes.invoices import PDF, inline_pdf
 from starter.operations import refunds
 from starter.operations.invoice_pdf import render_credit_note
+from starter.operations.sessions import read, read_one
 
 router = APIRouter(tags=["refunds"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)
@@ -48,11 +49,7 @@ async def refund(order_id: OrderId, body: RefundRequest, svc: Svc) -> RefundOutc
 async def list_credit_notes(
     svc: Svc, order_id: OrderId | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[views.CreditNoteView]:
-    def read() -> list[views.CreditNoteView]:
-        with svc.db.reader() as s:
-            return views.credit_notes(s, order_id, limit)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.credit_notes, order_id, limit)
 
 
 @router.get(
@@ -63,13 +60,7 @@ async def list_credit_notes(
     openapi_extra=NOT_FOUND,
 )
 async def credit_note_pdf(number: Key, svc: Svc) -> Response:
-    def read() -> views.CreditNoteDetail | None:
-        with svc.db.reader() as s:
-            return views.credit_note_detail(s, number)
-
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})
+    found = await read_one(svc.db, _no_credit_note(number), views.credit_note_detail, number)
     pdf = await run_in_threadpool(render_credit_note, found)
     return Response(pdf, media_type="application/pdf", headers=inline_pdf(number))
 
@@ -78,11 +69,8 @@ async def credit_note_pdf(number: Key, svc: Svc) -> Response:
     "/credit-notes/{number}", response_model=views.CreditNoteView, tags=["invoices"], openapi_extra=NOT_FOUND
 )
 async def credit_note(number: Key, svc: Svc) -> views.CreditNoteView:
-    def read() -> views.CreditNoteView | None:
-        with svc.db.reader() as s:
-            return views.credit_note(s, number)
+    return await read_one(svc.db, _no_credit_note(number), views.credit_note, number)
 
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})
-    return found
+
+def _no_credit_note(number: str) -> OrdinoError:
+    return OrdinoError(ErrorCode.CREDIT_NOTE_NOT_FOUND, f"No credit note {number}", {"number": number})

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 
 from db import return_views as views
 from domain.errors import ErrorCode
@@ -17,6 +16,7 @@ from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.operations import returns
+from starter.operations.sessions import read
 
 router = APIRouter(tags=["returns"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.RETURN_NOT_FOUND)
@@ -48,22 +48,13 @@ async def request_return(order_id: OrderId, body: ReturnRequest, svc: Svc) -> vi
 
 @router.get("/orders/{order_id}/returns", response_model=list[views.ReturnView])
 async def returns_of_order(order_id: OrderId, svc: Svc) -> list[views.ReturnView]:
-    def read() -> list[views.ReturnView]:
-        with svc.db.reader() as s:
-            return views.returns_of(s, order_id)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.returns_of, order_id)
 
 
 @router.get("/returns", response_model=list[views.ReturnView])
 async def open_returns(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[views.ReturnView]:
     """Returns waiting for support: a decision, or their parcel."""
-
-    def read() -> list[views.ReturnView]:
-        with svc.db.reader() as s:
-            return views.open_returns(s, limit)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.open_returns, limit)
 
 
 @router.get("/returns/{return_id}", response_model=views.ReturnView, openapi_extra=NOT_FOUND)

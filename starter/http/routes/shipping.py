@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from activities.fulfillment import ParcelPacked
 from db import shipping_views as views
@@ -25,6 +24,7 @@ from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.http.routes.invoices import PDF
 from starter.operations import shipping
+from starter.operations.sessions import read, read_one
 
 router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
 NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
@@ -67,28 +67,16 @@ async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc) 
 @router.get("/shipments/{tracking_number}", response_model=views.ParcelView, openapi_extra=NO_PARCEL)
 async def shipment(tracking_number: Key, svc: Svc) -> views.ParcelView:
     """Where a parcel is: what the customer's tracking link shows."""
-
-    def read() -> views.ParcelView | None:
-        with svc.db.reader() as s:
-            return views.parcel(s, tracking_number)
-
-    found = await run_in_threadpool(read)
-    if found is None:
-        raise OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No parcel {tracking_number}")
-    return found
+    missing = OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No parcel {tracking_number}")
+    return await read_one(svc.db, missing, views.parcel, tracking_number)
 
 
 @router.get(
     "/shipments/{tracking_number}/label.pdf", response_class=Response, responses=PDF, openapi_extra=NO_PARCEL
 )
 async def label(tracking_number: Key, svc: Svc) -> Response:
-    def read() -> bytes | None:
-        with svc.db.reader() as s:
-            return views.label(s, tracking_number)
-
-    pdf = await run_in_threadpool(read)
-    if pdf is None:
-        raise OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No label for parcel {tracking_number}")
+    missing = OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No label for parcel {tracking_number}")
+    pdf = await read_one(svc.db, missing, views.label, tracking_number)
     return Response(pdf, media_type="application/pdf")
 
 
@@ -107,9 +95,4 @@ async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc) -> Re
 @router.get("/support/alerts", response_model=list[views.AlertView])
 async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[views.AlertView]:
     """What support must look at: undeliverable addresses, late, lost, damaged, returned parcels."""
-
-    def read() -> list[views.AlertView]:
-        with svc.db.reader() as s:
-            return views.alerts(s, limit)
-
-    return await run_in_threadpool(read)
+    return await read(svc.db, views.alerts, limit)

@@ -12,7 +12,6 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import order_views, returned_parcels
@@ -24,6 +23,7 @@ from starter.http.dependencies import Services, Svc
 from starter.http.json_bodies import JsonBodyRoute
 from starter.http.metrics import api_metrics
 from starter.http.openapi import json_body, refusals
+from starter.operations.sessions import read_one, write
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
@@ -100,23 +100,14 @@ async def carrier(request: Request, svc: Svc) -> WebhookAnswer:
     with _refusals_counted(request, "carrier"):
         event = await _signed(request, svc, TrackingEvent)
 
-        def find() -> str | None:
-            with svc.db.reader() as s:
-                return order_views.order_id_for_tracking(s, event.tracking_number)
-
-        order_id = await run_in_threadpool(find)
-        if order_id is None:
-            raise OrdinoError(
-                ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
-            )
+        unknown = OrdinoError(
+            ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
+        )
+        order_id = await read_one(svc.db, unknown, order_views.order_id_for_tracking, event.tracking_number)
     request.state.order_id = order_id
     if event.status is TrackingStatus.RETURNED_TO_SENDER:
         # The goods are physically back, whatever the order does about it (reship or refund).
-        def back() -> None:
-            with svc.db.transaction() as s:
-                returned_parcels.parcel_back(s, event.tracking_number, datetime.now(UTC))
-
-        await run_in_threadpool(back)
+        await write(svc.db, returned_parcels.parcel_back, event.tracking_number, datetime.now(UTC))
     status = await _signal(svc, order_id, OrderWorkflow.carrier_event, event)
     log.info("carrier event", order_id=order_id, status=event.status.value, event_id=event.event_id)
     return WebhookAnswer(order_id=order_id, status=status)
@@ -134,13 +125,8 @@ async def payments(request: Request, svc: Svc) -> WebhookAnswer:
     with _refusals_counted(request, "payments"):
         event = await _signed(request, svc, PaymentEvent)
 
-        def find() -> str | None:
-            with svc.db.reader() as s:
-                return order_views.order_id_for_payment(s, event.reference)
-
-        order_id = await run_in_threadpool(find)
-        if order_id is None:
-            raise OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
+        unknown = OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
+        order_id = await read_one(svc.db, unknown, order_views.order_id_for_payment, event.reference)
     request.state.order_id = order_id
     status = await _signal(svc, order_id, OrderWorkflow.payment_event, event)
     log.info("payment event", order_id=order_id, status=event.status, event_id=event.event_id)
