@@ -14,8 +14,8 @@ from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, AddressCorrection, PackConfirmation
 from providers.mailer import message_id
-from starter.cli_orders import orders_app
-from starter.cli_support import console, database, reported_errors, with_temporal
+from starter.cli.orders import orders_app
+from starter.cli.support import console, database, reported_errors, with_temporal
 from starter.operations import shipping
 
 

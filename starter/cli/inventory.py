@@ -10,7 +10,7 @@ from rich.table import Table
 
 from db import inventory_views as views
 from domain.errors import ErrorCode, OrdinoError
-from starter.cli_support import console, database, load_settings, reported_errors
+from starter.cli.support import console, database, load_settings, reported_errors
 from starter.operations import inventory
 
 inventory_app = typer.Typer(help="Stock, the ledger, receipts and adjustments.", no_args_is_help=True)

@@ -10,7 +10,7 @@ from rich.table import Table
 from db import return_views as views
 from domain.errors import ErrorCode
 from domain.returns import Decision, InspectedItem, ReceiveReturn, Resolution, ReturnLine, ReturnRequest
-from starter.cli_support import console, database, reported_errors, with_temporal
+from starter.cli.support import console, database, reported_errors, with_temporal
 from starter.operations import returns
 
 returns_app = typer.Typer(help="Returns and exchanges.", no_args_is_help=True)

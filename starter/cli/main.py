@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from starter import cli_shipping  # noqa: F401  (adds its commands to `ordino orders`)
-from starter.cli_changes import cancel, change
-from starter.cli_inventory import inventory_app
-from starter.cli_invoices import invoices_app
-from starter.cli_orders import orders_app
-from starter.cli_pricing import prices_app, promotions_app, quote, tax_app
-from starter.cli_returns import returns_app
-from starter.cli_support import console, db_url, load_settings
+from starter.cli import shipping  # noqa: F401  (adds its commands to `ordino orders`)
+from starter.cli.changes import cancel, change
+from starter.cli.inventory import inventory_app
+from starter.cli.invoices import invoices_app
+from starter.cli.orders import orders_app
+from starter.cli.pricing import prices_app, promotions_app, quote, tax_app
+from starter.cli.returns import returns_app
+from starter.cli.support import console, db_url, load_settings
 from starter.dev_pace import Pace
 
 app = typer.Typer(
@@ -126,7 +126,7 @@ def chaos(
     argv = ["--orders", str(orders), "--minutes", str(minutes), "--seed", str(seed)] + (
         ["--keep"] if keep else []
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     raise typer.Exit(subprocess.call([sys.executable, "-m", "bench.chaos", *argv], cwd=root))
 
 
@@ -155,7 +155,3 @@ def seed(demo: Annotated[bool, typer.Option(help="Also load the demo catalog and
     (seed_demo_catalog if demo else seed_reference_data)(db)
     db.dispose()
     console.print("[green]seeded[/]")
-
-
-if __name__ == "__main__":
-    app()

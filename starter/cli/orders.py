@@ -11,7 +11,7 @@ from rich.table import Table
 from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
-from starter.cli_support import console, database, money, reported_errors, with_temporal
+from starter.cli.support import console, database, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 

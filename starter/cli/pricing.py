@@ -17,7 +17,7 @@ from domain.orders import Basket
 from domain.promotions import PromotionKind
 from domain.quote import Quote
 from domain.tax import TaxClass
-from starter.cli_support import console, database, load_settings, money, reported_errors
+from starter.cli.support import console, database, load_settings, money, reported_errors
 from starter.operations import price_lists, promotions, quotes, tax_rates
 
 prices_app = typer.Typer(help="Price lists per channel and currency.", no_args_is_help=True)

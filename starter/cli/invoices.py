@@ -11,7 +11,7 @@ from rich.table import Table
 from db import invoice_views as views
 from domain.errors import ErrorCode
 from domain.money import percent
-from starter.cli_support import console, database, money
+from starter.cli.support import console, database, money
 from starter.operations.invoice_pdf import render_invoice
 
 invoices_app = typer.Typer(help="Invoices: one per shipment, numbered without gaps.", no_args_is_help=True)

@@ -10,8 +10,8 @@ import typer
 
 from domain.changes import Cancellation, CancelLine, ChangeOutcome, LineQuantity, OrderChange
 from domain.orders import Address
-from starter.cli_pricing import print_quote
-from starter.cli_support import console, reported_errors, with_temporal
+from starter.cli.pricing import print_quote
+from starter.cli.support import console, reported_errors, with_temporal
 from starter.operations import changes
 
 
