@@ -1,4 +1,5 @@
-"""`ordino orders`: look at orders, read from PostgreSQL."""
+"""`ordino orders`: look at orders (read from PostgreSQL) and refund one; the commands of
+shipping.py and changes.py act on one order too, so they sit in this group."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
+from starter.cli import changes, shipping
 from starter.cli.support import console, database, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
@@ -116,3 +118,17 @@ def refund(
         request = RefundRequest(amount=value, reason=reason, reference=reference)
     outcome = with_temporal(lambda client, db: refunds.refund(client, db, order_id, request))
     console.print(f"[green]refunded {outcome.refunded}[/]; credit notes: {', '.join(outcome.credit_notes)}")
+
+
+# Warehouses and support act on one order's shipping, and support edits or cancels it.
+for name, command in (
+    ("pack", shipping.pack),
+    ("retry", shipping.retry_parked),
+    ("address", shipping.correct_address),
+    ("mails", shipping.mails),
+    ("alerts", shipping.alerts),
+    ("feedback", shipping.feedback_report),
+    ("change", changes.change),
+    ("cancel", changes.cancel),
+):
+    orders_app.command(name)(command)

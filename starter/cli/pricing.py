@@ -1,5 +1,5 @@
-"""`ordino prices | promotions | tax | quote`: administer what orders are priced with, and
-price a basket from the terminal."""
+"""`ordino prices | quote`: administer the price lists orders are priced with, and price a
+basket from the terminal."""
 
 from __future__ import annotations
 
@@ -14,29 +14,11 @@ from rich.table import Table
 
 from domain.money import percent
 from domain.orders import Basket
-from domain.promotions import PromotionKind
 from domain.quote import Quote
-from domain.tax import TaxClass
-from starter.cli.support import console, database, load_settings, money, reported_errors
-from starter.operations import price_lists, promotions, quotes, tax_rates
+from starter.cli.support import When, console, database, load_settings, money, period, reported_errors, utc
+from starter.operations import price_lists, quotes
 
 prices_app = typer.Typer(help="Price lists per channel and currency.", no_args_is_help=True)
-promotions_app = typer.Typer(help="Promotions and coupons.", no_args_is_help=True)
-tax_app = typer.Typer(help="Tax regions and their dated rates.", no_args_is_help=True)
-
-When = Annotated[datetime | None, typer.Option(help="ISO date or time, UTC; default now.")]
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
-
-
-def _period(valid_from: datetime | None, valid_to: datetime | None) -> str:
-    start = f"{valid_from:%Y-%m-%d}" if valid_from else "now"
-    return f"{start} → {valid_to:%Y-%m-%d}" if valid_to else f"from {start}"
-
-
-# --- price lists -------------------------------------------------------------------
 
 
 @prices_app.command("list")
@@ -45,7 +27,7 @@ def list_price_lists() -> None:
         rows = price_lists.list_all(db)
     table = Table("code", "name", "channel", "currency", "valid", "prices", title="Price lists")
     for r in rows:
-        table.add_row(r.code, r.name, r.channel or "all", r.currency, _period(r.valid_from, r.valid_to),
+        table.add_row(r.code, r.name, r.channel or "all", r.currency, period(r.valid_from, r.valid_to),
                       str(r.price_count))  # fmt: skip
     console.print(table)
 
@@ -74,11 +56,11 @@ def create_price_list(
     """A new, empty price list; fill it with `ordino prices set`."""
     with reported_errors(), database() as db:
         body = price_lists.NewPriceList(
-            code=code, name=name, currency=currency, channel=channel, valid_from=_utc(valid_from),
-            valid_to=_utc(valid_to),
+            code=code, name=name, currency=currency, channel=channel, valid_from=utc(valid_from),
+            valid_to=utc(valid_to),
         )  # fmt: skip
         pl = price_lists.create(db, body, set(load_settings().channels))
-    console.print(f"[green]created[/] {pl.code} ({_period(pl.valid_from, pl.valid_to)})")
+    console.print(f"[green]created[/] {pl.code} ({period(pl.valid_from, pl.valid_to)})")
 
 
 @prices_app.command("set")
@@ -93,115 +75,8 @@ def set_price(code: str, sku: str, amount: Decimal) -> None:
 def end_price_list(code: str, at: When = None) -> None:
     """Stop a price list (now, or at a date), to hand over to a new one."""
     with reported_errors(), database() as db:
-        pl = price_lists.end(db, code, _utc(at) or datetime.now(UTC))
+        pl = price_lists.end(db, code, utc(at) or datetime.now(UTC))
     console.print(f"{pl.code} ends {pl.valid_to:%Y-%m-%d %H:%M} UTC")
-
-
-# --- promotions --------------------------------------------------------------------
-
-
-@promotions_app.command("list")
-def list_promotions() -> None:
-    with database() as db:
-        rows = promotions.list_all(db)
-    table = Table(
-        "code", "description", "kind", "value", "coupon", "used", "valid", "active", title="Promotions"
-    )
-    for p in rows:
-        value = percent(p.value) if p.kind is PromotionKind.PERCENTAGE else f"{p.value} {p.currency or ''}"
-        used = f"{p.times_used}/{p.usage_limit}" if p.usage_limit else str(p.times_used)
-        table.add_row(p.code, p.description, p.kind.value, value, "yes" if p.coupon else "auto", used,
-                      _period(p.valid_from, p.valid_to), "yes" if p.active else "[red]no[/]")  # fmt: skip
-    console.print(table)
-
-
-@promotions_app.command("create")
-def create_promotion(
-    code: str,
-    description: str,
-    kind: PromotionKind,
-    value: Annotated[Decimal, typer.Option(help="0.10 for 10%; money for fixed amounts.")] = Decimal(0),
-    currency: str | None = None,
-    sku: Annotated[list[str] | None, typer.Option(help="Only these products (repeat).")] = None,
-    min_subtotal: Decimal | None = None,
-    channel: str | None = None,
-    coupon: Annotated[bool, typer.Option(help="Applies only when its code is given.")] = False,
-    usage_limit: int | None = None,
-    valid_from: When = None,
-    valid_to: datetime | None = None,
-) -> None:
-    with reported_errors(), database() as db:
-        body = promotions.NewPromotion(
-            code=code, description=description, kind=kind, value=value, currency=currency, skus=sku or [],
-            min_subtotal=min_subtotal, channel=channel, coupon=coupon, usage_limit=usage_limit,
-            valid_from=_utc(valid_from), valid_to=_utc(valid_to),
-        )  # fmt: skip
-        p = promotions.create(db, body, set(load_settings().channels))
-    console.print(f"[green]created[/] {p.code}: {p.description}")
-
-
-def _set_active(code: str, active: bool) -> None:
-    with reported_errors(), database() as db:
-        p = promotions.change(db, code, promotions.PromotionChange(active=active))
-    console.print(f"{p.code} is {'active' if p.active else 'paused'}")
-
-
-@promotions_app.command("pause")
-def pause(code: str) -> None:
-    _set_active(code, False)
-
-
-@promotions_app.command("resume")
-def resume(code: str) -> None:
-    _set_active(code, True)
-
-
-# --- tax ---------------------------------------------------------------------------
-
-
-@tax_app.command("regions")
-def regions(at: When = None) -> None:
-    """Tax regions with the rates in force now (or at a date)."""
-    with database() as db:
-        rows = tax_rates.regions(db, _utc(at))
-    classes = [c.value for c in TaxClass][:3]
-    table = Table("region", "name", "rounding", *classes, title="Tax regions")
-    for r in rows:
-        rates = [percent(r.rates_in_force[c]) if c in r.rates_in_force else "-" for c in classes]
-        table.add_row(r.code, r.name, r.rounding.value, *rates)
-    console.print(table)
-
-
-@tax_app.command("rates")
-def rates(region: str) -> None:
-    """A region's rates over time."""
-    with reported_errors(), database() as db:
-        rows = tax_rates.rates(db, region)
-    table = Table("class", "rate", "valid", title=f"Tax rates of {region.upper()}")
-    for r in rows:
-        table.add_row(r.tax_class, percent(r.rate), _period(r.valid_from, r.valid_to))
-    console.print(table)
-
-
-@tax_app.command("set-rate")
-def set_rate(
-    region: str,
-    tax_class: TaxClass,
-    rate: Annotated[Decimal, typer.Argument(help="0.22 for 22%.")],
-    valid_from: When = None,
-    supersede: Annotated[bool, typer.Option(help="End the rate in force at that date.")] = False,
-) -> None:
-    with reported_errors(), database() as db:
-        body = tax_rates.NewTaxRate(
-            tax_class=tax_class, rate=rate, valid_from=_utc(valid_from), supersede=supersede
-        )
-        r = tax_rates.add_rate(db, region, body)
-    console.print(
-        f"[green]{r.region}[/] {r.tax_class} is {percent(r.rate)} {_period(r.valid_from, r.valid_to)}"
-    )
-
-
-# --- quotes ------------------------------------------------------------------------
 
 
 def quote(basket_file: Annotated[Path, typer.Argument(help="A JSON basket, as for POST /quotes.")]) -> None:

@@ -1,5 +1,5 @@
-"""`ordino orders pack | retry | address | mails | alerts | feedback`: warehouses and support act on
-shipping from the terminal."""
+"""`ordino orders pack | retry | address | mails | alerts | feedback`: warehouses and support
+act on shipping from the terminal (orders.py puts these commands in its group)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, AddressCorrection, PackConfirmation
 from providers.mailer import message_id
-from starter.cli.orders import orders_app
 from starter.cli.support import console, database, reported_errors, with_temporal
 from starter.operations import shipping
 
 
-@orders_app.command("pack")
 def pack(order_id: str, warehouse: str) -> None:
     """A warehouse confirms it picked and packed its parcel of the order."""
     with reported_errors():
@@ -28,14 +26,12 @@ def pack(order_id: str, warehouse: str) -> None:
     console.print(f"[green]packed[/] {warehouse}: {packed.weight_grams / 1000:.2f} kg")
 
 
-@orders_app.command("retry")
 def retry_parked(order_id: str) -> None:
     """Run a parked step again (see `ordino orders alerts`), once its cause is fixed."""
     step = with_temporal(lambda client, db: shipping.retry_parked(client, db, order_id, "support"))
     console.print(f"[green]retrying[/] {step}")
 
 
-@orders_app.command("address")
 def correct_address(
     order_id: str,
     line1: Annotated[str | None, typer.Option(help="Street and number.")] = None,
@@ -59,7 +55,6 @@ def correct_address(
     console.print(f"[green]address corrected[/]: {address.line1}, {address.postal_code} {address.city}")
 
 
-@orders_app.command("mails")
 def mails(order_id: str, body: Annotated[bool, typer.Option(help="Print each message.")] = False) -> None:
     """The mails sent to the customer for an order, one per event."""
     with database() as db, db.reader() as s:
@@ -76,7 +71,6 @@ def mails(order_id: str, body: Annotated[bool, typer.Option(help="Print each mes
             console.print(n.body, markup=False)
 
 
-@orders_app.command("alerts")
 def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     """What support must look at: refused addresses, late, lost, damaged, returned parcels."""
     with database() as db, db.reader() as s:
@@ -87,7 +81,6 @@ def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     console.print(table)
 
 
-@orders_app.command("feedback")
 def feedback_report() -> None:
     """Customers' ratings: the average and how many gave each."""
     with database() as db, db.reader() as s:

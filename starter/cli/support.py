@@ -1,12 +1,13 @@
-"""What every `ordino` command needs: settings, logging, the database, money formatting,
+"""What every `ordino` command needs: settings, logging, the database, money and dates,
 and turning business errors into a coded message and an exit status."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -44,6 +45,20 @@ def database() -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+# A moment from the command line: a date or a time, read as UTC unless it says otherwise.
+When = Annotated[datetime | None, typer.Option(help="ISO date or time, UTC; default now.")]
+
+
+def utc(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+def period(valid_from: datetime | None, valid_to: datetime | None) -> str:
+    """A validity period for a table: `2026-01-01 → 2026-06-30`, `from now`."""
+    start = f"{valid_from:%Y-%m-%d}" if valid_from else "now"
+    return f"{start} → {valid_to:%Y-%m-%d}" if valid_to else f"from {start}"
 
 
 def money(amount: Decimal, currency: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The one place the entry points name the worker: the command that runs it.
-LAUNCHER = "starter/cli/main.py"
+LAUNCHER = "starter/cli/processes.py"
 
 
 def imported(path: Path) -> set[str]:
