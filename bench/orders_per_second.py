@@ -36,7 +36,7 @@ from db.migrate import upgrade
 from db.seed import seed_demo_catalog
 from domain.orders import workflow_id_for
 from runtime.temporal_client import dev_server_flags
-from starter.binaries import temporal_cli
+from starter.dev.binaries import temporal_cli
 from workflows.order import OrderWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent

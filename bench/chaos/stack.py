@@ -24,7 +24,7 @@ import httpx
 import psycopg
 
 from runtime.temporal_client import dev_server_flags
-from starter.binaries import temporal_cli
+from starter.dev.binaries import temporal_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"

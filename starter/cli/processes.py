@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from starter.cli.support import console, db_url, load_settings
-from starter.dev_pace import Pace
+from starter.dev.pace import Pace
 
 
 def dev(
@@ -21,7 +21,7 @@ def dev(
     """Run everything locally: PostgreSQL, Temporal (Web UI on :8233), worker, API and carrier.
 
     An ORDINO_* variable in the environment (say ORDINO_PACK_DELAY=PT30S) beats the pace."""
-    from starter.dev_stack import run_dev_stack
+    from starter.dev.stack import run_dev_stack
 
     run_dev_stack(load_settings("dev"), pace)
 

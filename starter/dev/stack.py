@@ -20,9 +20,9 @@ from db.seed import seed_demo_catalog
 from runtime.database import database_url
 from runtime.temporal_client import dev_server_flags
 from settings import Settings
-from starter.binaries import temporal_cli
-from starter.dev_pace import Pace, describe
-from starter.supervisor import Supervisor
+from starter.dev.binaries import temporal_cli
+from starter.dev.pace import Pace, describe
+from starter.dev.supervisor import Supervisor
 
 console = Console()
 
