@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -112,6 +113,12 @@ class Settings(BaseSettings):
     mail_from: str = "Ordino Demo Store <orders@ordino.example>"
     # Where the dev stack's SMTP sink keeps what it receives (below data_dir).
     mailbox_dir: str = "mailbox"
+
+    # Which adapter stands behind the carrier and the payment gateway (providers/adapters.py).
+    # The sandboxes (providers/sandbox/) are the only ones so far: a real carrier or gateway
+    # adds its name here and its branch there.
+    carrier_adapter: Literal["sandbox"] = "sandbox"
+    payment_gateway_adapter: Literal["sandbox"] = "sandbox"
 
     # Sandbox carrier: how long each hop of a parcel takes in the dev stack.
     carrier_step_delay: timedelta = timedelta(seconds=5)

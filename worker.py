@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -33,10 +32,10 @@ from activities.refunds import RefundActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from db.engine import Database
+from providers import adapters
 from providers.backoff import OutageLog, every, outage_of, summary, until_up
-from providers.mailer import SmtpMailer
-from providers.sandbox_carrier import SandboxCarrier
-from providers.sandbox_gateway import SandboxGateway
+from runtime.temporal_client import check_health, connect, ensure_search_attributes, runtime
+from runtime.worker_health import WorkerReadiness, serve_health
 from settings import Settings
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
@@ -47,9 +46,9 @@ WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
 
 
 def activities_for(db: Database, settings: Settings) -> list[object]:
-    """Every activity, bound to its adapters. The sandbox providers stand in for real ones."""
-    carrier = SandboxCarrier(db, settings.carrier_step_delay, clock=lambda: datetime.now(UTC))
-    gateway = SandboxGateway(db)
+    """Every activity, bound to the adapters the settings name (providers/adapters.py)."""
+    carrier = adapters.carrier(db, settings)
+    gateway = adapters.payment_gateway(db, settings)
     inventory = InventoryActivities(db)
     payments = PaymentActivities(db, gateway)
     shipping = ShippingActivities(db, carrier)
@@ -78,9 +77,7 @@ def activities_for(db: Database, settings: Settings) -> list[object]:
         shipping.parcel_states,
         OrderLogActivities(db).record_event,
         AlertActivities(db).resolve_alerts,
-        NotificationActivities(
-            db, settings, SmtpMailer(settings.smtp_host, settings.smtp_port)
-        ).notify_customer,
+        NotificationActivities(db, settings, adapters.mailer(settings)).notify_customer,
         changes.plan_change,
         changes.apply_change,
         changes.stop_parcel,
@@ -165,9 +162,6 @@ def build_worker(
 async def run_worker(settings: Settings, database_url: str) -> None:
     """Wait for Temporal and the database at start-up, however long they take, then run.
     Through a later outage the worker keeps polling; its health check logs the outage."""
-    from starter.temporal_client import check_health, connect, ensure_search_attributes, runtime
-    from starter.worker_health import WorkerReadiness, serve_health
-
     outages = OutageLog()
     readiness = WorkerReadiness()
     metrics = settings.worker_metrics or None

@@ -35,8 +35,8 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
 from domain.orders import workflow_id_for
-from starter.binaries import temporal_cli
-from starter.temporal_client import dev_server_flags
+from runtime.temporal_client import dev_server_flags
+from starter.dev.binaries import temporal_cli
 from workflows.order import OrderWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent

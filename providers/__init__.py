@@ -1,2 +1,3 @@
-"""Adapters to outside systems, each behind a Protocol with a sandbox that behaves like
-the real service."""
+"""Adapters to outside systems, each behind a Protocol (carrier.py, payment_gateway.py,
+mailer.py) with a sandbox that behaves like the real service (sandbox/); adapters.py picks
+the one the settings name."""

@@ -23,10 +23,10 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import PriceListPrice, Product
 from db.seed import seed_demo_catalog
-from providers.smtp_sink import MailSink, start_sink
+from providers.sandbox.smtp_sink import MailSink, start_sink
+from runtime.temporal_client import dev_server_flags, ensure_search_attributes
 from settings import Settings
-from starter.binaries import temporal_cli, temporal_test_server
-from starter.temporal_client import dev_server_flags, ensure_search_attributes
+from starter.dev.binaries import temporal_cli, temporal_test_server
 from tests.support.ports import free_port
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -31,7 +31,7 @@ EXTRA_STOCK = 100_000
 TRAVELLING = {"booked", "picked_up", "in_transit", "delayed", "out_for_delivery", "delivery_attempted"}
 TERMINAL = {"completed", "cancelled", "rejected"}
 # Names within Latin-1: the carrier label cannot print others yet (UnicodeEncodeError in
-# providers/sandbox_carrier.label_pdf), which would hide what the chaos is about.
+# providers/sandbox/carrier.label_pdf), which would hide what the chaos is about.
 NAMES = ("Ada Lovelace", "José Müller", "Zoë Dubois", "Grace Hopper")
 # Payment tokens of the sandbox gateway and how often each is used.
 TOKENS = (("tok_visa", 0.66), ("tok_timeout", 0.14), ("tok_processing_error", 0.14), ("tok_declined", 0.06))

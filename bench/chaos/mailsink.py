@@ -13,7 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from providers.smtp_sink import MailSink, serve_until_interrupted
+from providers.sandbox.smtp_sink import MailSink, serve_until_interrupted
 
 ARRIVALS = "arrivals.log"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from starter.binaries import temporal_cli
-from starter.temporal_client import dev_server_flags
+from runtime.temporal_client import dev_server_flags
+from starter.dev.binaries import temporal_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"

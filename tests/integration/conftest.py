@@ -12,10 +12,11 @@ from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from domain.orders import PackConfirmation, workflow_id_for
-from providers.sandbox_warehouse import WarehouseSimulator
+from providers.sandbox.warehouse import WarehouseSimulator
 from settings import Settings, get_settings
-from starter.api import Services, create_app
 from starter.cli import app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from worker import build_worker
 from workflows.order import OrderWorkflow
 

@@ -11,8 +11,9 @@ import pytest
 
 from db.engine import Database
 from providers import webhook_signature
-from starter.api import Services, create_app
-from starter.limits import MAX_BODY_BYTES, MAX_OFFSET
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from starter.http.limits import MAX_BODY_BYTES, MAX_OFFSET
 from tests.orders import order_body
 
 
@@ -176,3 +177,6 @@ async def test_a_method_a_path_does_not_take_names_all_the_methods_it_does(stack
     response = await api.options("/orders")
     assert error_of(response) == (405, "method_not_allowed")
     assert response.headers["allow"] == "GET, POST"
+    # A router's path too; and a path is its own resource, not a value of /inventory/{sku}.
+    assert (await api.options("/inventory/receipts")).headers["allow"] == "POST"
+    assert (await api.options("/orders/x/feedback")).headers["allow"] == "GET, POST"

@@ -12,7 +12,7 @@ from activities.notifications import NotificationActivities
 from contracts.notifications import NotifyInput
 from db.models import CustomerNotification
 from providers.mailer import SmtpMailer, message_id
-from providers.smtp_sink import start_sink
+from providers.sandbox.smtp_sink import start_sink
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.support.ports import free_port

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from db.models import Invoice, Payment, SandboxGatewayTransaction
 from domain.orders import workflow_id_for
-from starter.api import Services, create_app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.webhooks import post_signed

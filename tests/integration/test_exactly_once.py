@@ -33,8 +33,8 @@ from db.models import (
 )
 from domain.orders import PlaceOrder
 from domain.status import OrderStatus
-from providers.sandbox_carrier import SandboxCarrier
-from providers.sandbox_gateway import SandboxGateway
+from providers.sandbox.carrier import SandboxCarrier
+from providers.sandbox.gateway import SandboxGateway
 from tests.orders import order_body
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

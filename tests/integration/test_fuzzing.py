@@ -23,7 +23,8 @@ import uvicorn
 from db.engine import Database
 from db.seed import seed_demo_catalog
 from settings import Settings
-from starter.api import Services, create_app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from tests.conftest import fresh_database, ledger_drift
 from worker import build_worker
 

@@ -13,9 +13,10 @@ from temporalio.client import WorkflowExecutionStatus
 
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import OrderStart, workflow_id_for
-from starter.api import Services, create_app
-from starter.order_updates import updated
-from starter.temporal_client import connect
+from runtime.temporal_client import connect
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from starter.operations.updates import updated
 from tests.orders import order_body
 from worker import build_worker
 from workflows.order import OrderWorkflow

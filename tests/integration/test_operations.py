@@ -19,8 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.engine import Database
 from domain.orders import PlaceOrder
+from runtime.worker_health import WorkerReadiness, serve_health
 from settings import Settings
-from starter.worker_health import WorkerReadiness, serve_health
 from tests.orders import order_body
 from tests.support.metrics import scrape, total
 from tests.support.ordino_process import OrdinoProcess

@@ -14,7 +14,7 @@ from db.models import Order, SandboxGatewayTransaction, StockMovement
 from domain.orders import workflow_id_for
 from domain.tracking import TrackingEvent
 from providers import webhook_signature
-from providers.sandbox_carrier import CarrierSimulator
+from providers.sandbox.carrier_journeys import CarrierSimulator
 from tests.orders import COMPLETED_TIMELINE, order_body
 from tests.webhooks import post_signed
 from workflows.order import OrderWorkflow

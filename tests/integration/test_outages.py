@@ -24,11 +24,12 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CustomerNotification
 from domain.orders import PlaceOrder
 from providers.backoff import TEMPORAL, Unavailable, outage_of
-from providers.smtp_sink import start_sink
+from providers.sandbox.smtp_sink import start_sink
+from runtime.temporal_client import check_health
 from settings import Settings
-from starter import intake
-from starter.api import Services, create_app
-from starter.temporal_client import check_health
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from starter.operations import intake
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.support.ordino_process import OrdinoProcess

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from providers.sandbox_gateway import SandboxGateway
+from providers.sandbox.gateway import SandboxGateway
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.webhooks import post_signed

@@ -26,10 +26,11 @@ from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from starter import changes
-from starter.api import Services, create_app
-from starter.order_updates import updated
-from starter.temporal_client import runtime
+from runtime.temporal_client import runtime
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from starter.operations import changes
+from starter.operations.updates import updated
 from tests.orders import order_body
 from tests.support.faults import Faults
 from tests.support.metrics import scrape, total

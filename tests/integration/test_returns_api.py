@@ -14,7 +14,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings
-from starter.api import Services, create_app
+from starter.http.app import create_app
+from starter.http.dependencies import Services
 from tests.integration.test_order_api import wait_for_status
 from tests.orders import order_body
 from tests.webhooks import post_signed

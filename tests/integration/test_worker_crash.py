@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from db.models import Invoice, SandboxGatewayTransaction
 from domain.orders import OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
-from starter.intake import initial_search_attributes
+from starter.operations.intake import initial_search_attributes
 from tests.orders import order_body
 from worker import build_worker
 from workflows.order import OrderWorkflow

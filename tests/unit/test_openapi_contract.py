@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 
 from domain.errors import HTTP_STATUS, ErrorCode
 from settings import Settings
-from starter.api import create_app
+from starter.http.app import create_app
 
 ERROR_REF = "#/components/schemas/Error"
 

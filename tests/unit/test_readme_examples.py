@@ -16,10 +16,10 @@ import pytest
 import typer.main
 
 from domain.orders import PlaceOrder
-from providers.sandbox_carrier import SCENARIOS
+from providers.sandbox.carrier import SCENARIOS
 from settings import Settings
 from starter.cli import app
-from starter.dev_pace import Pace
+from starter.dev.pace import Pace
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

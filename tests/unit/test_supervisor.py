@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from providers.backoff import Backoff
-from starter.supervisor import Supervisor
+from starter.dev.supervisor import Supervisor
 
 EXITS = [sys.executable, "-c", "raise SystemExit(3)"]
 RUNS = [sys.executable, "-c", "import time; time.sleep(60)"]

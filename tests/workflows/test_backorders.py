@@ -13,7 +13,7 @@ from db.models import Backorder, OrderEvent
 from domain.orders import BackorderPolicy, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from starter.inventory import Receipt, book_receipt, wake
+from starter.operations.inventory import Receipt, book_receipt, wake
 from tests.orders import order_body
 from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (

@@ -26,8 +26,8 @@ from db.models import CreditNote, CustomerNotification, Invoice, Payment, Shipme
 from domain.changes import Cancellation
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from providers.sandbox_carrier import SandboxCarrier
-from providers.sandbox_gateway import SandboxGateway
+from providers.sandbox.carrier import SandboxCarrier
+from providers.sandbox.gateway import SandboxGateway
 from tests.workflows.test_changes import packing
 from tests.workflows.test_order_lifecycle import stock_of, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow

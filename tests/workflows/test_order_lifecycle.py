@@ -15,7 +15,7 @@ from db.models import CustomerNotification, Invoice, OrderEvent, Payment, Shipme
 from domain.orders import BackorderPolicy, OrderStart, PackConfirmation, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
-from starter.intake import initial_search_attributes
+from starter.operations.intake import initial_search_attributes
 from tests.orders import COMPLETED_TIMELINE, order_body
 from tests.support.histories import record_history
 from workflows.order import OrderWorkflow

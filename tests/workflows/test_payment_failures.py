@@ -14,7 +14,7 @@ from db.models import CreditNote, CustomerNotification, Invoice, Payment, Sandbo
 from domain.orders import ExpiredAuthorization, PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from providers.sandbox_gateway import SandboxGateway
+from providers.sandbox.gateway import SandboxGateway
 from tests.orders import order_body
 from tests.support.histories import record_history
 from tests.workflows.test_order_lifecycle import (

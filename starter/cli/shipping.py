@@ -1,0 +1,92 @@
+"""`ordino orders pack | retry | address | mails | alerts | feedback`: warehouses and support
+act on shipping from the terminal (orders.py puts these commands in its group)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from db import feedback, shipping_views
+from db.models import CustomerNotification, Order
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import Address, AddressCorrection, PackConfirmation
+from providers.mailer import message_id
+from starter.cli.support import console, database, reported_errors, with_temporal
+from starter.operations import shipping
+
+
+def pack(order_id: str, warehouse: str) -> None:
+    """A warehouse confirms it picked and packed its parcel of the order."""
+    with reported_errors():
+        body = PackConfirmation(warehouse=warehouse)
+    packed = with_temporal(lambda client, db: shipping.confirm_packed(client, db, order_id, body))
+    console.print(f"[green]packed[/] {warehouse}: {packed.weight_grams / 1000:.2f} kg")
+
+
+def retry_parked(order_id: str) -> None:
+    """Run a parked step again (see `ordino orders alerts`), once its cause is fixed."""
+    step = with_temporal(lambda client, db: shipping.retry_parked(client, db, order_id, "support"))
+    console.print(f"[green]retrying[/] {step}")
+
+
+def correct_address(
+    order_id: str,
+    line1: Annotated[str | None, typer.Option(help="Street and number.")] = None,
+    line2: Annotated[str | None, typer.Option()] = None,
+    postal_code: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    country: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Correct the address of an order on hold (the carrier refused it); unchanged fields stay."""
+    with database() as db, db.reader() as s:
+        current = s.scalar(select(Order.shipping_address).where(Order.id == order_id))
+    with reported_errors():
+        if current is None:
+            raise OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
+        given = {"line1": line1, "line2": line2, "postal_code": postal_code, "city": city,
+                 "country": country, "name": name}  # fmt: skip
+        address = Address.model_validate({**current, **{k: v for k, v in given.items() if v is not None}})
+        body = AddressCorrection(address=address)
+    with_temporal(lambda client, db: shipping.correct_address(client, db, order_id, body))
+    console.print(f"[green]address corrected[/]: {address.line1}, {address.postal_code} {address.city}")
+
+
+def mails(order_id: str, body: Annotated[bool, typer.Option(help="Print each message.")] = False) -> None:
+    """The mails sent to the customer for an order, one per event."""
+    with database() as db, db.reader() as s:
+        rows = list(s.scalars(select(CustomerNotification).where(CustomerNotification.order_id == order_id)
+                              .order_by(CustomerNotification.id)))  # fmt: skip
+    table = Table("kind", "subject", "to", "sent", "message id", title=f"Mails for {order_id}")
+    for n in rows:
+        sent = n.sent_at.strftime("%H:%M:%S") if n.sent_at else "[yellow]queued[/]"
+        table.add_row(n.kind, n.subject, n.recipient, sent, message_id(n.idempotency_key))
+    console.print(table)
+    if body:
+        for n in rows:
+            console.rule(n.subject)
+            console.print(n.body, markup=False)
+
+
+def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
+    """What support must look at: refused addresses, late, lost, damaged, returned parcels."""
+    with database() as db, db.reader() as s:
+        found = shipping_views.alerts(s, limit)
+    table = Table("when", "order", "status", "kind", "what", title="Support alerts")
+    for a in found:
+        table.add_row(a.at.strftime("%Y-%m-%d %H:%M:%S"), a.order_id, a.order_status, a.kind, a.message or "")
+    console.print(table)
+
+
+def feedback_report() -> None:
+    """Customers' ratings: the average and how many gave each."""
+    with database() as db, db.reader() as s:
+        report = feedback.report(s)
+    console.print(
+        f"{report.count} rating(s), average {report.average if report.average is not None else '-'}"
+    )
+    for rating, count in sorted(report.distribution.items(), reverse=True):
+        console.print(f"{'★' * rating:<5} {count}")

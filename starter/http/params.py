@@ -1,0 +1,16 @@
+"""Path and query parameters: the same text rule as request bodies (no control
+characters, bounded), and pages that start where the database can go."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+from domain.inputs import Text
+from starter.http.limits import MAX_OFFSET
+
+# Order ids are a channel and an external id; ids, numbers and codes are shorter.
+OrderId = Annotated[str, Text(100)]
+Key = Annotated[str, Text(64)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

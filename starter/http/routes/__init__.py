@@ -1,0 +1,40 @@
+"""One router per resource. ROUTERS is the order the app includes them in, which is the
+order of the paths in the OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from starter.http.routes import (
+    changes,
+    feedback,
+    health,
+    inventory,
+    invoices,
+    metrics,
+    orders,
+    pricing,
+    promotions,
+    refunds,
+    returns,
+    shipping,
+    tax,
+    webhooks,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    inventory.router,
+    invoices.router,
+    refunds.router,
+    pricing.router,
+    promotions.router,
+    tax.router,
+    returns.router,
+    changes.router,
+    webhooks.router,
+    shipping.router,
+    feedback.router,
+    health.router,
+    metrics.router,
+    orders.router,
+)

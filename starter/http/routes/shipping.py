@@ -1,0 +1,98 @@
+"""Shipping over HTTP: warehouses confirm packed parcels, support corrects an address the
+carrier refused, reads its alerts and retries a parked step, customers follow a parcel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from contracts.fulfillment import ParcelPacked
+from db import shipping_views as views
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import (
+    Actor,
+    AddressCorrection,
+    PackConfirmation,
+    ParkedStepRetry,
+    RetriedStep,
+    WarehouseCode,
+)
+from starter.http.dependencies import Svc
+from starter.http.json_bodies import JsonBodyRoute
+from starter.http.openapi import refusals
+from starter.http.params import Key, OrderId
+from starter.http.routes.invoices import PDF
+from starter.operations import shipping
+from starter.operations.sessions import read, read_one
+
+router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
+NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
+
+
+@router.post(
+    "/orders/{order_id}/fulfillments/{warehouse}/packed",
+    response_model=ParcelPacked,
+    openapi_extra=refusals(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.ORDER_CLOSED,
+        ErrorCode.NOT_PACKING,
+        ErrorCode.UNKNOWN_FULFILLMENT,
+    ),
+)
+async def packed(
+    order_id: OrderId,
+    warehouse: WarehouseCode,
+    svc: Svc,
+    actor: Actor = "warehouse",
+) -> ParcelPacked:
+    """A warehouse has picked and packed its parcel of the order (idempotent); answers with
+    the parcel's weight from product data."""
+    body = PackConfirmation(warehouse=warehouse, actor=actor)
+    return await shipping.confirm_packed(svc.client, svc.db, order_id, body)
+
+
+@router.put(
+    "/orders/{order_id}/shipping-address",
+    status_code=204,
+    openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.ADDRESS_LOCKED),
+)
+async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc) -> Response:
+    """Support corrects the address of an order on hold because the carrier refused it; the
+    order books its parcels again."""
+    await shipping.correct_address(svc.client, svc.db, order_id, body)
+    return Response(status_code=204)
+
+
+@router.get("/shipments/{tracking_number}", response_model=views.ParcelView, openapi_extra=NO_PARCEL)
+async def shipment(tracking_number: Key, svc: Svc) -> views.ParcelView:
+    """Where a parcel is: what the customer's tracking link shows."""
+    missing = OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No parcel {tracking_number}")
+    return await read_one(svc.db, missing, views.parcel, tracking_number)
+
+
+@router.get(
+    "/shipments/{tracking_number}/label.pdf", response_class=Response, responses=PDF, openapi_extra=NO_PARCEL
+)
+async def label(tracking_number: Key, svc: Svc) -> Response:
+    missing = OrdinoError(ErrorCode.SHIPMENT_NOT_FOUND, f"No label for parcel {tracking_number}")
+    pdf = await read_one(svc.db, missing, views.label, tracking_number)
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.post(
+    "/orders/{order_id}/retry",
+    response_model=RetriedStep,
+    openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.NOT_PARKED),
+)
+async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
+    """Support fixed what a parked step (alert `step_parked`) kept failing on: the order runs it
+    again. `409 not_parked` when the order is not parked."""
+    step = await shipping.retry_parked(svc.client, svc.db, order_id, body.actor)
+    return RetriedStep(order_id=order_id, step=step)
+
+
+@router.get("/support/alerts", response_model=list[views.AlertView])
+async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[views.AlertView]:
+    """What support must look at: undeliverable addresses, late, lost, damaged, returned parcels."""
+    return await read(svc.db, views.alerts, limit)

@@ -1,0 +1,157 @@
+"""Placing an order: update-with-start on the order's workflow id, so a channel that
+retries, even concurrently, gets the same order back and never a second one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError
+
+from db import order_views
+from db.engine import Database
+from domain.errors import ErrorCode, OrdinoError
+from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
+from domain.status import OrderStatus
+from settings import Settings
+from starter.operations.sessions import read
+from starter.operations.updates import business_error
+from workflows.order import ORDER_CLOSING, OrderWorkflow
+from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, ORDER_STATUS
+
+CLOSING_RETRIES = 40
+
+
+def _stored(s: Session, order_id: str) -> AcceptedOrder | None:
+    if not order_views.order_exists(s, order_id):  # the common case: one cheap query
+        return None
+    return order_views.accepted_order(s, order_id)
+
+
+def _same_request(accepted: AcceptedOrder, request: PlaceOrder) -> AcceptedOrder:
+    if accepted.request_fingerprint != request.fingerprint():
+        raise OrdinoError(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            f"Order {request.external_id} of channel {request.channel} was placed before "
+            "with different content",
+            {"order_id": accepted.order_id},
+        )
+    return accepted
+
+
+async def place_order(
+    client: Client, db: Database, settings: Settings, request: PlaceOrder
+) -> tuple[AcceptedOrder, bool]:
+    """Return the accepted order and whether this call created it."""
+    # An order that was accepted before is answered from PostgreSQL; that also covers
+    # orders whose workflow has long completed.
+    channel = settings.channels.get(request.channel)
+    if channel is None:
+        raise OrdinoError(
+            ErrorCode.UNKNOWN_CHANNEL,
+            f"Unknown sales channel {request.channel!r}",
+            {"channel": request.channel},
+        )
+    stored = await read(db, _stored, request.order_id)
+    if stored is not None:
+        return _same_request(stored, request), False
+
+    def start() -> WithStartWorkflowOperation:  # an operation can be used once only
+        return WithStartWorkflowOperation(
+            OrderWorkflow.run,
+            OrderStart(
+                order_id=request.order_id,
+                channel=request.channel,
+                external_id=request.external_id,
+                customer_id=request.customer.id,
+                acceptance_timeout=settings.acceptance_timeout,
+                return_window=settings.return_window
+                if channel.return_window is None
+                else channel.return_window,
+                backorder_wait_limit=settings.backorder_wait_limit,
+                backorder_policy=channel.backorder_policy,
+                backorder_recheck_interval=settings.backorder_recheck_interval,
+                customer_action_timeout=settings.customer_action_timeout,
+                unpaid_order_expiry=settings.unpaid_order_expiry,
+                authorization_validity=settings.authorization_validity,
+                expired_authorization=settings.expired_authorization,
+                return_decision_timeout=settings.return_decision_timeout,
+                return_receipt_timeout=settings.return_receipt_timeout,
+                return_auto_approve_limit=settings.return_auto_approve_limit,
+                refund_shipping_on_full_return=settings.refund_shipping_on_full_return,
+                delivery_sla=settings.delivery_sla,
+                failed_parcel_policy=settings.failed_parcel_policy,
+                feedback_delay=settings.feedback_delay,
+                pack_recheck_interval=settings.pack_recheck_interval,
+            ),
+            id=workflow_id_for(request.order_id),
+            task_queue=settings.task_queue,
+            # A running order absorbs duplicates; a rejected (closed, never stored) order may be
+            # placed again.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            search_attributes=initial_search_attributes(request),
+            # Written before the order is priced: the workflow's current details add the total.
+            static_summary=(
+                f"{request.channel} order {request.external_id} for {request.customer.id}: "
+                f"{sum(line.quantity for line in request.lines)} item(s)"
+            ),
+        )
+
+    # Same content, same update id: Temporal answers duplicates with the first outcome.
+    update_id = f"accept-{request.fingerprint()[:32]}"
+    for _ in range(CLOSING_RETRIES):
+        operation = start()
+        try:
+            accepted = await client.execute_update_with_start_workflow(
+                OrderWorkflow.accept, request, start_workflow_operation=operation, id=update_id
+            )
+            return _same_request(accepted, request), True
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == ORDER_CLOSING:
+                await asyncio.sleep(0.05)  # a rejected run of this order is closing; then retry
+                continue
+            raise business_error(err) from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise OrdinoError(
+                ErrorCode.UPDATE_TIMEOUT,
+                "The order did not answer in time; place it again as it was: it is placed once",
+                {"order_id": request.order_id},
+            ) from err
+        finally:
+            _forget_failed_start(operation)
+    raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
+
+
+def _forget_failed_start(operation: WithStartWorkflowOperation) -> None:
+    """When the call fails before the workflow started (Temporal down, no answer in time),
+    the SDK keeps why for `operation.workflow_handle()`, which nothing here awaits: read it,
+    or asyncio logs it as never retrieved, with a traceback."""
+    started = operation._workflow_handle  # no public way to look without waiting
+    if started.done() and not started.cancelled():
+        started.exception()
+
+
+def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
+    """What ops search orders by in the Temporal Web UI; the workflow keeps the status current."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(ORDER_STATUS, OrderStatus.RECEIVED.value),
+            SearchAttributePair(ORDER_CHANNEL, request.channel),
+            SearchAttributePair(CUSTOMER_ID, request.customer.id),
+            SearchAttributePair(ORDER_ID, request.order_id),  # finds the order and its returns
+        ]
+    )
