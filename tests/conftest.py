@@ -7,26 +7,24 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db import stock
 from db.engine import Database
-from db.migrate import upgrade
 from db.models import PriceListPrice, Product
 from db.seed import seed_demo_catalog
 from providers.sandbox.smtp_sink import MailSink, start_sink
 from runtime.temporal_client import dev_server_flags, ensure_search_attributes
 from settings import Settings
 from starter.dev.binaries import temporal_cli, temporal_test_server
+from tests.support.database import fresh_database, ledger_drift
 from tests.support.ports import free_port
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -50,22 +48,6 @@ def _server_admin_url() -> Iterator[str]:
         server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
         yield server.get_uri("postgres")
         server.cleanup()
-
-
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    """A database of its own on the server at admin_url, migrated, dropped at the end."""
-    name = f"ordino_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, query = admin_url.partition("?")
-    url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
-    upgrade(url)
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -162,17 +144,12 @@ def ledger_balances(request: pytest.FixtureRequest):
     assert drift == [], f"stock levels differ from the ledger: {drift}"
 
 
-def ledger_drift(database: Database) -> list:
-    """Stock levels whose on hand or reserved differ from the sums of their ledger."""
-    with database.reader() as s:
-        return s.execute(
-            text("""
-                SELECT l.sku, l.warehouse, l.on_hand, l.reserved,
-                       COALESCE(SUM(m.on_hand_delta), 0), COALESCE(SUM(m.reserved_delta), 0)
-                FROM stock_levels l
-                LEFT JOIN stock_movements m ON m.sku = l.sku AND m.warehouse = l.warehouse
-                GROUP BY l.sku, l.warehouse, l.on_hand, l.reserved
-                HAVING l.on_hand <> COALESCE(SUM(m.on_hand_delta), 0)
-                    OR l.reserved <> COALESCE(SUM(m.reserved_delta), 0)
-            """)
-        ).all()
+# Folders whose tests need PostgreSQL and a Temporal server; `pytest -m "not integration"`
+# is the fast loop without them.
+SERVER_FOLDERS = ("integration", "workflows")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent.name in SERVER_FOLDERS:
+            item.add_marker(pytest.mark.integration)

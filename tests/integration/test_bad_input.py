@@ -14,7 +14,7 @@ from providers import webhook_signature
 from starter.http.app import create_app
 from starter.http.dependencies import Services
 from starter.http.limits import MAX_BODY_BYTES, MAX_OFFSET
-from tests.orders import order_body
+from tests.support.bodies import order_body
 
 
 def error_of(response: httpx.Response) -> tuple[int, str]:

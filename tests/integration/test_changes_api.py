@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
+from tests.support.webhooks import post_signed
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from activities.intake import IntakeActivities
 from contracts.intake import AcceptOrderInput
 from domain.orders import PlaceOrder
-from tests.orders import order_body
+from tests.support.bodies import order_body
 
 
 def test_receive_adjust_and_read_the_ledger(ordino, catalog):
@@ -54,7 +54,7 @@ def test_orders_list_and_show(ordino, db, settings, catalog):
 def test_invoices_list_show_and_pdf(ordino, db, settings, catalog, tmp_path):
     from activities.invoicing import InvoicingActivities
     from contracts.invoicing import IssueInvoiceInput
-    from tests.integration.test_exactly_once import paid
+    from tests.support.payments import paid
 
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 3}, price="19.99"), 2)]))
     order = IntakeActivities(db, settings).accept_order(
@@ -74,7 +74,7 @@ def test_invoices_list_show_and_pdf(ordino, db, settings, catalog, tmp_path):
 async def test_support_refunds_from_the_terminal(ordino, stack, catalog):
     import asyncio
 
-    from tests.integration.test_order_api import wait_for_status
+    from tests.support.api_orders import wait_for_status
 
     api, _, _ = stack
     response = await api.post("/orders", json=order_body([(catalog({"MIL": 1}, price="20.00"), 1)]))

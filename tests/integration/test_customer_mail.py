@@ -14,8 +14,8 @@ from contracts.notifications import NotifyInput
 from db.models import CustomerNotification
 from providers.mailer import SmtpMailer, message_id
 from providers.sandbox.smtp_sink import start_sink
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 from tests.support.ports import free_port
 
 

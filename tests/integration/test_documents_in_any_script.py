@@ -8,8 +8,8 @@ import io
 
 from pypdf import PdfReader
 
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 
 
 def pdf_text(content: bytes) -> str:

@@ -13,9 +13,9 @@ from db.models import Invoice, Payment, SandboxGatewayTransaction
 from domain.orders import workflow_id_for
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
+from tests.support.webhooks import post_signed
 from worker import build_worker
 from workflows.order import OrderWorkflow
 

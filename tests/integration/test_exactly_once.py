@@ -35,7 +35,8 @@ from domain.orders import PlaceOrder
 from domain.status import OrderStatus
 from providers.sandbox.carrier import SandboxCarrier
 from providers.sandbox.gateway import SandboxGateway
-from tests.orders import order_body
+from tests.support.bodies import order_body
+from tests.support.payments import paid
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -61,19 +62,6 @@ def levels(db, sku):
             select(StockLevel.warehouse, StockLevel.on_hand, StockLevel.reserved).where(StockLevel.sku == sku)
         ).all()
     return {wh: (on_hand, reserved) for wh, on_hand, reserved in rows}
-
-
-def paid(db, order):
-    """Authorize and capture the order, as the workflow does before invoicing."""
-    payments = PaymentActivities(db, SandboxGateway(db))
-    total = order.quote.grand_total
-    auth = payments.authorize_payment(
-        AuthorizeInput(order_id=order.order_id, token="tok_visa", amount=total, currency="EUR", at=NOW)
-    )
-    payments.capture_payment(
-        CaptureInput(order_id=order.order_id, authorization=auth.reference, amount=total, at=NOW)
-    )
-    return order
 
 
 def test_accepting_twice_reserves_once(db, intake, catalog):

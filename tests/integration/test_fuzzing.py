@@ -25,7 +25,7 @@ from db.seed import seed_demo_catalog
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.conftest import fresh_database, ledger_drift
+from tests.support.database import fresh_database, ledger_drift
 from worker import build_worker
 
 SECONDS = int(os.environ.get("ORDINO_FUZZ_SECONDS", "40"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 
 # --- helpers ------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 
 
 async def test_each_parcel_has_its_invoice_and_a_pdf(stack, catalog):

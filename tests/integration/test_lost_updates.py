@@ -17,7 +17,7 @@ from runtime.temporal_client import connect
 from starter.http.app import create_app
 from starter.http.dependencies import Services
 from starter.operations.updates import updated
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from worker import build_worker
 from workflows.order import OrderWorkflow
 

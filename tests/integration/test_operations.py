@@ -21,7 +21,7 @@ from db.engine import Database
 from domain.orders import PlaceOrder
 from runtime.worker_health import WorkerReadiness, serve_health
 from settings import Settings
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.metrics import scrape, total
 from tests.support.ordino_process import OrdinoProcess
 from tests.support.ports import free_port

@@ -12,31 +12,11 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 
 from db.models import Order, SandboxGatewayTransaction, StockMovement
 from domain.orders import workflow_id_for
-from domain.tracking import TrackingEvent
 from providers import webhook_signature
-from providers.sandbox.carrier_journeys import CarrierSimulator
-from tests.orders import COMPLETED_TIMELINE, order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import simulator_posting_to, wait_for_status
+from tests.support.bodies import COMPLETED_TIMELINE, order_body
+from tests.support.webhooks import post_signed
 from workflows.order import OrderWorkflow
-
-
-async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> dict:
-    for _ in range(tries):
-        order = (await api.get(f"/orders/{order_id}")).json()
-        if order.get("status") == status:
-            return order
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
-
-
-def simulator_posting_to(api, db, settings) -> CarrierSimulator:
-    async def post(event: TrackingEvent) -> bool:
-        response = await post_signed(api, settings, "/webhooks/carrier", event.model_dump(mode="json"))
-        return response.status_code == 202
-
-    from datetime import timedelta
-
-    return CarrierSimulator(db, timedelta(0), post)
 
 
 async def test_order_goes_from_post_to_completed(stack, db, catalog):

@@ -30,8 +30,8 @@ from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
 from starter.operations import intake
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 from tests.support.ordino_process import OrdinoProcess
 from tests.support.ports import free_port
 from tests.support.tcp_proxy import TcpProxy

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from providers.sandbox.gateway import SandboxGateway
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
+from tests.support.webhooks import post_signed
 
 
 async def test_3ds_order_goes_on_after_the_signed_payment_webhook(stack, db, catalog):

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from db.models import PromotionRow, ShippingRate, ShippingZone
 from domain.money import is_minor_unit
 from domain.orders import PlaceOrder
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 
 
 def basket(lines: list[tuple[str, int]], **overrides: object) -> dict:

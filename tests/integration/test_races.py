@@ -31,11 +31,11 @@ from starter.http.app import create_app
 from starter.http.dependencies import Services
 from starter.operations import changes
 from starter.operations.updates import updated
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.faults import Faults
 from tests.support.metrics import scrape, total
 from tests.support.ports import free_port
-from tests.workflows.test_order_lifecycle import start_order, stock_of, tracking, wait_for_parcels
+from tests.support.workflow_orders import start_order, stock_of, tracking, wait_for_parcels
 from worker import build_worker
 from workflows.order import STEPS_PARKED, OrderWorkflow
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from db.models import CreditNote, Payment
-from tests.integration.test_order_api import wait_for_status
-from tests.orders import order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
+from tests.support.webhooks import post_signed
 
 
 async def shipped_order(api, lines) -> dict:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from tests.integration.test_order_api import simulator_posting_to, wait_for_status
-from tests.orders import order_body
-from tests.webhooks import post_signed
+from tests.support.api_orders import simulator_posting_to, wait_for_status
+from tests.support.bodies import order_body
+from tests.support.webhooks import post_signed
 
 
 async def test_a_lost_parcel_reported_by_signed_webhook_is_sent_again(stack, db, catalog, mail_sink):

@@ -18,7 +18,7 @@ from db.models import Invoice, SandboxGatewayTransaction
 from domain.orders import OrderStart, PlaceOrder, workflow_id_for
 from domain.status import OrderStatus
 from starter.operations.intake import initial_search_attributes
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from worker import build_worker
 from workflows.order import OrderWorkflow
 

@@ -57,3 +57,15 @@ def test_a_layer_imports_only_what_it_may(package: str):
         dep: sorted(modules) for dep, modules in imported(package).items() if dep not in ALLOWED[package]
     }
     assert wrong == {}, f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+def test_no_test_module_imports_another():
+    """Shared drivers and bodies live in tests/support/, so each test module stands alone."""
+    wrong = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                leaf = node.module.split(".")[-1]
+                if node.module.startswith("tests.") and (leaf.startswith("test_") or leaf == "conftest"):
+                    wrong.setdefault(str(path.relative_to(ROOT)), []).append(node.module)
+    assert wrong == {}

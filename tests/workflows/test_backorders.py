@@ -14,9 +14,9 @@ from domain.orders import BackorderPolicy, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from starter.operations.inventory import Receipt, book_receipt, wake
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.histories import record_history
-from tests.workflows.test_order_lifecycle import (
+from tests.support.workflow_orders import (
     deliver_all,
     start_order,
     stock_of,

@@ -21,8 +21,8 @@ from domain.orders import PlaceOrder
 from domain.returns import ReceiveReturn, ReturnRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from tests.orders import order_body
-from tests.workflows.test_order_lifecycle import start_order, tracking, wait_for_parcels
+from tests.support.bodies import order_body
+from tests.support.workflow_orders import start_order, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow, return_workflow_id
 

@@ -15,35 +15,22 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import CreditNote, Fulfillment, Invoice, Order, OrderEvent, Payment, Shipment, StockReservation
 from domain.changes import Cancellation, OrderChange
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import PlaceOrder
 from domain.returns import ReturnRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.histories import record_history
-from tests.workflows.test_order_lifecycle import (
+from tests.support.workflow_orders import (
     deliver_all,
     pack_parcels,
+    packing,
     start_order,
     stock_of,
     tracking,
     wait_for_parcels,
 )
 from workflows.order import OrderWorkflow
-
-
-async def packing(
-    env, lines: list[tuple[str, int]], window: timedelta = timedelta(0)
-) -> tuple[WorkflowHandle, AcceptedOrder]:
-    """An order whose payment is authorized and whose warehouses are picking it."""
-    request = PlaceOrder.model_validate(order_body(lines))
-    handle = await start_order(env, request, return_window=window)
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
-    for _ in range(200):
-        if (await handle.query(OrderWorkflow.progress)).packing:
-            return handle, accepted
-        await asyncio.sleep(0.02)
-    raise AssertionError("the order is not being packed")
 
 
 def change(reference: str, lines: dict[str, int] | None = None, **fields: object) -> OrderChange:

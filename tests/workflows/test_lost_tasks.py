@@ -28,8 +28,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from providers.sandbox.carrier import SandboxCarrier
 from providers.sandbox.gateway import SandboxGateway
-from tests.workflows.test_changes import packing
-from tests.workflows.test_order_lifecycle import stock_of, tracking, wait_for_parcels
+from tests.support.workflow_orders import packing, stock_of, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
 
 

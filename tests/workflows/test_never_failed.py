@@ -22,9 +22,9 @@ from db.models import OrderEvent
 from domain.orders import PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.faults import Faults
-from tests.workflows.test_order_lifecycle import deliver_all, pack, start_order, tracking
+from tests.support.workflow_orders import deliver_all, pack, start_order, tracking
 from worker import build_worker
 from workflows.order import OrderWorkflow
 

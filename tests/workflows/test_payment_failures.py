@@ -15,9 +15,9 @@ from domain.orders import ExpiredAuthorization, PaymentEvent, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from providers.sandbox.gateway import SandboxGateway
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.histories import record_history
-from tests.workflows.test_order_lifecycle import (
+from tests.support.workflow_orders import (
     pack_parcels,
     start_order,
     stock_of,

@@ -16,9 +16,9 @@ from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
 from domain.returns import Decision, ReceiveReturn, ReturnRequest, ReturnStatus
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.histories import record_history
-from tests.workflows.test_order_lifecycle import (
+from tests.support.workflow_orders import (
     start_order,
     stock_of,
     tracking,

@@ -18,9 +18,9 @@ from db.models import CreditNote, CustomerNotification, OrderEvent, Payment, Shi
 from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
 from domain.tracking import ParcelPolicy, TrackingStatus
-from tests.orders import order_body
+from tests.support.bodies import order_body
 from tests.support.histories import record_history
-from tests.workflows.test_order_lifecycle import (
+from tests.support.workflow_orders import (
     start_order,
     stock_of,
     tracking,

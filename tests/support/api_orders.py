@@ -1,0 +1,29 @@
+"""Driving orders through the HTTP API: wait for a status, a sandbox carrier posting signed
+events to the API under test."""
+
+from __future__ import annotations
+
+import asyncio
+
+from domain.tracking import TrackingEvent
+from providers.sandbox.carrier_journeys import CarrierSimulator
+from tests.support.webhooks import post_signed
+
+
+async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> dict:
+    for _ in range(tries):
+        order = (await api.get(f"/orders/{order_id}")).json()
+        if order.get("status") == status:
+            return order
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
+
+
+def simulator_posting_to(api, db, settings) -> CarrierSimulator:
+    async def post(event: TrackingEvent) -> bool:
+        response = await post_signed(api, settings, "/webhooks/carrier", event.model_dump(mode="json"))
+        return response.status_code == 202
+
+    from datetime import timedelta
+
+    return CarrierSimulator(db, timedelta(0), post)

@@ -1,0 +1,141 @@
+"""Driving orders on the time-skipping test server: start one, pack it, wait for its parcels,
+send carrier events, deliver everything, read the stock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+from temporalio.client import WorkflowHandle
+
+from db.models import StockLevel
+from domain.orders import (
+    AcceptedOrder,
+    BackorderPolicy,
+    OrderStart,
+    PackConfirmation,
+    PlaceOrder,
+    workflow_id_for,
+)
+from domain.status import OrderStatus
+from domain.tracking import TrackingEvent, TrackingStatus
+from starter.operations.intake import initial_search_attributes
+from tests.support.bodies import order_body
+from workflows.order import OrderWorkflow
+
+
+async def start_order(
+    env,
+    request: PlaceOrder,
+    return_window=timedelta(days=30),
+    backorder_policy=BackorderPolicy.CANCEL,
+    start_overrides: dict | None = None,
+) -> WorkflowHandle:
+    client, task_queue = env[0].client, env[1]
+    return await client.start_workflow(
+        OrderWorkflow.run,
+        OrderStart(
+            order_id=request.order_id,
+            channel=request.channel,
+            external_id=request.external_id,
+            customer_id=request.customer.id,
+            acceptance_timeout=timedelta(minutes=5),
+            return_window=return_window,
+            backorder_policy=backorder_policy,
+            **(start_overrides or {}),
+        ),
+        id=workflow_id_for(request.order_id),
+        task_queue=task_queue,
+        search_attributes=initial_search_attributes(request),
+    )
+
+
+BEFORE_SHIPPING = {
+    OrderStatus.ACCEPTED,
+    OrderStatus.AUTHORIZED,
+    OrderStatus.CAPTURED,
+    OrderStatus.INVOICED,
+    OrderStatus.ON_HOLD,
+}
+
+
+async def pack(handle: WorkflowHandle, warehouse: str):
+    return await handle.execute_update(
+        OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse), id=f"packed-{warehouse}"
+    )
+
+
+async def pack_parcels(handle: WorkflowHandle) -> list[str]:
+    """Wait until the warehouses are picking the order, then confirm every parcel packed."""
+    for _ in range(200):
+        packing = (await handle.query(OrderWorkflow.progress)).packing
+        if packing:
+            for warehouse in packing:
+                await pack(handle, warehouse)
+            return packing
+        await asyncio.sleep(0.05)
+    raise AssertionError("nothing is being packed")
+
+
+async def wait_for_parcels(
+    handle: WorkflowHandle, pack_parcels: bool = True, until_shipped: bool = True
+) -> list[str]:
+    """The warehouses pack the order (unless told not to), then every parcel is booked (or,
+    with until_shipped=False, only the packing). No timer stands in between; poll."""
+    for _ in range(400):
+        progress = await handle.query(OrderWorkflow.progress)
+        if pack_parcels and progress.packing:
+            for warehouse in progress.packing:
+                await pack(handle, warehouse)
+            if not until_shipped:
+                return []
+        elif progress.parcels and progress.status not in BEFORE_SHIPPING:
+            return sorted(progress.parcels)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no parcel was booked")
+
+
+async def deliver_all(*handles: WorkflowHandle) -> OrderStatus:
+    """Pack and deliver every parcel of these orders and let them run to their end. Awaiting a
+    result lets the server skip time: an order still waiting for its warehouse then would
+    skip to its execution timeout, so every order is shipped and delivered first."""
+    for handle in handles:
+        for tn in await wait_for_parcels(handle):
+            await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
+    outcomes = {(await handle.result()).status for handle in handles}
+    assert len(outcomes) == 1, outcomes
+    return outcomes.pop()
+
+
+def tracking(tn: str, n: int, status: TrackingStatus) -> TrackingEvent:
+    from datetime import UTC, datetime
+
+    return TrackingEvent(
+        event_id=f"{tn}-{n}",
+        tracking_number=tn,
+        status=status,
+        occurred_at=datetime(2026, 11, 27, 8 + n, tzinfo=UTC),
+    )
+
+
+def stock_of(db, sku: str) -> dict[str, tuple[int, int]]:
+    with db.reader() as s:
+        rows = s.execute(
+            select(StockLevel.warehouse, StockLevel.on_hand, StockLevel.reserved).where(StockLevel.sku == sku)
+        ).all()
+    return {wh: (on_hand, reserved) for wh, on_hand, reserved in rows}
+
+
+async def packing(
+    env, lines: list[tuple[str, int]], window: timedelta = timedelta(0)
+) -> tuple[WorkflowHandle, AcceptedOrder]:
+    """An order whose payment is authorized and whose warehouses are picking it."""
+    request = PlaceOrder.model_validate(order_body(lines))
+    handle = await start_order(env, request, return_window=window)
+    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    for _ in range(200):
+        if (await handle.query(OrderWorkflow.progress)).packing:
+            return handle, accepted
+        await asyncio.sleep(0.02)
+    raise AssertionError("the order is not being packed")
