@@ -15,7 +15,7 @@ import structlog
 import temporalio.activity
 import temporalio.workflow
 
-from domain.orders import order_id_of_workflow
+from contracts.ids import order_id_of_workflow
 
 # Read at every line, not captured at configuration: structlog caches a logger on first use
 # with the processors of that time, and a process is named once it knows what it runs.

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_RULES, AllocationRule
-from domain.orders import BackorderPolicy, ExpiredAuthorization
+from domain.orders import BackorderPolicy, ExpiredAuthorization, OrderStart, PlaceOrder
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
 from providers.backoff import Backoff
 
@@ -146,6 +146,20 @@ class Settings(BaseSettings):
     def tracking_url(self, tracking_number: str) -> str:
         """Where a customer follows a parcel (sent in the shipment mail)."""
         return f"{self.api_base_url}/shipments/{tracking_number}"
+
+    def order_start(self, order: PlaceOrder, channel: ChannelConfig) -> OrderStart:
+        """What an order's workflow starts with: its identity and the deadlines in force when
+        it came in. Every deadline is the setting of the same name, except where the channel
+        has its own (return window, backorder policy)."""
+        identity = {"order_id": order.order_id, "channel": order.channel,
+                    "external_id": order.external_id, "customer_id": order.customer.id}  # fmt: skip
+        by_channel = {
+            "return_window": self.return_window if channel.return_window is None else channel.return_window,
+            "backorder_policy": channel.backorder_policy,
+        }
+        general = OrderStart.model_fields.keys() - identity.keys() - by_channel.keys()
+        deadlines = {name: getattr(self, name) for name in general}
+        return OrderStart(**identity, **deadlines, **by_channel)
 
     def retry_backoff(self) -> Backoff:
         return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())

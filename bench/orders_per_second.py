@@ -31,10 +31,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.bare_workflow import TASK_QUEUE as BARE_QUEUE
 from bench.bare_workflow import BareWorkflow
+from contracts.ids import order_workflow_id
 from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
-from domain.orders import workflow_id_for
 from runtime.temporal_client import dev_server_flags
 from starter.dev.binaries import temporal_cli
 from workflows.order import OrderWorkflow
@@ -237,7 +237,7 @@ async def main(args: argparse.Namespace) -> None:
             r = await api.post("/orders", json=body)
             if r.status_code != 201:
                 raise RuntimeError(f"order refused: {r.status_code} {r.text}")
-            wid = workflow_id_for(r.json()["order_id"])
+            wid = order_workflow_id(r.json()["order_id"])
             outcome = await client.get_workflow_handle_for(OrderWorkflow.run, wid).result()
             if outcome.status != "completed":
                 raise RuntimeError(f"{wid} ended {outcome.status}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -173,22 +172,7 @@ def order_id_for(channel: str, external_id: str) -> str:
     return f"{channel}-{external_id}"
 
 
-def workflow_id_for(order_id: str) -> str:
-    return f"order-{order_id}"
-
-
 # A return's workflow id (workflows.returns.return_workflow_id) of return id ORDER-R<n>.
-_RETURN_OF_ORDER = re.compile(r"^return-(?P<order>.+)-R\d+$")
-
-
-def order_id_of_workflow(workflow_id: str) -> str | None:
-    """The order an order's or a return's workflow belongs to (log lines name it)."""
-    if workflow_id.startswith("order-"):
-        return workflow_id.removeprefix("order-")
-    match = _RETURN_OF_ORDER.match(workflow_id)
-    return match["order"] if match else None
-
-
 class Reservation(Contract):
     sku: str
     warehouse: str
@@ -267,13 +251,6 @@ class RefundRequest(Contract):
     reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
     actor: Actor = "support"
-
-    @property
-    def update_id(self) -> str:
-        """Temporal answers a repeated update id with the first outcome: the same reference and
-        amount is the same refund; the same reference with another amount reaches the
-        validator, which refuses it."""
-        return f"refund-{self.reference}-{self.amount}"
 
 
 class OrderProgress(Contract):

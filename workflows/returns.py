@@ -61,10 +61,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import run_step
 
 
-def return_workflow_id(return_id: str) -> str:
-    return f"return-{return_id}"
-
-
 class ReturnStart(Contract):
     order_id: str
     return_id: str

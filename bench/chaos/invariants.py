@@ -22,7 +22,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from bench.chaos.load import Cancel, Outcome
 from bench.chaos.mailsink import ARRIVALS
-from domain.orders import workflow_id_for
+from contracts.ids import order_workflow_id
 from providers.mailer import message_id
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
@@ -473,7 +473,7 @@ async def workflows_closed(
     limit = asyncio.Semaphore(8)
 
     async def look(order_id: str) -> None:
-        wid = workflow_id_for(order_id)
+        wid = order_workflow_id(order_id)
         async with limit:
             if wid not in runs:
                 check.add(order_id, "no workflow")

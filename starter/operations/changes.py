@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
+from contracts.ids import cancel_update_id, change_update_id
 from db import order_views
 from db.engine import Database
 from domain.changes import Cancellation, CancellationOutcome, ChangeOutcome, OrderChange
@@ -24,7 +25,7 @@ def _closed(order_id: str) -> OrdinoError:
 async def change(client: Client, db: Database, order_id: str, body: OrderChange) -> ChangeOutcome:
     # A preview and the change it previews are two updates: ids must differ, or the server
     # would answer the change with the preview it remembers.
-    update_id = f"change:{body.reference}:{'preview' if body.preview else 'apply'}"
+    update_id = change_update_id(body.reference, body.preview)
     return await update_order(
         client, db, order_id, OrderWorkflow.change, body, _closed(order_id),
         update_id=update_id, result_type=ChangeOutcome,
@@ -35,7 +36,7 @@ async def cancel(client: Client, db: Database, order_id: str, body: Cancellation
     try:
         return await update_order(
             client, db, order_id, OrderWorkflow.cancel, body, _closed(order_id),
-            update_id=f"cancel:{body.reference}", result_type=CancellationOutcome,
+            update_id=cancel_update_id(body.reference), result_type=CancellationOutcome,
         )  # fmt: skip
     except OrdinoError as err:
         # Sent again after its answer was lost (the workflow task it ran in was thrown away),

@@ -20,10 +20,11 @@ from temporalio.common import (
 )
 from temporalio.exceptions import ApplicationError
 
+from contracts.ids import accept_update_id, order_workflow_id
 from db import order_views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, OrderStart, PlaceOrder, workflow_id_for
+from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
 from settings import Settings
 from starter.operations.sessions import read
@@ -71,32 +72,8 @@ async def place_order(
     def start() -> WithStartWorkflowOperation:  # an operation can be used once only
         return WithStartWorkflowOperation(
             OrderWorkflow.run,
-            OrderStart(
-                order_id=request.order_id,
-                channel=request.channel,
-                external_id=request.external_id,
-                customer_id=request.customer.id,
-                acceptance_timeout=settings.acceptance_timeout,
-                return_window=settings.return_window
-                if channel.return_window is None
-                else channel.return_window,
-                backorder_wait_limit=settings.backorder_wait_limit,
-                backorder_policy=channel.backorder_policy,
-                backorder_recheck_interval=settings.backorder_recheck_interval,
-                customer_action_timeout=settings.customer_action_timeout,
-                unpaid_order_expiry=settings.unpaid_order_expiry,
-                authorization_validity=settings.authorization_validity,
-                expired_authorization=settings.expired_authorization,
-                return_decision_timeout=settings.return_decision_timeout,
-                return_receipt_timeout=settings.return_receipt_timeout,
-                return_auto_approve_limit=settings.return_auto_approve_limit,
-                refund_shipping_on_full_return=settings.refund_shipping_on_full_return,
-                delivery_sla=settings.delivery_sla,
-                failed_parcel_policy=settings.failed_parcel_policy,
-                feedback_delay=settings.feedback_delay,
-                pack_recheck_interval=settings.pack_recheck_interval,
-            ),
-            id=workflow_id_for(request.order_id),
+            settings.order_start(request, channel),
+            id=order_workflow_id(request.order_id),
             task_queue=settings.task_queue,
             # A running order absorbs duplicates; a rejected (closed, never stored) order may be
             # placed again.
@@ -111,7 +88,7 @@ async def place_order(
         )
 
     # Same content, same update id: Temporal answers duplicates with the first outcome.
-    update_id = f"accept-{request.fingerprint()[:32]}"
+    update_id = accept_update_id(request.fingerprint())
     for _ in range(CLOSING_RETRIES):
         operation = start()
         try:

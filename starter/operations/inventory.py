@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts.ids import order_workflow_id
 from db import stock
 from db.engine import Database
 from db.models import Product, StockLevel, Warehouse
 from domain.errors import ErrorCode, OrdinoError
 from domain.inputs import Text, Whole
-from domain.orders import SkuCode, WarehouseCode, workflow_id_for
+from domain.orders import SkuCode, WarehouseCode
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
@@ -98,7 +99,7 @@ async def wake(client: Client, order_ids: list[str]) -> None:
     out at its next recheck."""
     for order_id in order_ids:
         try:
-            await client.get_workflow_handle(workflow_id_for(order_id)).signal(OrderWorkflow.stock_reserved)
+            await client.get_workflow_handle(order_workflow_id(order_id)).signal(OrderWorkflow.stock_reserved)
             log.info("backordered order woken", order_id=order_id)
         except RPCError as err:
             if err.status is not RPCStatusCode.NOT_FOUND:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
+from contracts.ids import refund_update_id
 from contracts.refunds import RefundOutcome
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
@@ -17,6 +18,6 @@ async def refund(client: Client, db: Database, order_id: str, body: RefundReques
     closed = OrdinoError(ErrorCode.ORDER_CLOSED, f"Order {order_id} is closed; refunds go through returns")
     outcome: RefundOutcome = await update_order(
         client, db, order_id, OrderWorkflow.refund, body, closed,
-        update_id=body.update_id, result_type=RefundOutcome,
+        update_id=refund_update_id(body.reference, body.amount), result_type=RefundOutcome,
     )  # fmt: skip
     return outcome

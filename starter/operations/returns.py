@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
+from contracts.ids import return_update_id, return_workflow_id
 from db import return_views as views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
@@ -14,7 +15,7 @@ from domain.returns import Decision, ReceiveReturn, ReturnRequest
 from starter.operations.sessions import read_one
 from starter.operations.updates import send_update, update_order
 from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow, return_workflow_id
+from workflows.returns import ReturnWorkflow
 
 
 async def view(db: Database, return_id: str) -> views.ReturnView:
@@ -28,7 +29,7 @@ async def request(client: Client, db: Database, order_id: str, body: ReturnReque
     )
     return_id: str = await update_order(
         client, db, order_id, OrderWorkflow.request_return, body, closed,
-        update_id=f"return:{body.reference}", result_type=str,
+        update_id=return_update_id(body.reference), result_type=str,
     )  # fmt: skip
     return await view(db, return_id)
 

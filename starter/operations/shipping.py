@@ -4,12 +4,12 @@ or runs a parked step again once its cause is fixed."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from temporalio.client import Client
 
 from contracts.fulfillment import ParcelPacked
+from contracts.ids import address_update_id, packed_update_id
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AddressCorrection, PackConfirmation
@@ -27,14 +27,14 @@ async def confirm_packed(
     """Idempotent per warehouse: its parcel is packed once. Answers the parcel's weight."""
     packed: ParcelPacked = await update_order(
         client, db, order_id, OrderWorkflow.confirm_packed, confirmation, _closed(order_id),
-        update_id=f"packed-{confirmation.warehouse}", result_type=ParcelPacked,
+        update_id=packed_update_id(confirmation.warehouse), result_type=ParcelPacked,
     )  # fmt: skip
     return packed
 
 
 async def correct_address(client: Client, db: Database, order_id: str, correction: AddressCorrection) -> None:
     # The same correction sent again is the same update.
-    update_id = "address-" + hashlib.sha256(correction.model_dump_json().encode()).hexdigest()[:24]
+    update_id = address_update_id(correction.model_dump_json())
     await update_order(
         client, db, order_id, OrderWorkflow.correct_address, correction, _closed(order_id),
         update_id=update_id,

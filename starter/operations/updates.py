@@ -17,10 +17,10 @@ from temporalio.client import (
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts.ids import order_workflow_id
 from db import order_views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import workflow_id_for
 from starter.operations.sessions import read
 
 T = TypeVar("T")
@@ -108,5 +108,5 @@ async def update_order(
     """Send an update to a known order's workflow: `order_not_found` for an order that was
     never accepted, `closed` for one whose workflow has ended."""
     await order_must_exist(db, order_id)
-    handle = client.get_workflow_handle(workflow_id_for(order_id))
+    handle = client.get_workflow_handle(order_workflow_id(order_id))
     return await send_update(handle, update, arg, closed, update_id=update_id, result_type=result_type)

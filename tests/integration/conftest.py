@@ -11,7 +11,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
-from domain.orders import PackConfirmation, workflow_id_for
+from contracts.ids import order_workflow_id
+from domain.orders import PackConfirmation
 from providers.sandbox.warehouse import WarehouseSimulator
 from settings import Settings, get_settings
 from starter.cli import app
@@ -50,7 +51,7 @@ async def warehouse_packs(dev_env: WorkflowEnvironment, db):
         if (order_id, warehouse) in tried:
             return False
         tried.add((order_id, warehouse))
-        handle = dev_env.client.get_workflow_handle(workflow_id_for(order_id))
+        handle = dev_env.client.get_workflow_handle(order_workflow_id(order_id))
         update = handle.execute_update(
             OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse), id=f"packed-{warehouse}"
         )

@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
+from contracts.ids import order_workflow_id
 from db.models import Invoice, Payment, SandboxGatewayTransaction
-from domain.orders import workflow_id_for
 from starter.http.app import create_app
 from starter.http.dependencies import Services
 from tests.support.api_orders import wait_for_status
@@ -47,7 +47,7 @@ async def test_order_completes_after_its_worker_is_replaced(dev_env, db, setting
         assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
 
         async with build_worker(dev_env.client, db, settings):
-            handle = dev_env.client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+            handle = dev_env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
             assert (await handle.result()).status == "completed"
 
     with db.reader() as s:

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from contracts.ids import order_workflow_id
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
-from domain.orders import OrderStart, workflow_id_for
+from domain.orders import OrderStart
 from runtime.temporal_client import connect
 from starter.http.app import create_app
 from starter.http.dependencies import Services
@@ -32,7 +33,7 @@ async def test_an_update_the_server_does_not_know_is_lost_on_a_running_workflow_
         OrderWorkflow.run,
         OrderStart(order_id=order_id, channel="webshop", external_id=order_id, customer_id="c",
                    acceptance_timeout=timedelta(minutes=5), return_window=timedelta(0)),
-        id=workflow_id_for(order_id),
+        id=order_workflow_id(order_id),
         task_queue=f"nobody-polls-{uuid.uuid4().hex[:6]}",
     )  # fmt: skip
 
@@ -82,7 +83,7 @@ async def test_an_update_no_worker_answers_is_a_503_and_the_same_request_again_g
             "code": "update_timeout",
             "message": answer["message"],
             "request_id": answer["request_id"],
-            "details": {"workflow_id": workflow_id_for(order_id)},
+            "details": {"workflow_id": order_workflow_id(order_id)},
         }
 
         async with build_worker(client, db, settings):
@@ -91,7 +92,7 @@ async def test_an_update_no_worker_answers_is_a_503_and_the_same_request_again_g
                     assert answered.json()["code"] == "update_timeout"
             assert answered.status_code == 201, answered.text
             assert answered.json()["status"] == "cancelled"
-            await client.get_workflow_handle(workflow_id_for(order_id)).result()
+            await client.get_workflow_handle(order_workflow_id(order_id)).result()
 
         # Really closed now: that is still 409 order_closed.
         closed = await api.post(url, json={"reference": "C-2", "reason": "again"})

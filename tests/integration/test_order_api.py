@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from temporalio.api.sdk.v1 import WorkflowMetadata
 
+from contracts.ids import order_workflow_id
 from db.models import Order, SandboxGatewayTransaction, StockMovement
-from domain.orders import workflow_id_for
 from providers import webhook_signature
 from tests.support.api_orders import simulator_posting_to, wait_for_status
 from tests.support.bodies import COMPLETED_TIMELINE, order_body
@@ -48,7 +48,7 @@ async def test_order_goes_from_post_to_completed(stack, db, catalog):
     assert completed["timeline"][0]["actor"] == "channel:webshop"
 
     # Ops find it in Temporal by its search attributes, and the workflow is done.
-    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
     assert (await handle.result()).status == "completed"
     desc = await handle.describe()
     assert await desc.static_summary() == f"webshop order {accepted['external_id']} for cust-42: 4 item(s)"
@@ -165,7 +165,7 @@ async def test_late_event_for_a_closed_order_is_acknowledged_and_ignored(stack, 
     }
     assert (await post_signed(api, settings, "/webhooks/carrier", delivered)).json()["status"] == "accepted"
     completed = await wait_for_status(api, order_id, "completed")
-    await client.get_workflow_handle(workflow_id_for(order_id)).result()
+    await client.get_workflow_handle(order_workflow_id(order_id)).result()
     late = {**delivered, "event_id": f"{tn}-late", "status": "in_transit"}
     response = await post_signed(api, settings, "/webhooks/carrier", late)
     assert (response.status_code, response.json()["status"]) == (202, "ignored")

@@ -18,12 +18,13 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, W
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
+from contracts.ids import order_workflow_id, refund_update_id
 from contracts.refunds import RefundOutcome
 from db import returned_parcels
 from db.models import CreditNote, CustomerNotification, Payment, Shipment
 from domain.changes import Cancellation
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest, workflow_id_for
+from domain.orders import AcceptedOrder, PlaceOrder, RefundRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from runtime.temporal_client import runtime
@@ -182,7 +183,10 @@ async def test_a_crash_after_a_goodwill_refunds_mail_refunds_and_mails_once(raci
             outcome = await updated(
                 handle,
                 lambda: handle.execute_update(
-                    OrderWorkflow.refund, request, id=request.update_id, result_type=RefundOutcome
+                    OrderWorkflow.refund,
+                    request,
+                    id=refund_update_id(request.reference, request.amount),
+                    result_type=RefundOutcome,
                 ),
                 OrdinoError(ErrorCode.ORDER_CLOSED, "closed"),
             )
@@ -258,7 +262,7 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
     ):
         assert (await api.post("/orders", json=body)).status_code == 201
-        handle = dev_env.client.get_workflow_handle(workflow_id_for(order_id))
+        handle = dev_env.client.get_workflow_handle(order_workflow_id(order_id))
         await until(handle, lambda p: p.parked is not None)  # packed by the sandbox warehouse
         alerts = (await api.get("/support/alerts")).json()
         mine = [a for a in alerts if a["order_id"] == order_id]

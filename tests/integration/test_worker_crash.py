@@ -14,8 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from contracts.ids import order_workflow_id
 from db.models import Invoice, SandboxGatewayTransaction
-from domain.orders import OrderStart, PlaceOrder, workflow_id_for
+from domain.orders import OrderStart, PlaceOrder
 from domain.status import OrderStatus
 from starter.operations.intake import initial_search_attributes
 from tests.support.bodies import order_body
@@ -60,7 +61,7 @@ async def test_worker_killed_after_the_gateway_captured(dev_env, db, settings, d
                 acceptance_timeout=timedelta(minutes=5),
                 return_window=timedelta(0),
             ),
-            id=workflow_id_for(request.order_id),
+            id=order_workflow_id(request.order_id),
             task_queue=task_queue,
             search_attributes=initial_search_attributes(request),
         )

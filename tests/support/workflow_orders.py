@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
+from contracts.ids import order_workflow_id
 from db.models import StockLevel
 from domain.orders import (
     AcceptedOrder,
@@ -16,7 +17,6 @@ from domain.orders import (
     OrderStart,
     PackConfirmation,
     PlaceOrder,
-    workflow_id_for,
 )
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
@@ -45,7 +45,7 @@ async def start_order(
             backorder_policy=backorder_policy,
             **(start_overrides or {}),
         ),
-        id=workflow_id_for(request.order_id),
+        id=order_workflow_id(request.order_id),
         task_queue=task_queue,
         search_attributes=initial_search_attributes(request),
     )

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from domain.orders import PlaceOrder, order_id_for, workflow_id_for
+from contracts.ids import order_workflow_id
+from domain.orders import PlaceOrder, order_id_for
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def address(**overrides: Any) -> dict[str, Any]:
 def test_valid_order():
     order = PlaceOrder.model_validate(body())
     assert order.order_id == "webshop-WS-1001"
-    assert workflow_id_for(order.order_id) == "order-webshop-WS-1001"
+    assert order_workflow_id(order.order_id) == "order-webshop-WS-1001"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from temporalio.client import WorkflowUpdateFailedError
 
+from contracts.ids import return_workflow_id
 from db.models import CreditNote, Invoice, Payment
 from domain.changes import Cancellation, OrderChange
 from domain.orders import PlaceOrder
@@ -24,7 +25,7 @@ from domain.tracking import TrackingStatus
 from tests.support.bodies import order_body
 from tests.support.workflow_orders import start_order, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow, return_workflow_id
+from workflows.returns import ReturnWorkflow
 
 REASONS = ["damaged", "wrong_item", "changed_mind", "not_as_described"]
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from contracts.ids import return_workflow_id
 from db.models import CreditNote, Invoice, Payment, ReturnLineRow, ReturnRow, StockMovement
 from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
 from domain.returns import Decision, ReceiveReturn, ReturnRequest, ReturnStatus
@@ -25,7 +26,7 @@ from tests.support.workflow_orders import (
     wait_for_parcels,
 )
 from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow, return_workflow_id
+from workflows.returns import ReturnWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_ID, RETURN_STATUS
 
 

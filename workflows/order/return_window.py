@@ -11,6 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.ids import return_workflow_id
     from contracts.returns import OPEN_RETURN, OpenReturnInput
     from domain.errors import ErrorCode
     from domain.orders import (
@@ -34,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         ReturnWorkflow,
         return_search_attributes,
         return_summary,
-        return_workflow_id,
     )
 
 from workflows.order.base import (

@@ -14,9 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts.ids import order_workflow_id
 from db import order_views, returned_parcels
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import PaymentEvent, workflow_id_for
+from domain.orders import PaymentEvent
 from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
 from starter.http.dependencies import Services, Svc
@@ -80,7 +81,7 @@ async def _signal(
     """Deliver the event; a closed order has nothing left to do with it, and the sender is
     told so (200-range, so it stops retrying)."""
     try:
-        await svc.client.get_workflow_handle(workflow_id_for(order_id)).signal(signal, event)
+        await svc.client.get_workflow_handle(order_workflow_id(order_id)).signal(signal, event)
     except RPCError as err:
         if err.status is not RPCStatusCode.NOT_FOUND:
             raise
