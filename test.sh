@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 scripts/venv.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/pytest "$@"

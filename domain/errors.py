@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -156,7 +157,7 @@ class OrdinoError(Exception):
     """A coded answer: a business rule said no (never retried), or, with a 503 code, the
     request may succeed when sent again as it is."""
 
-    def __init__(self, code: ErrorCode, message: str, details: dict | None = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -54,21 +54,26 @@ class Address(Contract):
     country: CountryCode
 
 
+# A code people may type in any case: upper-cased before its pattern (written for capitals)
+# is checked, and documented as accepting both. Only ASCII is upper-cased, so "ß" does
+# not become "SS" and pass.
+UPPER_ASCII = BeforeValidator(lambda v: v.upper() if isinstance(v, str) and v.isascii() else v)
+
+
+def documented_any_case(pattern: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern.replace("A-Z", "A-Za-z")})
+
+
 def any_case(pattern: str) -> Any:
-    """A code people may type in any case: upper-cased before the pattern (written for
-    capitals) is checked, and documented as accepting both. Only ASCII is upper-cased, so
-    "ß" does not become "SS" and pass."""
-    return Annotated[
-        str,
-        BeforeValidator(lambda v: v.upper() if isinstance(v, str) and v.isascii() else v),
-        StringConstraints(pattern=pattern),
-        WithJsonSchema({"type": "string", "pattern": pattern.replace("A-Z", "A-Za-z")}),
-    ]
+    """A code of this pattern, typed in any case (for models outside the domain)."""
+    return Annotated[str, UPPER_ASCII, StringConstraints(pattern=pattern), documented_any_case(pattern)]
 
 
-CouponCode = any_case(r"^[A-Z0-9_-]{2,40}$")
+COUPON = r"^[A-Z0-9_-]{2,40}$"
 # Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
-VatId = any_case(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+VAT_ID = r"^[A-Z]{2}[0-9A-Z]{2,13}$"
+CouponCode = Annotated[str, UPPER_ASCII, StringConstraints(pattern=COUPON), documented_any_case(COUPON)]
+VatId = Annotated[str, UPPER_ASCII, StringConstraints(pattern=VAT_ID), documented_any_case(VAT_ID)]
 
 
 ADDRESS = r"\x21-\x3f\x41-\x7e"  # visible ASCII but @, for a character class
@@ -95,7 +100,7 @@ class OrderLineRequest(Contract):
 def each_once(message: str) -> AfterValidator:
     """A list validator: no SKU (of lines) or value (of codes) twice."""
 
-    def check(values: list) -> list:
+    def check(values: list[Any]) -> list[Any]:
         keys = [getattr(v, "sku", v) for v in values]
         if len(keys) != len(set(keys)):
             raise ValueError(message)

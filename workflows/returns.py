@@ -267,11 +267,11 @@ class ReturnWorkflow:
         refunded = (
             await self._refund(difference.refund, "exchanged for a cheaper product")
             if difference.refund
-            else 0
+            else Decimal(0)
         )
-        outcome = {"replacement_parcels": [p.tracking_number for p in shipped], "charged": str(charged),
-                   "refunded": str(refunded)}  # fmt: skip
-        return await self._close(ReturnStatus.CLOSED, accepted, Decimal(refunded), charged, outcome)
+        sent: dict[str, Any] = {"replacement_parcels": [p.tracking_number for p in shipped],
+                                "charged": str(charged), "refunded": str(refunded)}  # fmt: skip
+        return await self._close(ReturnStatus.CLOSED, accepted, refunded, charged, sent)
 
     async def _refund(self, amount: Decimal, reason: str) -> Decimal:
         outcome = await self._step(

@@ -289,7 +289,10 @@ class OrderBase:
         workflow.set_current_details(
             f"Order {self._start.order_id}: parked at {step} ({why}){self._total_text()}"
         )
-        cancelled = lambda: self._cancel_request not in (None, pending) and not self._cancelling  # noqa: E731
+
+        def cancelled() -> bool:
+            return self._cancel_request not in (None, pending) and not self._cancelling
+
         with contextlib.suppress(TimeoutError):  # an outage retries on its own, after a while
             await workflow.wait_condition(
                 lambda: self._retries > n or cancelled(), timeout=OUTAGE_RETRY if outage else None
@@ -317,7 +320,7 @@ class OrderBase:
                 status=status,
                 at=workflow.now(),
                 reason=reason,
-                **({"actor": actor} if actor else {}),
+                actor=actor or SYSTEM_ACTOR,
             ),
         )
         if status is not None:
@@ -362,3 +365,19 @@ class OrderBase:
     def _token(self) -> str:
         assert self._request is not None
         return self._request.payment_token
+
+    # What one phase asks of another: written in cancel.py and prepare.py, declared here so
+    # every phase is checked against the same signatures.
+    async def _cancel(self, reason: str, actor: str | None = None) -> OrderOutcome:
+        raise NotImplementedError
+
+    def _refuse_cancel(self, why: str) -> None:
+        raise NotImplementedError
+
+    async def _change_now(
+        self, make: Callable[[], OrderChange], event: str = "order_changed"
+    ) -> ChangeOutcome:
+        raise NotImplementedError
+
+    def _check_editable(self) -> None:
+        raise NotImplementedError

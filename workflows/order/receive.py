@@ -91,7 +91,7 @@ class Receiving(OrderBase):
                 return self._outcome(OrderStatus.REJECTED, "no order content arrived")
         if self._accepted is None or self._request is None:
             await workflow.wait_condition(workflow.all_handlers_finished)
-            return self._outcome(OrderStatus.REJECTED, self._rejected and self._rejected.type)
+            return self._outcome(OrderStatus.REJECTED, self._rejected.type if self._rejected else None)
         self._books.currency = self._accepted.quote.currency
         return None
 
