@@ -6,7 +6,7 @@ outages of the database or the API."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import structlog
@@ -16,7 +16,6 @@ from db.engine import Database
 from db.models import SandboxCarrierParcel as Parcel
 from domain.tracking import JOURNEY, TrackingEvent, TrackingStatus
 from providers import webhook_signature
-from providers.backoff import OutageLog, every
 from providers.sandbox import ordino_api
 from providers.sandbox.carrier import WAIT, shipper_reference
 from settings import Settings
@@ -105,12 +104,4 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
             webhook=settings.carrier_webhook_url,
             step_delay=str(settings.carrier_step_delay),
         )
-        try:
-            await every(
-                settings.carrier_poll_interval.total_seconds(),
-                lambda: simulator.tick(datetime.now(UTC)),
-                settings.retry_backoff(),
-                OutageLog(),
-            )
-        finally:
-            db.dispose()
+        await ordino_api.keep_ticking(simulator, db, settings)

@@ -5,13 +5,16 @@ logged, and the call is tried again next tick."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import httpx
 import structlog
 
+from db.engine import Database
 from domain.errors import DEPENDENCY_DOWN
-from providers.backoff import ORDINO_API, Unavailable
+from providers.backoff import ORDINO_API, OutageLog, Unavailable, every
+from settings import Settings
 
 log = structlog.get_logger()
 
@@ -34,3 +37,21 @@ async def post(http: httpx.AsyncClient, url: str, what: str, **request: Any) -> 
     if response.status_code >= 300:
         log.warning(f"{what} refused", status=response.status_code, body=response.text[:200])
     return response.status_code < 300
+
+
+class Ticking(Protocol):
+    async def tick(self, now: datetime) -> int: ...
+
+
+async def keep_ticking(simulator: Ticking, db: Database, settings: Settings) -> None:
+    """Run a sandbox's loop until stopped: a tick every poll interval, backing off through
+    an outage; the database is let go at the end."""
+    try:
+        await every(
+            settings.carrier_poll_interval.total_seconds(),
+            lambda: simulator.tick(datetime.now(UTC)),
+            settings.retry_backoff(),
+            OutageLog(),
+        )
+    finally:
+        db.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import structlog
@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Fulfillment
-from providers.backoff import OutageLog, every
 from providers.sandbox import ordino_api
 from settings import Settings
 
@@ -56,12 +55,4 @@ async def run_warehouse(settings: Settings, database_url: str) -> None:
 
         simulator = WarehouseSimulator(db, settings.pack_delay, confirm)
         log.info("sandbox warehouse running", pack_delay=str(settings.pack_delay))
-        try:
-            await every(
-                settings.carrier_poll_interval.total_seconds(),
-                lambda: simulator.tick(datetime.now(UTC)),
-                settings.retry_backoff(),
-                OutageLog(),
-            )
-        finally:
-            db.dispose()
+        await ordino_api.keep_ticking(simulator, db, settings)
