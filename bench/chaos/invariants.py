@@ -4,10 +4,7 @@ names the orders (or documents, or stock rows) that break it."""
 
 from __future__ import annotations
 
-import ast
-import asyncio
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,16 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.failure.v1 import Failure
-from temporalio.client import Client, WorkflowExecutionStatus
 
 from bench.chaos.load import Cancel, Outcome
 from bench.chaos.mailsink import ARRIVALS
-from contracts.ids import order_workflow_id
 from providers.mailer import message_id
-from workflows.order import OrderWorkflow
-from workflows.search_attributes import ORDER_STATUS
 
 TERMINAL = ("completed", "cancelled", "rejected")
 
@@ -56,7 +47,7 @@ def order_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def _rows(conn: psycopg.Connection[Any], sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+def rows(conn: psycopg.Connection[Any], sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     return conn.execute(sql, list(params)).fetchall()
 
 
@@ -65,7 +56,7 @@ def _rows(conn: psycopg.Connection[Any], sql: str, params: Iterable[Any] = ()) -
 
 def orders_terminal(conn: psycopg.Connection[Any]) -> Check:
     check = Check("orders terminal (database)", "every order is completed, cancelled or rejected")
-    for oid, status, reason in _rows(
+    for oid, status, reason in rows(
         conn,
         "SELECT id, status, status_reason FROM orders WHERE status <> ALL(%s) ORDER BY id",
         [list(TERMINAL)],
@@ -76,7 +67,7 @@ def orders_terminal(conn: psycopg.Connection[Any]) -> Check:
 
 def accepted_stored(conn: psycopg.Connection[Any], outcomes: list[Outcome]) -> Check:
     check = Check("accepted = stored", "orders answered 200/201 are exactly the orders stored")
-    stored = {oid for (oid,) in _rows(conn, "SELECT id FROM orders")}
+    stored = {oid for (oid,) in rows(conn, "SELECT id FROM orders")}
     for o in outcomes:
         if o.status_code is None:
             check.add(o.order_id, f"no answer but errors and 5xx after {o.attempts} attempts")
@@ -96,7 +87,7 @@ def captures_invoiced(conn: psycopg.Connection[Any]) -> Check:
         "each capture the gateway approved has one invoice for exactly its amount, "
         "and each invoice a capture",
     )
-    for key, amount, numbers, totals in _rows(
+    for key, amount, numbers, totals in rows(
         conn,
         """SELECT t.idempotency_key, t.amount,
                   array_remove(array_agg(i.number), NULL), array_remove(array_agg(i.grand_total), NULL)
@@ -112,7 +103,7 @@ def captures_invoiced(conn: psycopg.Connection[Any]) -> Check:
             check.add(
                 order_of(key), f"capture {key} took {amount:.2f}, invoice {numbers[0]} says {totals[0]:.2f}"
             )
-    for number, oid, ref in _rows(
+    for number, oid, ref in rows(
         conn,
         """SELECT i.number, i.order_id, i.payment_reference FROM invoices i
            WHERE NOT EXISTS (SELECT 1 FROM sandbox_gateway_transactions t
@@ -129,7 +120,7 @@ def cancelled_refunded(conn: psycopg.Connection[Any]) -> Check:
         "cancelled ⇒ money back",
         "on a cancelled order every capture is refunded in full and no authorization is left open",
     )
-    for oid, key, captured, refunded in _rows(
+    for oid, key, captured, refunded in rows(
         conn,
         """SELECT o.id, c.idempotency_key, c.amount,
                   COALESCE(SUM(r.amount) FILTER (WHERE r.status = 'approved'), 0)
@@ -144,7 +135,7 @@ def cancelled_refunded(conn: psycopg.Connection[Any]) -> Check:
            ORDER BY o.id""",
     ):
         check.add(oid, f"capture {key} took {captured:.2f}, refunded {refunded:.2f}")
-    for oid, key, amount in _rows(
+    for oid, key, amount in rows(
         conn,
         """SELECT o.id, a.idempotency_key, a.amount FROM orders o
            JOIN sandbox_gateway_transactions a ON split_part(a.idempotency_key, ':', 1) = o.id
@@ -166,7 +157,7 @@ def refunds_within_captures(conn: psycopg.Connection[Any]) -> Check:
         "no capture refunded beyond its amount, no invoice credited beyond its total, "
         "each refund has its credit note and each credit note its refund",
     )
-    for key, captured, refunded in _rows(
+    for key, captured, refunded in rows(
         conn,
         """SELECT c.idempotency_key, c.amount, SUM(r.amount) FROM sandbox_gateway_transactions c
            JOIN sandbox_gateway_transactions r ON r.parent_reference = c.reference
@@ -175,21 +166,21 @@ def refunds_within_captures(conn: psycopg.Connection[Any]) -> Check:
            GROUP BY c.idempotency_key, c.amount HAVING SUM(r.amount) > c.amount""",
     ):
         check.add(order_of(key), f"capture {key} took {captured:.2f}, refunded {refunded:.2f}")
-    for number, oid, total, credited in _rows(
+    for number, oid, total, credited in rows(
         conn,
         """SELECT i.number, i.order_id, i.grand_total, SUM(c.grand_total) FROM invoices i
            JOIN credit_notes c ON c.invoice_number = i.number
            GROUP BY i.number, i.order_id, i.grand_total HAVING SUM(c.grand_total) > i.grand_total""",
     ):
         check.add(oid, f"invoice {number} of {total:.2f} credited {credited:.2f}")
-    for key, amount in _rows(
+    for key, amount in rows(
         conn,
         """SELECT r.idempotency_key, r.amount FROM sandbox_gateway_transactions r
            WHERE r.operation = 'refund' AND r.status = 'approved'
              AND NOT EXISTS (SELECT 1 FROM credit_notes c WHERE c.refund_reference = r.reference)""",
     ):
         check.add(order_of(key), f"refund {key} ({amount:.2f}) has no credit note")
-    for number, oid in _rows(
+    for number, oid in rows(
         conn,
         """SELECT c.number, c.order_id FROM credit_notes c WHERE NOT EXISTS (
              SELECT 1 FROM sandbox_gateway_transactions r WHERE r.reference = c.refund_reference
@@ -202,7 +193,7 @@ def refunds_within_captures(conn: psycopg.Connection[Any]) -> Check:
 def numbers_gap_free(conn: psycopg.Connection[Any]) -> Check:
     check = Check("numbers gap-free", "invoice and credit note numbers run 1..n per series and year")
     for table in ("invoices", "credit_notes"):
-        for series, year, missing in _rows(
+        for series, year, missing in rows(
             conn,
             f"""SELECT s.series, s.year, array_agg(g.n ORDER BY g.n)
                 FROM (SELECT series, year, max(sequence) AS top FROM {table} GROUP BY series, year) s,
@@ -212,7 +203,7 @@ def numbers_gap_free(conn: psycopg.Connection[Any]) -> Check:
                 GROUP BY s.series, s.year""",
         ):
             check.add(f"{series}-{year}", f"{table}: numbers missing: {missing[:20]}")
-        for series, year, last, top in _rows(
+        for series, year, last, top in rows(
             conn,
             f"""SELECT c.series, c.year, c.last_number, max(d.sequence) FROM invoice_counters c
                 JOIN {table} d ON d.series = c.series AND d.year = c.year
@@ -228,7 +219,7 @@ def stock_balanced(conn: psycopg.Connection[Any]) -> Check:
         "on hand and reserved equal the ledger's sums, reserved equals the open reservations, "
         "and no closed order holds stock",
     )
-    for sku, wh, on_hand, reserved, ledger_on_hand, ledger_reserved in _rows(
+    for sku, wh, on_hand, reserved, ledger_on_hand, ledger_reserved in rows(
         conn,
         """SELECT l.sku, l.warehouse, l.on_hand, l.reserved,
                   COALESCE(SUM(m.on_hand_delta), 0), COALESCE(SUM(m.reserved_delta), 0)
@@ -241,7 +232,7 @@ def stock_balanced(conn: psycopg.Connection[Any]) -> Check:
             f"{sku}@{wh}",
             f"on hand {on_hand} vs ledger {ledger_on_hand}, reserved {reserved} vs ledger {ledger_reserved}",
         )
-    for sku, wh, reserved, held in _rows(
+    for sku, wh, reserved, held in rows(
         conn,
         """SELECT l.sku, l.warehouse, l.reserved,
                   COALESCE(SUM(r.quantity) FILTER (WHERE r.state = 'active'), 0)
@@ -250,7 +241,7 @@ def stock_balanced(conn: psycopg.Connection[Any]) -> Check:
            HAVING l.reserved <> COALESCE(SUM(r.quantity) FILTER (WHERE r.state = 'active'), 0)""",
     ):
         check.add(f"{sku}@{wh}", f"reserved {reserved}, open reservations hold {held}")
-    for oid, status, sku, wh, qty in _rows(
+    for oid, status, sku, wh, qty in rows(
         conn,
         """SELECT r.order_id, o.status, r.sku, r.warehouse, r.quantity FROM stock_reservations r
            JOIN orders o ON o.id = r.order_id
@@ -267,20 +258,20 @@ def one_booking_per_parcel(conn: psycopg.Connection[Any]) -> Check:
         "the carrier's bookings and Ordino's shipments match one to one, one per order and warehouse "
         "(replacements aside)",
     )
-    for tracking, key in _rows(
+    for tracking, key in rows(
         conn,
         """SELECT p.tracking_number, p.idempotency_key FROM sandbox_carrier_parcels p
            WHERE p.idempotency_key LIKE '%%|%%'
              AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.tracking_number = p.tracking_number)""",
     ):
         check.add(key.split("|", 1)[0], f"carrier booking {tracking} ({key}) unknown to Ordino")
-    for sid, oid, tracking in _rows(
+    for sid, oid, tracking in rows(
         conn,
         """SELECT s.id, s.order_id, s.tracking_number FROM shipments s WHERE NOT EXISTS (
              SELECT 1 FROM sandbox_carrier_parcels p WHERE p.tracking_number = s.tracking_number)""",
     ):
         check.add(oid, f"shipment {sid} ({tracking}) was never booked with the carrier")
-    for oid, wh, n in _rows(
+    for oid, wh, n in rows(
         conn,
         """SELECT split_part(idempotency_key, '|', 1), split_part(idempotency_key, '|', 2), count(*)
            FROM sandbox_carrier_parcels
@@ -298,7 +289,7 @@ def mail_sent_once(conn: psycopg.Connection[Any], mailbox: Path) -> Check:
     )
     kept = {p.stem for p in mailbox.glob("*.eml")}
     expected: set[str] = set()
-    for oid, key, sent_at in _rows(
+    for oid, key, sent_at in rows(
         conn, "SELECT order_id, idempotency_key, sent_at FROM customer_notifications ORDER BY id"
     ):
         name = hashlib.sha256(message_id(key).encode()).hexdigest()[:32]
@@ -325,10 +316,10 @@ def cancellations_held(conn: psycopg.Connection[Any], outcomes: list[Outcome]) -
         "a whole cancellation answered 201 ends cancelled, one refused leaves the order uncancelled; "
         "a parcel cancellation's refund has credit notes",
     )
-    status = dict(_rows(conn, "SELECT id, status FROM orders"))
+    status = dict(rows(conn, "SELECT id, status FROM orders"))
     credited = {
         oid: total
-        for oid, total in _rows(conn, "SELECT order_id, SUM(grand_total) FROM credit_notes GROUP BY 1")
+        for oid, total in rows(conn, "SELECT order_id, SUM(grand_total) FROM credit_notes GROUP BY 1")
     }
     for o in outcomes:
         whole = o.planned.cancel in (Cancel.WHOLE, Cancel.EARLY)
@@ -374,131 +365,3 @@ def database_checks(database_url: str, outcomes: list[Outcome], mailbox: Path) -
 
 
 # --- Temporal -------------------------------------------------------------------------
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_CORE_LOG = re.compile(r"^\d{4}-\d\d-\d\dT")  # the SDK core's own log lines (Rust)
-_ACTIVITY_FAILED = re.compile(r"^WARNING temporalio\.activity: Completing activity as failed \((\{.*\})\)")
-
-
-def activity_failures(worker_log: Path) -> dict[str, str]:
-    """workflow id -> its last failed activity attempt in the worker's log, with the exception
-    it raised. Local activities retry inside a workflow task, so Temporal shows nothing of them
-    but a task that stays started; the log is where they are seen."""
-    last: dict[str, str] = {}
-    if not worker_log.exists():
-        return last
-    current: tuple[str, str] | None = None  # (workflow id, "activity attempt n")
-    exception = ""
-
-    def close() -> None:
-        if current is not None:
-            last[current[0]] = f"{current[1]}: {exception[:300]}"
-
-    for raw in worker_log.read_text(errors="replace").splitlines():
-        line = _ANSI.sub("", raw)
-        match = _ACTIVITY_FAILED.match(line)
-        if match:
-            close()
-            info = ast.literal_eval(match.group(1))
-            current, exception = (
-                (info["workflow_id"], f"{info['activity_type']} attempt {info['attempt']}"),
-                "",
-            )
-        elif current is not None and line and not line[0].isspace() and not line.startswith("Traceback"):
-            if line.startswith(("{", "===", "WARNING", "ERROR", "INFO")) or _CORE_LOG.match(line):
-                close()
-                current = None
-            elif not line.startswith(("The above exception", "During handling")):
-                exception = line  # the last exception of the chain is the one raised
-    close()
-    return last
-
-
-def failure_text(failure: Failure) -> str:
-    """A failure and its causes on one line: 'message (Type) <- cause (Type)'."""
-    parts = []
-    while failure.message or failure.HasField("cause"):
-        kind = failure.application_failure_info.type if failure.HasField("application_failure_info") else ""
-        parts.append(failure.message + (f" ({kind})" if kind else ""))
-        if not failure.HasField("cause"):
-            break
-        failure = failure.cause
-    return " <- ".join(parts)
-
-
-async def symptom(client: Client, workflow_id: str, run_id: str | None, logged: dict[str, str]) -> str:
-    """Why a workflow is not closed as completed: its failure, its pending activities and
-    the last failed workflow task, for whoever fixes the workflow."""
-    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-    notes: list[str] = []
-    history = await handle.fetch_history()
-    task_failures = 0
-    last_task_failure = ""
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-            notes.append("failed: " + failure_text(event.workflow_execution_failed_event_attributes.failure))
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-            notes.append("terminated: " + event.workflow_execution_terminated_event_attributes.reason)
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-            task_failures += 1
-            last_task_failure = failure_text(event.workflow_task_failed_event_attributes.failure)
-    if task_failures:
-        notes.append(f"{task_failures} workflow task failure(s), last: {last_task_failure[:300]}")
-    description = await handle.describe()
-    for pending in description.raw_description.pending_activities:
-        last = failure_text(pending.last_failure) if pending.HasField("last_failure") else "no failure yet"
-        notes.append(f"pending {pending.activity_type.name} attempt {pending.attempt}: {last[:300]}")
-    if workflow_id in logged:
-        notes.append(f"worker log, last failed activity: {logged[workflow_id]}")
-    if history.events:
-        last_event = EventType.Name(history.events[-1].event_type).removeprefix("EVENT_TYPE_")
-        notes.append(f"last event {last_event} (#{len(history.events)})")
-    return "; ".join(notes)
-
-
-async def workflows_closed(
-    client: Client, database_url: str, outcomes: list[Outcome], worker_log: Path
-) -> Check:
-    check = Check(
-        "orders terminal (Temporal)",
-        "every order's workflow completed (none failed, terminated or still running) with the "
-        "database's status",
-    )
-    runs: dict[str, list[Any]] = {}
-    async for wf in client.list_workflows():
-        runs.setdefault(wf.id, []).append(wf)
-    with psycopg.connect(database_url) as conn:
-        stored = dict(_rows(conn, "SELECT id, status FROM orders"))
-    logged = activity_failures(worker_log)
-    limit = asyncio.Semaphore(8)
-
-    async def look(order_id: str) -> None:
-        wid = order_workflow_id(order_id)
-        async with limit:
-            if wid not in runs:
-                check.add(order_id, "no workflow")
-                return
-            for wf in runs[wid]:
-                if wf.status is WorkflowExecutionStatus.COMPLETED:
-                    outcome = await client.get_workflow_handle_for(
-                        OrderWorkflow.run, wid, run_id=wf.run_id
-                    ).result()
-                    if order_id in stored and outcome.status.value != stored[order_id]:
-                        check.add(
-                            order_id,
-                            f"workflow ended {outcome.status.value}, database says {stored[order_id]}",
-                        )
-                else:
-                    state = wf.status.name if wf.status else "UNKNOWN"
-                    # What each side believes, e.g. 'authorized' in the workflow, 'invoiced' stored.
-                    seen = wf.typed_search_attributes.get(ORDER_STATUS)
-                    views = f"workflow's OrderStatus {seen}, database {stored.get(order_id, 'no row')}"
-                    check.add(order_id, f"{state} ({views}): {await symptom(client, wid, wf.run_id, logged)}")
-
-    await asyncio.gather(*(look(o.order_id) for o in outcomes if o.accepted or o.order_id in stored))
-    others = [wf for wid, group in runs.items() for wf in group if not wid.startswith("order-")]
-    for wf in others:
-        if wf.status is not WorkflowExecutionStatus.COMPLETED:
-            check.add(wf.id, f"{wf.workflow_type} {wf.status.name if wf.status else '?'}")
-    check.offences.sort(key=lambda o: o.subject)
-    return check

@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.chaos import invariants
+from bench.chaos import invariants, workflow_checks
 from bench.chaos.invariants import Check
 from bench.chaos.kills import Kill, KillPlan, run_kills
 from bench.chaos.load import Channel, Mix, Outcome, add_stock, drive, plan_orders
@@ -255,7 +255,7 @@ async def run_chaos(config: ChaosConfig) -> ChaosResult:
             )
             result.checks.insert(
                 1,
-                await invariants.workflows_closed(
+                await workflow_checks.workflows_closed(
                     client, stack.database_url, result.outcomes, stack.logs / "worker.log"
                 ),
             )
