@@ -120,6 +120,7 @@ async def test_alert_policy_tells_support_and_keeps_waiting(env, db, catalog):
     await handle.execute_update(OrderWorkflow.accept, request, id="accept")
     await env[0].sleep(timedelta(days=15))
     assert "backorder_overdue" in events(db, request.order_id)
+    assert "support_alerted" in events(db, request.order_id)  # in GET /support/alerts
     assert (await handle.query(OrderWorkflow.progress)).status is OrderStatus.BACKORDERED
 
     await receive(env, db, sku, 1)

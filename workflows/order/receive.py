@@ -116,12 +116,9 @@ class Receiving(OrderBase):
             if deadline is not None and workflow.now() >= deadline:
                 if start.backorder_policy is BackorderPolicy.CANCEL:
                     return await self._cancel("backorder wait limit reached")
-                await self._record(
-                    "backorder_overdue",
-                    "backorder_overdue",
-                    None,
-                    reason="backorder wait limit reached; support alerted",
-                )
+                why = "backorder wait limit reached; support alerted"
+                await self._record("backorder_overdue", "backorder_overdue", None, reason=why)
+                await self._alert("backorder_overdue", "backorder_overdue", why)
                 deadline = None
         await self._record("backorder_filled", "backorder_filled", OrderStatus.ACCEPTED)
         return None
