@@ -64,18 +64,11 @@ class RefundActivities:
         """What is left to give back of this refund, per invoice (newest first): the parts an
         earlier attempt booked are counted and left out."""
         with self._db.reader() as s:
-            uow = UnitOfWork(s)
             invoices = list(s.scalars(select(Invoice).where(Invoice.order_id == inp.order_id)
                                       .order_by(Invoice.sequence.desc())))  # fmt: skip
-            done = {
-                i.number: booked.answer.amount
-                for i in invoices
-                if (
-                    booked := uow.answered(
-                        inp.order_id, part_key(inp.order_id, inp.reference, i.number), CreditNoteIssued
-                    )
-                )
-            }
+            keys = {part_key(inp.order_id, inp.reference, i.number): i.number for i in invoices}
+            booked = UnitOfWork(s).answers(inp.order_id, keys, CreditNoteIssued)
+            done = {keys[key]: note.amount for key, note in booked.items()}
             if inp.warehouse is not None:
                 # A parcel's refund comes off the invoice of that parcel's capture, if it had one.
                 invoices = [i for i in invoices if i.document.get("warehouse") == inp.warehouse] or invoices

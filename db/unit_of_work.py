@@ -18,7 +18,7 @@ the provider's first result, and that result is booked under the guard.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +79,13 @@ class UnitOfWork:
             select(Effect.answer).where(Effect.order_id == order_id, Effect.key == key)
         ).one_or_none()
         return None if row is None else Answered(_adapter(answer).validate_python(row.answer))
+
+    def answers(self, order_id: str, keys: Iterable[str], answer: Any) -> dict[str, Any]:
+        """key -> what its run answered, for the keys that ran (one query for many)."""
+        rows = self.session.execute(
+            select(Effect.key, Effect.answer).where(Effect.order_id == order_id, Effect.key.in_(list(keys)))
+        ).all()
+        return {key: _adapter(answer).validate_python(stored) for key, stored in rows}
 
     def record(
         self,

@@ -72,6 +72,8 @@ def test_a_second_run_does_nothing_and_answers_what_the_first_did(db, order_id):
     assert effect.runs == 1
     assert again == first == Answer(amount=Decimal("12.30"), at=NOW, notes=["run 1"])
     assert events(db, order_id, "uow:twice") == 1
+    with db.reader() as s:
+        assert UnitOfWork(s).answers(order_id, ["uow:twice", "uow:never"], Answer) == {"uow:twice": first}
 
 
 def test_an_effect_that_answers_nothing_runs_once_too(db, order_id):
