@@ -10,6 +10,7 @@ from activities.failures import business_rules
 from contracts.alerts import ResolveAlertsInput
 from db import alerts
 from db.engine import Database
+from db.unit_of_work import unit_of_work
 
 
 class AlertActivities:
@@ -19,6 +20,7 @@ class AlertActivities:
     @activity.defn
     @business_rules
     def resolve_alerts(self, inp: ResolveAlertsInput) -> list[str]:
-        """Once per alert however often retried (each resolution is keyed by its alert)."""
-        with self._db.transaction() as s:
-            return alerts.resolve(s, inp.order_id, inp.at, inp.reason, keys=inp.keys)
+        """Once per alert however often retried: only an open alert is resolved, and its
+        resolution is an order event keyed by the alert."""
+        with unit_of_work(self._db) as uow:
+            return alerts.resolve(uow.session, inp.order_id, inp.at, inp.reason, keys=inp.keys)

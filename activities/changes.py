@@ -1,6 +1,6 @@
 """Edits and partial cancellations before anything is packed: price the changed order as
 it was priced when placed, then change the order, its lines and its reservations in one
-transaction, so a change happens whole or not at all."""
+unit of work, so a change happens whole or not at all, and once."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.failures import business_rules
+from activities.fulfillment import open_fulfillment
 from activities.pricing import price_order
 from contracts.changes import ApplyChangeInput, PlanChangeInput, StopParcelInput
-from db import order_log, stock
+from db import reservations, stock
 from db.engine import Database
-from db.models import Fulfillment, Order, OrderEvent, OrderLine, Shipment, StockReservation
-from domain.allocation import allocate, require_complete
+from db.models import Fulfillment, Order, OrderLine, Shipment
+from db.reserving import allocate_and_reserve
+from db.unit_of_work import UnitOfWork, call_once, run_once
 from domain.changes import ChangePlan, OrderChange, StockEffect, changed_basket
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import Address, Basket, OrderLineRequest
+from domain.orders import Address, Basket, OrderLineRequest, Reservation
 from domain.quote import Quote
 from domain.tracking import ENDED, STOPPED, TrackingStatus
 from providers.carrier import Carrier
@@ -58,12 +60,8 @@ class ChangeActivities:
             parcels = s.execute(
                 select(Shipment.tracking_number, Shipment.warehouse).where(Shipment.order_id == order_id)
             ).all()
-            shipped = s.execute(
-                select(StockReservation.warehouse, StockReservation.sku, StockReservation.quantity).where(
-                    StockReservation.order_id == order_id, StockReservation.state == "shipped"
-                )
-            ).all()
-        return {tn: {sku: n for w, sku, n in shipped if w == wh} for tn, wh in parcels}
+            shipped = reservations.shipped_by_warehouse(s, order_id)
+        return {tn: dict(shipped.get(wh, {})) for tn, wh in parcels}
 
     @activity.defn
     @business_rules
@@ -78,33 +76,33 @@ class ChangeActivities:
             # Stopped by an earlier attempt, or at the end of its journey meanwhile (delivered,
             # lost, back with the sender): nothing to stop, and the caller hears what is stored.
             return parcel.status
-        stopped = parcel.status == TrackingStatus.BOOKED.value
-        if stopped:
-            self._carrier.cancel(inp.tracking_number)
-        else:
-            self._carrier.recall(inp.tracking_number)
-        outcome = "cancelled" if stopped else "recalled"
-        with self._db.transaction() as s:
-            if stopped:  # a replacement holds what its lost parcel held: the same units come back
-                units = dict(
-                    s.execute(
-                        select(StockReservation.sku, StockReservation.quantity).where(
-                            StockReservation.order_id == inp.order_id,
-                            StockReservation.warehouse == parcel.warehouse,
-                            StockReservation.state == "shipped",
-                        )
-                    ).all()
-                )
-                stock.restock_shipment(s, inp.order_id, parcel.warehouse, units, inp.tracking_number)
-            s.execute(
-                update(Shipment).where(Shipment.id == parcel.id).values(status=outcome, updated_at=inp.at)
-            )
-            order_log.append_event(
-                s, inp.order_id, f"stop:{inp.tracking_number}",
-                "parcel_cancelled" if stopped else "return_to_sender_requested", None, inp.at,
-                reason=inp.reason,
-                data={"tracking_number": inp.tracking_number, "warehouse": parcel.warehouse},
-            )  # fmt: skip
+        return call_once(
+            self._db,
+            inp.order_id,
+            f"stop:{inp.tracking_number}",
+            str,
+            call=lambda: self._stop_with_carrier(parcel),
+            book=lambda uow, outcome: self._stopped(uow, inp, parcel, outcome),
+        )
+
+    def _stop_with_carrier(self, parcel: Shipment) -> str:
+        if parcel.status == TrackingStatus.BOOKED.value:
+            self._carrier.cancel(parcel.tracking_number)
+            return "cancelled"
+        self._carrier.recall(parcel.tracking_number)
+        return "recalled"
+
+    def _stopped(self, uow: UnitOfWork, inp: StopParcelInput, parcel: Shipment, outcome: str) -> str:
+        s = uow.session
+        if outcome == "cancelled":  # never left: its units (a replacement's are its lost parcel's) come back
+            units = reservations.shipped_units(s, inp.order_id, parcel.warehouse)
+            stock.restock_shipment(s, inp.order_id, parcel.warehouse, units, inp.tracking_number)
+        s.execute(update(Shipment).where(Shipment.id == parcel.id).values(status=outcome, updated_at=inp.at))
+        uow.record(
+            inp.order_id, f"stop:{inp.tracking_number}",
+            "parcel_cancelled" if outcome == "cancelled" else "return_to_sender_requested", None, inp.at,
+            reason=inp.reason, data={"tracking_number": inp.tracking_number, "warehouse": parcel.warehouse},
+        )  # fmt: skip
         log.info("parcel stopped", order_id=inp.order_id, tracking=inp.tracking_number, outcome=outcome)
         return outcome
 
@@ -153,27 +151,19 @@ class ChangeActivities:
     def apply_change(self, inp: ApplyChangeInput) -> list[str]:
         """Change the order to the plan; answers the warehouses that now pick and pack it."""
         key = f"change:{inp.change.reference}"
-        with self._db.transaction() as s:
-            order = s.get(Order, inp.order_id, with_for_update=True)
-            assert order is not None, f"order {inp.order_id} has no row"
-            done = s.scalar(
-                select(OrderEvent.id).where(OrderEvent.order_id == inp.order_id, OrderEvent.key == key)
-            )
-            if done is None:
-                self._apply(s, order, inp, key)
-            return list(
-                s.scalars(
-                    select(Fulfillment.warehouse)
-                    .where(Fulfillment.order_id == inp.order_id, Fulfillment.status != "cancelled")
-                    .order_by(Fulfillment.warehouse)
-                )
-            )
+        return run_once(self._db, inp.order_id, key, list[str], lambda uow: self._apply(uow, inp, key))
 
-    def _apply(self, s: Session, order: Order, inp: ApplyChangeInput, key: str) -> None:
+    def _apply(self, uow: UnitOfWork, inp: ApplyChangeInput, key: str) -> list[str]:
+        s, order = uow.session, uow.order(inp.order_id, lock=True)
         quote, change = inp.plan.quote, inp.change
-        held = stock.active_reservations(s, order.id)
+        held = reservations.active(s, order.id)
         channel = self._settings.channels[order.channel]
         destination = (change.shipping_address or Address.model_validate(order.shipping_address)).country
+
+        def hold_more(plan: list[Reservation]) -> None:
+            for r in plan:
+                stock.resize(s, order.id, r.sku, r.warehouse, r.quantity, key)
+
         for effect in inp.plan.stock:
             delta = effect.after - effect.before
             if delta < 0:
@@ -185,24 +175,14 @@ class ChangeActivities:
                     stock.resize(s, order.id, sku, wh, -take, key)
                     delta += take
             elif delta > 0:
-                allocation = allocate(
-                    {effect.sku: delta}, stock.availability(s, [effect.sku]), stock.sites(s), destination,
-                    channel.allocation_rules, channel.split_shipments,
-                )  # fmt: skip
-                try:
-                    require_complete(allocation)
-                except OrdinoError:
-                    raise OrdinoError(
-                        ErrorCode.INSUFFICIENT_STOCK, f"Not enough {effect.sku} for {effect.after}",
-                        {"sku": effect.sku},
-                    ) from None  # fmt: skip
-                for r in allocation.plan:
-                    try:
-                        stock.resize(s, order.id, r.sku, r.warehouse, r.quantity, key)
-                    except stock.StockRaceLost:
-                        raise OrdinoError(
-                            ErrorCode.INSUFFICIENT_STOCK, f"{r.sku} ran out while changing"
-                        ) from None
+                allocate_and_reserve(
+                    s,
+                    {effect.sku: delta},
+                    destination,
+                    hold_more,
+                    channel.allocation_rules,
+                    channel.split_shipments,
+                )
         values: dict[str, object] = {
             "quote": quote.model_dump(mode="json"),
             "net_total": quote.net_total,
@@ -219,27 +199,35 @@ class ChangeActivities:
             [{"order_id": order.id, **ln.model_dump(exclude={"sku", "discount", "tax_class"}), "sku": ln.sku}
              for ln in quote.lines],
         )  # fmt: skip
-        self._sync_fulfillments(s, order.id, inp.at)
-        order_log.append_event(
-            s, order.id, key, inp.event, None, inp.at, actor=change.actor, reason=change.reason,
+        self._sync_fulfillments(uow, order.id, inp.at)
+        uow.record(
+            order.id, key, inp.event, None, inp.at, actor=change.actor, reason=change.reason,
             data={"reference": change.reference, "previous_total": str(inp.plan.previous_total),
                   "grand_total": str(quote.grand_total),
                   "stock": [e.model_dump(mode="json") for e in inp.plan.stock],
                   "address_changed": change.shipping_address is not None},
         )  # fmt: skip
         log.info("order changed", order_id=order.id, total=str(quote.grand_total), reference=change.reference)
+        # The warehouses that now pick and pack the order.
+        return list(
+            s.scalars(
+                select(Fulfillment.warehouse)
+                .where(Fulfillment.order_id == order.id, Fulfillment.status != "cancelled")
+                .order_by(Fulfillment.warehouse)
+            )
+        )
 
-    def _sync_fulfillments(self, s: Session, order_id: str, at: datetime) -> None:
+    def _sync_fulfillments(self, uow: UnitOfWork, order_id: str, at: datetime) -> None:
         """A warehouse that now holds units picks them; one that holds none any more stops."""
-        holding = {wh for (_, wh), qty in stock.active_reservations(s, order_id).items() if qty > 0}
+        s = uow.session
+        holding = {wh for (_, wh), qty in reservations.active(s, order_id).items() if qty > 0}
         current = dict(
             s.execute(
                 select(Fulfillment.warehouse, Fulfillment.status).where(Fulfillment.order_id == order_id)
             ).all()
         )
         for wh in sorted(holding - current.keys()):
-            s.execute(insert(Fulfillment).values(id=f"{order_id}:{wh}", order_id=order_id, warehouse=wh,
-                                                 status="picking", opened_at=at))  # fmt: skip
+            open_fulfillment(uow, order_id, wh, at)
         s.execute(
             update(Fulfillment)
             .where(Fulfillment.order_id == order_id, Fulfillment.warehouse.in_(sorted(holding)))

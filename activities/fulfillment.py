@@ -3,42 +3,37 @@ the parcel is packed; the parcel's weight comes from product data."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
 from temporalio import activity
 
 from activities.failures import business_rules
 from contracts.fulfillment import OpenFulfillmentsInput, PackedInput, ParcelPacked
-from db import order_log
+from db import reservations
 from db.engine import Database
-from db.models import Fulfillment, Product, StockReservation
+from db.models import Fulfillment, StockReservation
+from db.unit_of_work import UnitOfWork, run_once, unit_of_work
 
 
-def parcel_weight(session: Session, order_id: str, warehouse: str) -> int:
-    """What the order's units from one warehouse weigh, by the catalog."""
-    grams = session.scalar(
-        select(func.coalesce(func.sum(StockReservation.quantity * Product.weight_grams), 0))
-        .join(Product, Product.sku == StockReservation.sku)
-        .where(
-            StockReservation.order_id == order_id,
-            StockReservation.warehouse == warehouse,
-            StockReservation.state != "released",
+def open_fulfillment(uow: UnitOfWork, order_id: str, warehouse: str, at: datetime) -> None:
+    """The warehouse starts picking the order's units, once: when the order is paid, or when
+    an edit moves units to a warehouse that had none of them."""
+    key = f"picking:{warehouse}"
+
+    def start() -> None:
+        uow.session.execute(
+            insert(Fulfillment).values(
+                id=f"{order_id}:{warehouse}",
+                order_id=order_id,
+                warehouse=warehouse,
+                status="picking",
+                opened_at=at,
+            )
         )
-    )
-    return int(grams or 0)
+        uow.record(order_id, key, "picking_started", None, at, data={"warehouse": warehouse})
 
-
-def parcel_weights(session: Session, order_id: str) -> dict[str, int]:
-    """What the units an order (or a return's replacement) holds weigh, per warehouse."""
-    rows = session.execute(
-        select(StockReservation.warehouse, func.sum(StockReservation.quantity * Product.weight_grams))
-        .join(Product, Product.sku == StockReservation.sku)
-        .where(StockReservation.order_id == order_id, StockReservation.state != "released")
-        .group_by(StockReservation.warehouse)
-        .order_by(StockReservation.warehouse)
-    ).all()
-    return {wh: int(grams) for wh, grams in rows}
+    uow.once(order_id, key, None, start)
 
 
 class FulfillmentActivities:
@@ -48,10 +43,11 @@ class FulfillmentActivities:
     @activity.defn
     @business_rules
     def open_fulfillments(self, inp: OpenFulfillmentsInput) -> list[str]:
-        """A pick-and-pack task per warehouse holding the order's stock; their warehouses."""
-        with self._db.transaction() as s:
+        """A pick-and-pack task per warehouse holding the order's stock, opened once each;
+        their warehouses."""
+        with unit_of_work(self._db) as uow:
             warehouses = list(
-                s.scalars(
+                uow.session.scalars(
                     select(StockReservation.warehouse)
                     .distinct()
                     .where(StockReservation.order_id == inp.order_id, StockReservation.state == "active")
@@ -59,50 +55,24 @@ class FulfillmentActivities:
                 )
             )
             for wh in warehouses:
-                added = s.execute(
-                    insert(Fulfillment)
-                    .values(
-                        id=f"{inp.order_id}:{wh}",
-                        order_id=inp.order_id,
-                        warehouse=wh,
-                        status="picking",
-                        opened_at=inp.at,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(Fulfillment.id)
-                ).scalar_one_or_none()
-                if added:
-                    order_log.append_event(
-                        s,
-                        inp.order_id,
-                        f"picking:{wh}",
-                        "picking_started",
-                        None,
-                        inp.at,
-                        data={"warehouse": wh},
-                    )
+                open_fulfillment(uow, inp.order_id, wh, inp.at)
         return warehouses
 
     @activity.defn
     @business_rules
     def confirm_packed(self, inp: PackedInput) -> ParcelPacked:
-        with self._db.transaction() as s:
-            grams = parcel_weight(s, inp.order_id, inp.warehouse)
-            s.execute(
-                update(Fulfillment)
-                .where(Fulfillment.id == f"{inp.order_id}:{inp.warehouse}", Fulfillment.status == "picking")
-                .values(status="packed", weight_grams=grams, packed_at=inp.at, packed_by=inp.actor)
-            )
-            order_log.append_event(
-                s,
-                inp.order_id,
-                f"packed:{inp.warehouse}",
-                "parcel_packed",
-                None,
-                inp.at,
-                actor=inp.actor,
-                data={"warehouse": inp.warehouse, "weight_grams": grams},
-            )
+        key = f"packed:{inp.warehouse}"
+        return run_once(self._db, inp.order_id, key, ParcelPacked, lambda uow: self._pack(uow, inp, key))
+
+    def _pack(self, uow: UnitOfWork, inp: PackedInput, key: str) -> ParcelPacked:
+        grams = reservations.parcel_weight(uow.session, inp.order_id, inp.warehouse)
+        uow.session.execute(
+            update(Fulfillment)
+            .where(Fulfillment.id == f"{inp.order_id}:{inp.warehouse}", Fulfillment.status == "picking")
+            .values(status="packed", weight_grams=grams, packed_at=inp.at, packed_by=inp.actor)
+        )
+        uow.record(inp.order_id, key, "parcel_packed", None, inp.at, actor=inp.actor,
+                   data={"warehouse": inp.warehouse, "weight_grams": grams})  # fmt: skip
         return ParcelPacked(warehouse=inp.warehouse, weight_grams=grams)
 
     @activity.defn

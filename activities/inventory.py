@@ -10,6 +10,7 @@ from contracts.inventory import ReleaseStockInput
 from db import order_views, stock
 from db.engine import Database
 from db.models import Order
+from db.unit_of_work import run_once
 from domain.fulfillment import Fulfillment, plan_fulfillments
 from domain.quote import Quote
 
@@ -21,8 +22,14 @@ class InventoryActivities:
     @activity.defn
     @business_rules
     def release_stock(self, inp: ReleaseStockInput) -> None:
-        with self._db.transaction() as s:
-            stock.release(s, inp.order_id, inp.reason)
+        # Once per order: a cancelled order's stock goes back however often this is retried.
+        run_once(
+            self._db,
+            inp.order_id,
+            "stock_released",
+            None,
+            lambda uow: stock.release(uow.session, inp.order_id, inp.reason),
+        )
 
     @activity.defn
     @business_rules

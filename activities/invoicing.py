@@ -7,16 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import insert
 from temporalio import activity
 
 from activities.failures import business_rules
 from contracts.invoicing import IssueInvoiceInput
-from db import order_log
 from db.engine import Database
 from db.models import Invoice, Order
 from db.numbering import next_number
+from db.unit_of_work import UnitOfWork, run_once
 from domain.fulfillment import Fulfillment
 from domain.orders import InvoiceIssued
 from domain.quote import Quote
@@ -76,46 +75,39 @@ class InvoicingActivities:
     def issue_invoice(self, inp: IssueInvoiceInput) -> InvoiceIssued:
         part = inp.fulfillment
         key = f"{inp.order_id}:invoice" + (f":{part.warehouse}" if part else "")
+        return run_once(self._db, inp.order_id, key, InvoiceIssued, lambda uow: self._issue(uow, inp, key))
+
+    def _issue(self, uow: UnitOfWork, inp: IssueInvoiceInput, key: str) -> InvoiceIssued:
+        part = inp.fulfillment
         series, year = self._settings.invoice_series, inp.at.year
-        with self._db.transaction() as s:
-            # Locking the order first makes a concurrent retry wait, then find the invoice.
-            order = s.get(Order, inp.order_id, with_for_update=True)
-            assert order is not None, f"order {inp.order_id} has no row"
-            done = s.scalars(select(Invoice).where(Invoice.idempotency_key == key)).one_or_none()
-            if done is not None:
-                return InvoiceIssued(number=done.number, total=done.grand_total)
-            quote = Quote.model_validate(order.quote)
-            number, sequence = next_number(s, series, year)
-            total = part.amount if part else quote.grand_total
-            s.execute(
-                insert(Invoice).values(
-                    number=number,
-                    series=series,
-                    year=year,
-                    sequence=sequence,
-                    idempotency_key=key,
-                    order_id=order.id,
-                    issued_at=inp.at,
-                    currency=quote.currency,
-                    net_total=part.net_total if part else quote.net_total,
-                    tax_total=part.tax_total if part else quote.tax_total,
-                    grand_total=total,
-                    payment_reference=inp.payment_reference,
-                    document=self._document(order, quote, part),
-                )
+        order = uow.order(inp.order_id, lock=True)
+        quote = Quote.model_validate(order.quote)
+        number, sequence = next_number(uow.session, series, year)
+        total = part.amount if part else quote.grand_total
+        uow.session.execute(
+            insert(Invoice).values(
+                number=number,
+                series=series,
+                year=year,
+                sequence=sequence,
+                idempotency_key=key,
+                order_id=order.id,
+                issued_at=inp.at,
+                currency=quote.currency,
+                net_total=part.net_total if part else quote.net_total,
+                tax_total=part.tax_total if part else quote.tax_total,
+                grand_total=total,
+                payment_reference=inp.payment_reference,
+                document=self._document(order, quote, part),
             )
-            order_log.append_event(
-                s,
-                order.id,
-                key,
-                "invoice_issued",
-                inp.order_status,
-                inp.at,
-                data={
-                    "number": number,
-                    "grand_total": str(total),
-                    "warehouse": part.warehouse if part else None,
-                },
-            )
+        )
+        uow.record(
+            order.id,
+            key,
+            "invoice_issued",
+            inp.order_status,
+            inp.at,
+            data={"number": number, "grand_total": str(total), "warehouse": part.warehouse if part else None},
+        )
         log.info("invoice issued", order_id=inp.order_id, number=number)
         return InvoiceIssued(number=number, total=total)

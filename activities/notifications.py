@@ -1,10 +1,11 @@
 """Telling the customer: one message per order and event, rendered from a template and
 written to the outbox in PostgreSQL, then sent over SMTP and marked sent.
 
-Exactly once, as far as SMTP allows: the outbox row is unique per order and event, and a
-row is sent while its lock is held, then marked sent in the same transaction, so concurrent
-attempts never both send it. A crash after the send but before the commit leaves the row
-unsent and it is sent again, with the same Message-ID, which receivers deduplicate by."""
+Exactly once, as far as SMTP allows: the outbox row is written once per order and event
+(an effect under that key), and a row is sent while its lock is held, then marked sent in
+the same transaction, so concurrent attempts never both send it. A crash after the send but
+before the commit leaves the row unsent and it is sent again, with the same Message-ID,
+which receivers deduplicate by."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
 from activities.worker_metrics import MAILS_SENT, count
 from contracts.notifications import NotifyInput
-from db import order_log
 from db.engine import Database
-from db.models import CustomerNotification, Order
+from db.models import CustomerNotification
+from db.unit_of_work import UnitOfWork, run_once, unit_of_work
 from providers.mailer import Mailer, compose
 from settings import Settings
 
@@ -73,25 +73,23 @@ class NotificationActivities:
     @business_rules
     def notify_customer(self, inp: NotifyInput) -> None:
         key = f"{inp.order_id}:notify:{inp.kind}" + (f":{inp.subject_key}" if inp.subject_key else "")
-        with self._db.transaction() as s:
-            order = s.get(Order, inp.order_id)
-            assert order is not None, f"order {inp.order_id} has no row"
-            reason_text, hint = REASONS.get(inp.reason or "", (inp.reason or "", None))
-            subject, body = self._render(inp.kind, {
-                "order": order, "reason_text": reason_text, "retry_hint": hint, "charged": inp.charged,
-                "seller": self._settings.seller_name, **self._links(order.id, inp.context), **inp.context,
-            })  # fmt: skip
-            added = s.execute(
-                insert(CustomerNotification)
-                .values(order_id=order.id, idempotency_key=key, kind=inp.kind, recipient=order.customer_email,
-                        subject=subject, body=body, created_at=inp.at)
-                .on_conflict_do_nothing(index_elements=[CustomerNotification.idempotency_key])
-                .returning(CustomerNotification.id)
-            ).scalar_one_or_none()  # fmt: skip
-            if added is not None:
-                order_log.append_event(s, order.id, key, "customer_notified", None, inp.at,
-                                       data={"kind": inp.kind, "subject": subject})  # fmt: skip
+        run_once(self._db, inp.order_id, key, None, lambda uow: self._write(uow, inp, key))
         self._send_unsent(inp.order_id)
+
+    def _write(self, uow: UnitOfWork, inp: NotifyInput, key: str) -> None:
+        """The message into the outbox, rendered once."""
+        order = uow.order(inp.order_id)
+        reason_text, hint = REASONS.get(inp.reason or "", (inp.reason or "", None))
+        subject, body = self._render(inp.kind, {
+            "order": order, "reason_text": reason_text, "retry_hint": hint, "charged": inp.charged,
+            "seller": self._settings.seller_name, **self._links(order.id, inp.context), **inp.context,
+        })  # fmt: skip
+        uow.session.add(CustomerNotification(order_id=order.id, idempotency_key=key, kind=inp.kind,
+                                             recipient=order.customer_email, subject=subject, body=body,
+                                             created_at=inp.at))  # fmt: skip
+        uow.record(
+            order.id, key, "customer_notified", None, inp.at, data={"kind": inp.kind, "subject": subject}
+        )
 
     def _send_unsent(self, order_id: str) -> None:
         """Send the order's messages not sent yet, each under its row lock, marked sent in
@@ -101,8 +99,8 @@ class NotificationActivities:
                 CustomerNotification.order_id == order_id, CustomerNotification.sent_at.is_(None)
             ).order_by(CustomerNotification.id)))  # fmt: skip
         for notification_id in pending:
-            with self._db.transaction() as s:
-                row = s.scalars(
+            with unit_of_work(self._db) as uow:
+                row = uow.session.scalars(
                     select(CustomerNotification)
                     .where(CustomerNotification.id == notification_id, CustomerNotification.sent_at.is_(None))
                     .with_for_update(skip_locked=True)

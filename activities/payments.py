@@ -9,14 +9,13 @@ from decimal import Decimal
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.failures import business_rules
 from contracts.payments import AuthorizeInput, CaptureInput, PaymentBooks, SettlePaymentInput, VoidInput
-from db import order_log
 from db.engine import Database
 from db.models import Invoice, Payment
+from db.unit_of_work import UnitOfWork, call_once, run_once
 from domain.orders import PaymentOutcome
 from domain.status import OrderStatus
 from providers.payment_gateway import GatewayResult, GatewayStatus, GatewayTimeout, PaymentGateway
@@ -38,7 +37,18 @@ def call_gateway(gateway: PaymentGateway, key: str, call: Callable[[], GatewayRe
 
 
 def payment_key(order_id: str, step: str) -> str:
+    """The gateway's idempotency key of a step, which is also its guard and its event key."""
     return f"{order_id}:{step}"
+
+
+def outcome_of(stored: Payment) -> PaymentOutcome:
+    return PaymentOutcome(
+        approved=stored.status == GatewayStatus.APPROVED.value,
+        pending=stored.status == GatewayStatus.PENDING.value,
+        reference=stored.gateway_reference,
+        amount=stored.amount,
+        decline_code=stored.decline_code,
+    )
 
 
 class PaymentActivities:
@@ -46,8 +56,31 @@ class PaymentActivities:
         self._db = db
         self._gateway = gateway
 
+    def _pay(
+        self,
+        order_id: str,
+        key: str,
+        operation: str,
+        call: Callable[[], GatewayResult],
+        at: datetime,
+        booked: Callable[[GatewayResult], tuple[str, OrderStatus | None, str | None]],
+    ) -> PaymentOutcome:
+        """One gateway operation, once per key: a key that ran answers what was booked then,
+        without calling the gateway; otherwise the gateway's answer (the first, for a key it
+        saw before) is booked with its order event, which `booked` names (event, status,
+        reason) from the result."""
+        return call_once(
+            self._db,
+            order_id,
+            key,
+            PaymentOutcome,
+            call=lambda: call_gateway(self._gateway, key, call),
+            book=lambda uow, result: self._book(uow, order_id, key, operation, result, at, *booked(result)),
+        )
+
     def _book(
         self,
+        uow: UnitOfWork,
         order_id: str,
         key: str,
         operation: str,
@@ -55,45 +88,88 @@ class PaymentActivities:
         at: datetime,
         event: str,
         status: OrderStatus | None,
-        reason: str | None = None,
+        reason: str | None,
     ) -> PaymentOutcome:
-        """Keep our copy of the gateway's answer and log the step, once. The stored row is
-        the answer: a retry that got a different reply from the gateway changes nothing."""
-        with self._db.transaction() as s:
-            s.execute(
-                insert(Payment)
-                .values(
-                    order_id=order_id,
-                    idempotency_key=key,
-                    operation=operation,
-                    status=result.status.value,
-                    amount=result.amount,
-                    currency=result.currency,
-                    gateway_reference=result.reference,
-                    decline_code=result.decline_code,
-                    at=at,
-                )
-                .on_conflict_do_nothing(index_elements=[Payment.idempotency_key])
-            )
-            stored = s.scalars(select(Payment).where(Payment.idempotency_key == key)).one()
-            order_log.append_event(
-                s,
-                order_id,
-                key,
-                event,
-                status,
-                at,
-                reason=reason,
-                data={
-                    "amount": str(stored.amount),
-                    "reference": stored.gateway_reference,
-                    "decline_code": stored.decline_code,
-                },
-            )
+        """Our copy of the gateway's answer, and the step in the order's log. The answer is
+        read back from the stored row, in the precision the books keep."""
+        stored = Payment(
+            order_id=order_id,
+            idempotency_key=key,
+            operation=operation,
+            status=result.status.value,
+            amount=result.amount,
+            currency=result.currency,
+            gateway_reference=result.reference,
+            decline_code=result.decline_code,
+            at=at,
+        )
+        uow.session.add(stored)
+        uow.session.flush()
+        uow.session.refresh(stored)
+        uow.record(
+            order_id,
+            key,
+            event,
+            status,
+            at,
+            reason=reason,
+            data={
+                "amount": str(stored.amount),
+                "reference": stored.gateway_reference,
+                "decline_code": stored.decline_code,
+            },
+        )
         log.info(event, order_id=order_id, amount=str(stored.amount), reference=stored.gateway_reference)
+        return outcome_of(stored)
+
+    @activity.defn
+    @business_rules
+    def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
+        step = f"authorize:{inp.purpose}" if inp.purpose else "authorize"
+        key = payment_key(inp.order_id, f"{step}:{inp.renewal}" if inp.renewal else step)
+
+        def booked(result: GatewayResult) -> tuple[str, OrderStatus | None, str | None]:
+            if result.approved:
+                event, status, reason = "payment_authorized", OrderStatus.AUTHORIZED, None
+            elif result.status is GatewayStatus.PENDING:
+                event, status, reason = "payment_pending", OrderStatus.ACCEPTED, None
+            else:
+                event, status = "payment_declined", OrderStatus.ACCEPTED
+                reason = f"payment declined: {result.decline_code}"
+            return event, None if inp.purpose else status, reason
+
+        return self._pay(
+            inp.order_id, key, "authorize",
+            lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency), inp.at, booked,
+        )  # fmt: skip
+
+    @activity.defn
+    @business_rules
+    def settle_payment(self, inp: SettlePaymentInput) -> PaymentOutcome:
+        """Record how a pending authorization ended, as the provider's webhook told it."""
+        return run_once(self._db, inp.order_id, f"payment:{inp.event.event_id}", PaymentOutcome,
+                        lambda uow: self._settle(uow, inp))  # fmt: skip
+
+    def _settle(self, uow: UnitOfWork, inp: SettlePaymentInput) -> PaymentOutcome:
+        ev, key = inp.event, payment_key(inp.order_id, "authorize")
+        stored = uow.session.scalars(
+            select(Payment).where(Payment.idempotency_key == key).with_for_update()
+        ).one()
+        if stored.status == GatewayStatus.PENDING.value:
+            stored.status, stored.decline_code = ev.status, ev.decline_code
+        approved = stored.status == GatewayStatus.APPROVED.value
+        uow.record(
+            inp.order_id,
+            f"payment:{ev.event_id}",
+            "payment_authorized" if approved else "payment_declined",
+            OrderStatus.AUTHORIZED if approved else OrderStatus.ACCEPTED,
+            inp.at,
+            actor="payment provider",
+            reason=None if approved else f"payment declined: {stored.decline_code}",
+            data={"reference": stored.gateway_reference},
+        )
         return PaymentOutcome(
-            approved=stored.status == GatewayStatus.APPROVED.value,
-            pending=stored.status == GatewayStatus.PENDING.value,
+            approved=approved,
             reference=stored.gateway_reference,
             amount=stored.amount,
             decline_code=stored.decline_code,
@@ -101,66 +177,20 @@ class PaymentActivities:
 
     @activity.defn
     @business_rules
-    def authorize_payment(self, inp: AuthorizeInput) -> PaymentOutcome:
-        step = f"authorize:{inp.purpose}" if inp.purpose else "authorize"
-        key = payment_key(inp.order_id, f"{step}:{inp.renewal}" if inp.renewal else step)
-        result = call_gateway(
-            self._gateway, key, lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency)
-        )
-        if result.approved:
-            event, status, reason = "payment_authorized", OrderStatus.AUTHORIZED, None
-        elif result.status is GatewayStatus.PENDING:
-            event, status, reason = "payment_pending", OrderStatus.ACCEPTED, None
-        else:
-            event, status = "payment_declined", OrderStatus.ACCEPTED
-            reason = f"payment declined: {result.decline_code}"
-        if inp.purpose:
-            status = None
-        return self._book(inp.order_id, key, "authorize", result, inp.at, event, status, reason)
-
-    @activity.defn
-    @business_rules
-    def settle_payment(self, inp: SettlePaymentInput) -> PaymentOutcome:
-        """Record how a pending authorization ended, as the provider's webhook told it."""
-        key = payment_key(inp.order_id, "authorize")
-        ev = inp.event
-        with self._db.transaction() as s:
-            stored = s.scalars(select(Payment).where(Payment.idempotency_key == key).with_for_update()).one()
-            if stored.status == GatewayStatus.PENDING.value:
-                stored.status, stored.decline_code = ev.status, ev.decline_code
-            approved = stored.status == GatewayStatus.APPROVED.value
-            order_log.append_event(
-                s,
-                inp.order_id,
-                f"payment:{ev.event_id}",
-                "payment_authorized" if approved else "payment_declined",
-                OrderStatus.AUTHORIZED if approved else OrderStatus.ACCEPTED,
-                inp.at,
-                actor="payment provider",
-                reason=None if approved else f"payment declined: {stored.decline_code}",
-                data={"reference": stored.gateway_reference},
-            )
-            return PaymentOutcome(
-                approved=approved,
-                reference=stored.gateway_reference,
-                amount=stored.amount,
-                decline_code=stored.decline_code,
-            )
-
-    @activity.defn
-    @business_rules
     def capture_payment(self, inp: CaptureInput) -> PaymentOutcome:
         part = inp.purpose or inp.fulfillment
         key = payment_key(inp.order_id, f"capture:{part}" if part else "capture")
-        result = call_gateway(
-            self._gateway, key, lambda: self._gateway.capture(key, inp.authorization, inp.amount)
-        )
-        if result.approved:
-            event, status, reason = "payment_captured", None if inp.purpose else OrderStatus.CAPTURED, None
-        else:
-            event, status = "capture_failed", None  # the order stays where it is; the workflow decides
-            reason = f"capture failed: {result.decline_code}"
-        return self._book(inp.order_id, key, "capture", result, inp.at, event, status, reason)
+
+        def booked(result: GatewayResult) -> tuple[str, OrderStatus | None, str | None]:
+            if result.approved:
+                return "payment_captured", None if inp.purpose else OrderStatus.CAPTURED, None
+            # The order stays where it is; the workflow decides.
+            return "capture_failed", None, f"capture failed: {result.decline_code}"
+
+        return self._pay(
+            inp.order_id, key, "capture", lambda: self._gateway.capture(key, inp.authorization, inp.amount),
+            inp.at, booked,
+        )  # fmt: skip
 
     @activity.defn
     @business_rules
@@ -197,7 +227,7 @@ class PaymentActivities:
     @business_rules
     def void_payment(self, inp: VoidInput) -> PaymentOutcome:
         key = payment_key(inp.order_id, f"void:{inp.authorization}")
-        result = call_gateway(self._gateway, key, lambda: self._gateway.void(key, inp.authorization))
-        return self._book(
-            inp.order_id, key, "void", result, inp.at, "payment_voided", None, reason=inp.reason
-        )
+        return self._pay(
+            inp.order_id, key, "void", lambda: self._gateway.void(key, inp.authorization), inp.at,
+            lambda _: ("payment_voided", None, inp.reason),
+        )  # fmt: skip

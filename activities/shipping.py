@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import structlog
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from activities import parcels
 from activities.failures import business_rules
-from activities.fulfillment import parcel_weight
 from contracts.shipping import BookParcelInput, CorrectAddressInput, RecordTrackingInput, TrackingRecorded
-from db import alerts, order_log, stock
+from db import alerts, reservations, stock
 from db.engine import Database
-from db.models import Order, OrderEvent, Shipment, StockReservation
+from db.models import Order, OrderEvent, Shipment
+from db.unit_of_work import UnitOfWork, run_once, unit_of_work
 from domain.changes import Cancellation
-from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, ShipmentBooked
 from domain.status import TERMINAL, OrderStatus, can_move
 from domain.tracking import ENDED, TrackingStatus, moves_forward
-from providers.carrier import Booking, BookingRejected, Carrier
+from providers.carrier import Carrier
 
 log = structlog.get_logger()
 
@@ -55,105 +54,65 @@ class ShippingActivities:
         self._db = db
         self._carrier = carrier
 
-    def _book(self, key: str, order_id: str, warehouse: str, recipient: Address, grams: int) -> Booking:
-        try:
-            return self._carrier.book(key, order_id, warehouse, recipient, grams)
-        except BookingRejected as err:
-            raise OrdinoError(
-                ErrorCode.UNDELIVERABLE_ADDRESS,
-                err.message,
-                {"carrier_code": err.code, "warehouse": warehouse},
-            ) from err
-
     @activity.defn
     @business_rules
     def book_parcel(self, inp: BookParcelInput) -> ShipmentBooked:
         """Book one warehouse's packed parcel, or a replacement for a parcel that never arrived
-        (its units taken again from free stock). Once per parcel, however often retried."""
-        shipment_id = f"{inp.order_id}:ship:{inp.warehouse}" + (f":re:{inp.replaces}" if inp.replaces else "")
-        with self._db.transaction() as s:
+        (its units taken again from free stock first, so a replacement without stock is
+        refused before anything is booked). Once per parcel, however often retried."""
+        replacing = f":re:{inp.replaces}" if inp.replaces else ""
+        shipment_id = f"{inp.order_id}:ship:{inp.warehouse}{replacing}"
+        with self._db.reader() as s:
             order = s.get(Order, inp.order_id)
             assert order is not None, f"order {inp.order_id} has no row"
             recipient = Address.model_validate(order.shipping_address)
-            if inp.replaces is None:
-                grams = parcel_weight(s, inp.order_id, inp.warehouse)
-            else:
+            grams = reservations.parcel_weight(s, inp.order_id, inp.warehouse)
+            units: dict[str, int] = {}
+            if inp.replaces is not None:
                 lost = s.scalars(select(Shipment).where(Shipment.tracking_number == inp.replaces)).one()
-                grams = lost.weight_grams or parcel_weight(s, inp.order_id, inp.warehouse)
-                units = dict(
-                    s.execute(
-                        select(StockReservation.sku, StockReservation.quantity).where(
-                            StockReservation.order_id == inp.order_id,
-                            StockReservation.warehouse == inp.warehouse,
-                        )
-                    ).all()
-                )
-                stock.reship(s, inp.order_id, shipment_id, inp.warehouse, units)
-        booking = self._book(shipment_id, inp.order_id, inp.warehouse, recipient, grams)
-        with self._db.transaction() as s:
-            s.execute(
-                insert(Shipment)
-                .values(
-                    id=shipment_id,
-                    order_id=inp.order_id,
-                    warehouse=inp.warehouse,
-                    carrier=booking.carrier,
-                    tracking_number=booking.tracking_number,
-                    status=TrackingStatus.BOOKED.value,
-                    booked_at=inp.at,
-                    updated_at=inp.at,
-                    weight_grams=grams,
-                    cost=booking.cost,
-                    label_pdf=booking.label_pdf or None,
-                    replaces=inp.replaces,
-                )
-                .on_conflict_do_nothing(index_elements=[Shipment.id])
-            )
-            if inp.replaces is None:
-                stock.ship(s, inp.order_id, inp.warehouse)
-            order_log.append_event(
-                s,
+                grams = lost.weight_grams or grams
+                units = reservations.shipped_units(s, inp.order_id, inp.warehouse)
+        if inp.replaces is not None:
+            # The lost parcel's units once more, from free stock: refused before anything is booked.
+            run_once(
+                self._db,
                 inp.order_id,
-                f"booked:{inp.warehouse}" + (f":re:{inp.replaces}" if inp.replaces else ""),
-                "parcel_reshipped" if inp.replaces else "parcel_booked",
-                inp.order_status,
-                inp.at,
-                data={
-                    "warehouse": inp.warehouse,
-                    "carrier": booking.carrier,
-                    "replaces": inp.replaces,
-                    "tracking_number": booking.tracking_number,
-                    "weight_grams": grams,
-                },
+                f"take:{shipment_id}",
+                None,
+                lambda uow: stock.reship(uow.session, inp.order_id, shipment_id, inp.warehouse, units),
             )
-        log.info("parcel booked", tracking=booking.tracking_number, replaces=inp.replaces)
-        return ShipmentBooked(
-            shipment_id=shipment_id, carrier=booking.carrier, tracking_number=booking.tracking_number
-        )
+        booked = parcels.book(
+            self._db,
+            self._carrier,
+            parcels.Parcel(order_id=inp.order_id, warehouse=inp.warehouse, shipment_id=shipment_id,
+                           recipient=recipient, grams=grams, at=inp.at,
+                           ships=None if inp.replaces else inp.order_id, replaces=inp.replaces),
+            parcels.BookedEvent(
+                key=f"booked:{inp.warehouse}{replacing}",
+                type="parcel_reshipped" if inp.replaces else "parcel_booked",
+                status=inp.order_status,
+                data={"warehouse": inp.warehouse, "replaces": inp.replaces, "weight_grams": grams},
+            ),
+        )  # fmt: skip
+        log.info("parcel booked", tracking=booked.tracking_number, replaces=inp.replaces)
+        return booked
 
     @activity.defn
     @business_rules
     def correct_address(self, inp: CorrectAddressInput) -> None:
-        with self._db.transaction() as s:
-            order = s.get(Order, inp.order_id, with_for_update=True)
-            assert order is not None, f"order {inp.order_id} has no row"
-            before = order.shipping_address
-            order.shipping_address = inp.address.model_dump(mode="json")
-            key = f"address:{inp.at.isoformat()}"
-            order_log.append_event(
-                s,
-                inp.order_id,
-                key,
-                "address_corrected",
-                None,
-                inp.at,
-                actor=inp.actor,
-                data={"before": before, "after": order.shipping_address},
-            )
-            # The carrier's refusal is answered: the order books again (and is alerted anew
-            # should the carrier refuse this address too).
-            alerts.resolve(s, inp.order_id, inp.at, "address corrected", kind="undeliverable_address",
-                           actor=inp.actor)  # fmt: skip
+        key = f"address:{inp.at.isoformat()}"
+        run_once(self._db, inp.order_id, key, None, lambda uow: self._correct(uow, inp, key))
+
+    def _correct(self, uow: UnitOfWork, inp: CorrectAddressInput, key: str) -> None:
+        order = uow.order(inp.order_id, lock=True)
+        before = order.shipping_address
+        order.shipping_address = inp.address.model_dump(mode="json")
+        uow.record(inp.order_id, key, "address_corrected", None, inp.at, actor=inp.actor,
+                   data={"before": before, "after": order.shipping_address})  # fmt: skip
+        # The carrier's refusal is answered: the order books again (and is alerted anew
+        # should the carrier refuse this address too).
+        alerts.resolve(uow.session, inp.order_id, inp.at, "address corrected", kind="undeliverable_address",
+                       actor=inp.actor)  # fmt: skip
 
     @activity.defn
     @business_rules
@@ -164,7 +123,8 @@ class ShippingActivities:
         committed) keeps its status: the event joins the timeline, and the workflow learns what
         the database says instead of failing on it."""
         ev = inp.event
-        with self._db.transaction() as s:
+        with unit_of_work(self._db) as uow:
+            s = uow.session
             parcel = s.scalars(
                 select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
             ).one()
@@ -177,8 +137,7 @@ class ShippingActivities:
                 s.execute(update(Shipment).where(Shipment.id == parcel.id).values(**values))
             # Only a closed order keeps its status; any other illegal move is a bug that fails.
             moves = stored is inp.order_status or can_move(stored, inp.order_status) or stored not in TERMINAL
-            order_log.append_event(
-                s,
+            uow.record(
                 inp.order_id,
                 f"tracking:{ev.event_id}",
                 f"parcel_{ev.status.value}",

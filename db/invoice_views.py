@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import CreditNote, Invoice
 from domain.money import round_money
 from domain.quote import QuoteLine, ShippingCharge
+from domain.refunds import part_key
 
 
 class TaxLine(BaseModel):
@@ -123,6 +124,18 @@ def credit_notes(session: Session, order_id: str | None = None, limit: int = 50)
     if order_id:
         query = query.where(CreditNote.order_id == order_id)
     return [_credit_note(n) for n in session.scalars(query.order_by(CreditNote.sequence.desc()).limit(limit))]
+
+
+def refund_credit_notes(session: Session, order_id: str, reference: str) -> list[tuple[str, Decimal, str]]:
+    """(number, amount, currency) of the credit notes of the refund with this reference, in
+    the order they were issued: one per invoice the refund took money from."""
+    invoices = session.scalars(select(Invoice.number).where(Invoice.order_id == order_id))
+    rows = session.execute(
+        select(CreditNote.number, CreditNote.grand_total, CreditNote.currency)
+        .where(CreditNote.idempotency_key.in_([part_key(order_id, reference, number) for number in invoices]))
+        .order_by(CreditNote.year, CreditNote.sequence)
+    ).all()
+    return [(number, total, currency) for number, total, currency in rows]
 
 
 def credit_note(session: Session, number: str) -> CreditNoteView | None:

@@ -301,6 +301,17 @@ class OrderEvent(Base):
     __table_args__ = (UniqueConstraint("order_id", "key", name="order_events_once"),)
 
 
+class Effect(Base):
+    """The guard of an effect an activity ran (db/unit_of_work.py): claimed by the first run
+    of its key, it holds that run's answer, which every later run gets back instead."""
+
+    __tablename__ = "effects"
+    order_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    answer: Mapped[Any | None] = mapped_column(JSONB)
+    done_at: Mapped[datetime] = _now()
+
+
 class CustomerNotification(Base):
     """A message to the customer, written once per order and event (the outbox a mailer
     sends from)."""

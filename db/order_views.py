@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import stock
+from db.invoice_views import refund_credit_notes
 from db.models import (
     CreditNote,
     CustomerNotification,
@@ -252,10 +253,8 @@ def cancelled_by(session: Session, order_id: str, reference: str) -> Decimal | N
     )
     if order is None or order.status != OrderStatus.CANCELLED.value or requested is None:
         return None
-    refunded = session.scalar(
-        select(func.coalesce(func.sum(CreditNote.grand_total), 0)).where(
-            CreditNote.order_id == order_id,
-            CreditNote.idempotency_key.startswith(f"{order_id}:refund:cancellation:", autoescape=True),
-        )
+    # A whole cancellation's refund has the reference "cancellation" (workflows/order.py).
+    refunded = sum(
+        (total for _, total, _ in refund_credit_notes(session, order_id, "cancellation")), Decimal(0)
     )
-    return round_money(Decimal(refunded), order.currency)
+    return round_money(refunded, order.currency)

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import CreditNote, Order, ReturnLineRow, ReturnRow
+from db.invoice_views import refund_credit_notes
+from db.models import Order, ReturnLineRow, ReturnRow
 from domain.money import round_money
 
 
@@ -52,20 +53,15 @@ def return_view(s: Session, return_id: str) -> ReturnView | None:
     lines = s.scalars(
         select(ReturnLineRow).where(ReturnLineRow.return_id == return_id).order_by(ReturnLineRow.sku)
     )
-    # A return's refund carries the return id as its reference (activities/refunds.py keys).
-    prefix = f"{row.order_id}:refund:{return_id}:"
-    notes = s.scalars(
-        select(CreditNote.number)
-        .where(CreditNote.idempotency_key.startswith(prefix, autoescape=True))
-        .order_by(CreditNote.number)
-    )
+    # A return's refund carries the return id as its reference.
+    notes = [number for number, _, _ in refund_credit_notes(s, row.order_id, return_id)]
     columns = {name: getattr(row, name) for name in ReturnView.model_fields if hasattr(row, name)}
     return ReturnView(
         **columns
         | {
             "refunded": round_money(row.refunded, currency),
             "lines": [ReturnLineView.model_validate(ln, from_attributes=True) for ln in lines],
-            "credit_notes": list(notes),
+            "credit_notes": notes,
         }
     )
 

@@ -143,17 +143,15 @@ def availability(session: Session, skus: list[str]) -> dict[tuple[str, str], int
 
 
 def reserve(session: Session, order_id: str, plan: list[Reservation]) -> None:
-    """Reserve the plan's units. Rows are touched in (sku, warehouse) order so that
-    concurrent orders lock in the same order and cannot deadlock."""
+    """Reserve the plan's units (once: callers run it under their effect's guard). Rows are
+    touched in (sku, warehouse) order so that concurrent orders lock in the same order and
+    cannot deadlock."""
     for r in sorted(plan, key=lambda r: (r.sku, r.warehouse)):
-        new = session.execute(
-            insert(StockReservation)
-            .values(order_id=order_id, sku=r.sku, warehouse=r.warehouse, quantity=r.quantity)
-            .on_conflict_do_nothing()
-            .returning(StockReservation.order_id)
-        ).scalar_one_or_none()
-        if new is None:
-            continue  # reserved by an earlier attempt of this same order
+        session.execute(
+            insert(StockReservation).values(
+                order_id=order_id, sku=r.sku, warehouse=r.warehouse, quantity=r.quantity
+            )
+        )
         if not _change(session, r.sku, r.warehouse, 0, r.quantity, order_id):
             raise StockRaceLost(r.sku)
         _ledger(
@@ -349,16 +347,6 @@ def take_back(
         )
     if not resellable:
         adjust(session, sku, warehouse, -quantity, "write_off", "returned damaged", reference)
-
-
-def active_reservations(session: Session, order_id: str) -> dict[tuple[str, str], int]:
-    """(sku, warehouse) -> units an order holds and has not shipped."""
-    rows = session.execute(
-        select(StockReservation.sku, StockReservation.warehouse, StockReservation.quantity).where(
-            StockReservation.order_id == order_id, StockReservation.state == "active"
-        )
-    ).all()
-    return {(sku, wh): qty for sku, wh, qty in rows}
 
 
 def resize(session: Session, order_id: str, sku: str, warehouse: str, delta: int, reference: str) -> None:
