@@ -20,7 +20,7 @@ from contracts.intake import AcceptOrderInput
 from db.models import Effect, OrderEvent
 from db.unit_of_work import UnitOfWork, call_once, run_once, unit_of_work
 from domain.orders import PlaceOrder
-from tests.orders import order_body
+from tests.support.bodies import order_body
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
