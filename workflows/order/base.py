@@ -9,7 +9,7 @@ import contextvars
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -366,18 +366,15 @@ class OrderBase:
         assert self._request is not None
         return self._request.payment_token
 
-    # What one phase asks of another: written in cancel.py and prepare.py, declared here so
-    # every phase is checked against the same signatures.
-    async def _cancel(self, reason: str, actor: str | None = None) -> OrderOutcome:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What one phase asks of another, written in cancel.py and prepare.py: declared for
+        # the type checker only, so every phase is checked against the same signatures.
+        async def _cancel(self, reason: str, actor: str | None = None) -> OrderOutcome: ...
 
-    def _refuse_cancel(self, why: str) -> None:
-        raise NotImplementedError
+        def _refuse_cancel(self, why: str) -> None: ...
 
-    async def _change_now(
-        self, make: Callable[[], OrderChange], event: str = "order_changed"
-    ) -> ChangeOutcome:
-        raise NotImplementedError
+        async def _change_now(
+            self, make: Callable[[], OrderChange], event: str = "order_changed"
+        ) -> ChangeOutcome: ...
 
-    def _check_editable(self) -> None:
-        raise NotImplementedError
+        def _check_editable(self) -> None: ...
