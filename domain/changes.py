@@ -165,3 +165,28 @@ def check_editable(
             f"Order {order_id} is {status.value}: it can be changed once its payment is authorized and "
             "until a parcel is packed",
         )
+
+
+class ChangeLog:
+    """The edits an order took, by reference, so a retry gets the first answer and a
+    different change under a used reference is refused."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, tuple[OrderChange, ChangeOutcome]] = {}
+
+    def answer(self, reference: str) -> ChangeOutcome | None:
+        done = self._done.get(reference)
+        return done[1] if done else None
+
+    def record(self, request: OrderChange, outcome: ChangeOutcome) -> None:
+        self._done[request.reference] = (request, outcome)
+
+    def check_same(self, request: OrderChange) -> None:
+        """A reference used before must carry the same change (a preview flag aside)."""
+        done = self._done.get(request.reference)
+        if done is not None and done[0].model_dump(exclude={"preview"}) != request.model_dump(
+            exclude={"preview"}
+        ):
+            raise OrdinoError(
+                ErrorCode.IDEMPOTENCY_CONFLICT, f"Change {request.reference} was a different change"
+            )

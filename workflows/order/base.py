@@ -30,12 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from contracts.refunds import REFUND_PAYMENT, RefundInput, RefundOutcome
     from contracts.step import In, Out, Step
     from domain.books import MoneyBooks
-    from domain.changes import (
-        Cancellation,
-        CancellationOutcome,
-        ChangeOutcome,
-        OrderChange,
-    )
+    from domain.cancellations import CancellationBook
+    from domain.changes import ChangeLog, ChangeOutcome, OrderChange
     from domain.errors import ErrorCode
     from domain.fulfillment import Fulfillment
     from domain.orders import (
@@ -48,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         PlaceOrder,
     )
     from domain.parcels import Parcels
+    from domain.returns_book import ReturnsBook
     from domain.status import OrderStatus
     from domain.tracking import (
         TrackingEvent,
@@ -108,31 +105,18 @@ class OrderBase:
         self._packed: dict[str, ParcelPacked] = {}
         self._on_hold = False
         self._address_corrections = 0
-        # Returns: id per request reference, units each SKU has in returns that are not
-        # refused, where the next return's share of each line starts, and those still open.
-        self._returns: dict[str, str] = {}
-        self._units_in_returns: dict[str, int] = {}
-        self._return_offsets: dict[str, int] = {}
-        self._open_returns: set[str] = set()
+        self._returns = ReturnsBook()
         self._return_tasks: list[asyncio.Task[None]] = []
         self._return_window_ends: datetime | None = None
-        self._accepted_back: dict[str, int] = {}
         # Changes: the authorization in force (an edit may replace it), edits and
-        # cancellations done per reference, and a whole-order cancellation asked for.
+        # cancellations done, and a whole-order cancellation pending.
         self._auth: PaymentOutcome | None = None
         self._authorized_at = datetime.min
-        self._changes: dict[str, tuple[OrderChange, ChangeOutcome]] = {}
+        self._changes = ChangeLog()
         self._changing = asyncio.Lock()
-        self._cancel_request: Cancellation | None = None
+        self._cancels = CancellationBook()
         # Set when a cancellation came too late (a parcel arrived meanwhile): its answer.
         self._cancel_refused: ApplicationError | None = None
-        self._cancellations: dict[str, CancellationOutcome] = {}
-        self._parcel_cancels: dict[str, dict[str, dict[str, int]]] = {}
-        self._units_cancelled: dict[str, int] = {}
-        # Whole-order cancellations: each request joins the current round; a refusal answers
-        # every request of its round.
-        self._cancel_round = 0
-        self._refused_round = -1
         self._parcels_stopped = False
         # The step the order is parked on with why, support's retries, and whether it is
         # cancelling.
@@ -269,7 +253,7 @@ class OrderBase:
         """Wait for support's retry with an alert saying which step failed and why; answers the
         alert's key. A cancellation asked for meanwhile ends the wait, unless it is the
         cancellation that is stuck."""
-        n, pending = self._retries, self._cancel_request
+        n, pending = self._retries, self._cancels.pending
         alert = f"alert:parked:{step}:{n}"
         self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
@@ -291,7 +275,7 @@ class OrderBase:
         )
 
         def cancelled() -> bool:
-            return self._cancel_request not in (None, pending) and not self._cancelling
+            return self._cancels.pending not in (None, pending) and not self._cancelling
 
         with contextlib.suppress(TimeoutError):  # an outage retries on its own, after a while
             await workflow.wait_condition(
@@ -329,9 +313,9 @@ class OrderBase:
     async def _wait(self, condition: Callable[[], bool], timeout: timedelta | None = None) -> None:
         """wait_condition that a request to cancel the order interrupts (CancelRequested)."""
         await workflow.wait_condition(
-            lambda: condition() or self._cancel_request is not None, timeout=timeout
+            lambda: condition() or self._cancels.pending is not None, timeout=timeout
         )
-        if self._cancel_request is not None:
+        if self._cancels.pending is not None:
             raise CancelRequested
 
     def _moved(self, status: OrderStatus) -> None:

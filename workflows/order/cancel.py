@@ -57,13 +57,11 @@ class Cancelling(OrderBase):
     async def cancel(self, request: Cancellation) -> CancellationOutcome:
         """Cancel the whole order, or some units, before delivery: stock back, the payment
         voided or refunded with credit notes, parcels stopped or recalled."""
-        done = self._cancellations.get(request.reference)
+        done = self._cancels.answer(request.reference)
         if done is not None:
             return done
         if request.lines is None:
-            if self._cancel_request is None:
-                self._cancel_round += 1
-                self._cancel_request = request
+            self._cancels.ask_whole(request)
             outcome = await self._cancelled_outcome(request.reference)
         elif self._parcels:
             outcome = await self._cancel_parcels(request)
@@ -77,12 +75,12 @@ class Cancelling(OrderBase):
 
             change = await self._change_now(fewer_units, "items_cancelled")
             outcome = CancellationOutcome(reference=request.reference, status=self._status, change=change)
-        self._cancellations[request.reference] = outcome
+        self._cancels.answered[request.reference] = outcome
         return outcome
 
     @cancel.validator
     def _validate_cancel(self, request: Cancellation) -> None:
-        if request.reference in self._cancellations:
+        if self._cancels.answer(request.reference) is not None:
             return
         if self._accepted is None:
             raise refuse(ErrorCode.NOT_EDITABLE, "The order has not been accepted")
@@ -92,7 +90,7 @@ class Cancelling(OrderBase):
                 ErrorCode.ALREADY_DELIVERED,
                 f"Order {self._start.order_id} is {self._status.value}: send it back as a return instead",
             )
-        if self._cancel_request is not None and request.lines is not None:
+        if self._cancels.pending is not None and request.lines is not None:
             raise refuse(ErrorCode.ILLEGAL_TRANSITION, "The order is being cancelled already")
         if request.lines is not None and self._parcels:
             return  # parcels are on their way: whole ones may be stopped (checked against their contents)
@@ -108,24 +106,22 @@ class Cancelling(OrderBase):
         goes on. A retry of the same reference finishes what an earlier attempt began."""
         assert request.lines is not None
         async with self._changing:
-            chosen = self._parcel_cancels.get(request.reference)
+            chosen = self._cancels.parcels_chosen.get(request.reference)
             if chosen is None:
                 chosen = await self._choose_parcels(request)
                 on_their_way = {p.tracking_number for p in self._parcels.on_their_way()}
                 if set(chosen) == on_their_way and not self._parcels.any_delivered():
                     chosen = {}  # everything still travelling: that is cancelling the order
                 else:
-                    self._parcel_cancels[request.reference] = chosen
+                    self._cancels.parcels_chosen[request.reference] = chosen
             if chosen:
                 refunded = await self._stop_parcels(request, chosen)
                 return CancellationOutcome(
                     reference=request.reference, status=self._status, refunded=refunded
                 )
-            if self._cancel_request is None:
-                self._cancel_round += 1
-                self._cancel_request = Cancellation(
-                    reference=request.reference, reason=request.reason, actor=request.actor
-                )
+            self._cancels.ask_whole(
+                Cancellation(reference=request.reference, reason=request.reason, actor=request.actor)
+            )
         return await self._cancelled_outcome(request.reference)
 
     async def _choose_parcels(self, request: Cancellation) -> dict[str, dict[str, int]]:
@@ -144,9 +140,9 @@ class Cancelling(OrderBase):
 
     async def _cancelled_outcome(self, reference: str) -> CancellationOutcome:
         """Wait for the whole-order cancellation this request joined, or its refusal."""
-        round_ = self._cancel_round
+        round_ = self._cancels.round
         await workflow.wait_condition(
-            lambda: self._status is OrderStatus.CANCELLED or self._refused_round == round_
+            lambda: self._status is OrderStatus.CANCELLED or self._cancels.was_refused(round_)
         )
         if self._status is not OrderStatus.CANCELLED and self._cancel_refused is not None:
             raise self._cancel_refused
@@ -173,8 +169,7 @@ class Cancelling(OrderBase):
                     if outcome == TrackingStatus.DELIVERED.value:
                         continue  # the customer has it: a return, not a cancellation
                     parcel.stopped = True
-                    for sku, n in chosen[tn].items():
-                        self._units_cancelled[sku] = self._units_cancelled.get(sku, 0) + n
+                    self._cancels.units_stopped(chosen[tn])
                 warehouse = parcel.warehouse
                 reference = f"{CANCEL_PREFIX}{request.reference}-{warehouse}"
                 amount = self._books.goods_paid_from(warehouse)
@@ -203,13 +198,12 @@ class Cancelling(OrderBase):
             ErrorCode.ALREADY_DELIVERED,
             f"Order {self._start.order_id} cannot be cancelled: {why}; send it back as a return instead",
         )
-        self._refused_round = self._cancel_round
-        self._cancel_request = None
+        self._cancels.refuse_pending()
 
     async def _cancel_as_requested(self) -> OrderOutcome:
         """Support or the channel cancelled the order: stop the parcels on their way (cancel the
         booking, or recall the parcel), then undo the rest as any cancellation does."""
-        request = self._cancel_request
+        request = self._cancels.pending
         assert request is not None
         async with self._changing:  # an edit in flight finishes (or fails) first
             return await self._cancel_requested(request)

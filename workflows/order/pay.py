@@ -110,7 +110,7 @@ class Paying(OrderBase):
         try:
             # The provider's news first, then a cancellation voids what it settled.
             await workflow.wait_condition(
-                lambda: reference in self._payment_events or self._cancel_request is not None,
+                lambda: reference in self._payment_events or self._cancels.pending is not None,
                 timeout=wait,
             )
             if reference not in self._payment_events:

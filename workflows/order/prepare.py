@@ -88,21 +88,19 @@ class Preparing(OrderBase):
     async def change(self, request: OrderChange) -> ChangeOutcome:
         """Edit the order before anything is packed: address, quantities, lines. A preview
         answers what would happen and changes nothing."""
-        if request.reference in self._changes:
-            return self._changes[request.reference][1]
+        done = self._changes.answer(request.reference)
+        if done is not None:
+            return done
         outcome = await self._change_now(lambda: request)
         if outcome.applied:
-            self._changes[request.reference] = (request, outcome)
+            self._changes.record(request, outcome)
         return outcome
 
     @change.validator
     def _validate_change(self, request: OrderChange) -> None:
-        done = self._changes.get(request.reference)
-        if done is not None:
-            if done[0].model_dump(exclude={"preview"}) != request.model_dump(exclude={"preview"}):
-                raise refuse(
-                    ErrorCode.IDEMPOTENCY_CONFLICT, f"Change {request.reference} was a different change"
-                )
+        if self._changes.answer(request.reference) is not None:
+            with business_rules():
+                self._changes.check_same(request)
             return
         if request.reference.startswith(CANCEL_PREFIX):
             raise refuse(
@@ -117,7 +115,7 @@ class Preparing(OrderBase):
                 self._status,
                 packed=list(self._packed),
                 authorized=self._auth is not None,
-                cancelling=self._cancel_request is not None or self._accepted is None,
+                cancelling=self._cancels.pending is not None or self._accepted is None,
             )
 
     async def _change_now(
@@ -199,18 +197,18 @@ class Preparing(OrderBase):
         await self._notify("order_confirmed", total=str(total), parcels=len(self._packing))
         self._publish()
         recheck = self._start.pack_recheck_interval
-        while not self._all_packed() and self._cancel_request is None:
+        while not self._all_packed() and self._cancels.pending is None:
             try:
                 await workflow.wait_condition(
-                    lambda: self._all_packed() or self._cancel_request is not None, timeout=recheck
+                    lambda: self._all_packed() or self._cancels.pending is not None, timeout=recheck
                 )
             except TimeoutError:
                 # Less often as packing drags on: a long wait costs a few dozen looks, not thousands.
                 recheck = min(recheck * 2, PACK_RECHECK_CAP)
                 await self._learn_packed()
-            if self._cancel_request is not None and self._inbox:
+            if self._cancels.pending is not None and self._inbox:
                 await self._learn_packed()  # carrier news while packing: see what a lost task did
-        if self._cancel_request is not None and not (self._inbox and self._all_packed()):
+        if self._cancels.pending is not None and not (self._inbox and self._all_packed()):
             # Cancelled before anything was captured. (Carrier news while packing means a lost
             # workflow task booked parcels already: the shipping loop hears it first.)
             raise CancelRequested

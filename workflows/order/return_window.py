@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         auto_approved,
         check_returnable,
         goods_worth,
-        returnable,
     )
     from domain.status import OrderStatus
     from workflows.refusals import business_rules, refuse
@@ -46,19 +45,16 @@ class ReturnWindow(OrderBase):
     @workflow.update
     async def request_return(self, request: ReturnRequest) -> str:
         """Record a return and start its workflow; answers with the return's id."""
-        if request.reference in self._returns:
-            return self._returns[request.reference]
+        known = self._returns.return_for(request.reference)
+        if known is not None:
+            return known
         assert self._accepted is not None and self._request is not None
         start, quote = self._start, self._accepted.quote
         # Checked again here: two requests validated together must not share the same units.
         self._validate_return(request)
-        return_id = f"{start.order_id}-R{len(self._returns) + 1}"
-        self._returns[request.reference] = return_id
         units = {line.sku: line.quantity for line in request.lines}
-        before = {sku: self._return_offsets.get(sku, 0) for sku in units}
-        for sku, n in units.items():
-            self._units_in_returns[sku] = self._units_in_returns.get(sku, 0) + n
-            self._return_offsets[sku] = before[sku] + n
+        opened = self._returns.open(start.order_id, request.reference, units)
+        return_id, before = opened.return_id, opened.returned_before
         value = goods_worth(quote, units, before)
         policy = ReturnPolicy(auto_approve_limit=start.return_auto_approve_limit)
         approved = auto_approved(request, value, policy)
@@ -70,7 +66,7 @@ class ReturnWindow(OrderBase):
         return_start = ReturnStart(
             order_id=start.order_id, return_id=return_id, request=request, quote=quote,
             ordered=self._received_units(), returned_before=before,
-            accepted_before=dict(self._accepted_back), approved_by_rules=approved, value=value,
+            accepted_before=dict(self._returns.accepted_back), approved_by_rules=approved, value=value,
             refund_shipping_on_full_return=start.refund_shipping_on_full_return,
             payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
             receipt_timeout=start.return_receipt_timeout,
@@ -82,13 +78,12 @@ class ReturnWindow(OrderBase):
             search_attributes=return_search_attributes(return_start, start.channel, start.customer_id),
             static_summary=return_summary(return_start),
         )
-        self._open_returns.add(return_id)
         self._return_tasks.append(asyncio.create_task(self._settle_return(return_id, units, child)))
         return return_id
 
     @request_return.validator
     def _validate_return(self, request: ReturnRequest) -> None:
-        if request.reference in self._returns:
+        if self._returns.return_for(request.reference) is not None:
             return  # the same request again: answered with the same return
         if self._status is not OrderStatus.DELIVERED or self._accepted is None:
             raise refuse(
@@ -101,15 +96,12 @@ class ReturnWindow(OrderBase):
                 f"The return window of order {self._start.order_id} has closed",
             )
         with business_rules():
-            check_returnable(request.lines, returnable(self._received_units(), self._units_in_returns))
+            check_returnable(request.lines, self._returns.left(self._received_units()))
 
     def _received_units(self) -> dict[str, int]:
         """What the customer got: the order's units less those whose parcels were cancelled."""
         assert self._accepted is not None
-        got = {
-            ln.sku: ln.quantity - self._units_cancelled.get(ln.sku, 0) for ln in self._accepted.quote.lines
-        }
-        return {sku: n for sku, n in got.items() if n > 0}
+        return self._cancels.received({ln.sku: ln.quantity for ln in self._accepted.quote.lines})
 
     async def _settle_return(self, return_id: str, units: dict[str, int], child: Any) -> None:
         """When a return closes: its money joins the order's books, and the units of a refused
@@ -123,20 +115,15 @@ class ReturnWindow(OrderBase):
             )
             outcome = ReturnOutcome(return_id=return_id, status=ReturnStatus.EXPIRED, reason="failed")
         self._books.record_return(return_id, outcome.charged, outcome.refunded)
-        for sku, n in outcome.accepted.items():
-            self._accepted_back[sku] = self._accepted_back.get(sku, 0) + n
-        if outcome.status in (ReturnStatus.REJECTED, ReturnStatus.EXPIRED):
-            for sku, n in units.items():
-                self._units_in_returns[sku] -= n
-        self._open_returns.discard(return_id)
+        self._returns.settle(return_id, units, outcome.status, outcome.accepted)
 
     async def _return_window(self, start: OrderStart) -> None:
         """Delivered: a cancellation that came too late is refused; the customer is asked for
         feedback and may return goods until the window closes and every return is closed."""
-        if self._cancel_request is not None:
+        if self._cancels.pending is not None:
             self._refuse_cancel("the order has been delivered meanwhile")
         await self._after_delivery(start)
-        await workflow.wait_condition(lambda: not self._open_returns)
+        await workflow.wait_condition(self._returns.all_closed)
 
     async def _after_delivery(self, start: OrderStart) -> None:
         """A while after delivery, ask for feedback; the return window runs meanwhile."""

@@ -76,13 +76,13 @@ class Shipping(OrderBase):
         while self._parcels.on_their_way():
             self._parcels_stopped = False
             # The carrier's news first: a delivery already heard of wins over a cancellation.
-            if self._cancel_request is not None and not self._inbox:
+            if self._cancels.pending is not None and not self._inbox:
                 await self._cancellation_meets_parcels(start)
                 continue
             if self._inbox or await self._news_or_deadline(start):
                 await self._carrier_news(start, self._inbox.pop(0))
         delivered = self._parcels.any_delivered()
-        if self._cancel_request is not None and not delivered:
+        if self._cancels.pending is not None and not delivered:
             raise CancelRequested  # every parcel stopped or failed meanwhile: cancel as asked
         return delivered
 
@@ -102,7 +102,7 @@ class Shipping(OrderBase):
         deadline = self._parcels.next_deadline(start.delivery_sla)
         try:
             await workflow.wait_condition(
-                lambda: bool(self._inbox) or self._parcels_stopped or self._cancel_request is not None,
+                lambda: bool(self._inbox) or self._parcels_stopped or self._cancels.pending is not None,
                 timeout=None if deadline is None else max(deadline - workflow.now(), timedelta(0)),
             )
         except TimeoutError:
@@ -135,7 +135,7 @@ class Shipping(OrderBase):
         if recorded is not None and self._world_moved_on(parcel, recorded):
             return
         self._moved(status)
-        if self._cancel_request is not None and event.status in FAILED:
+        if self._cancels.pending is not None and event.status in FAILED:
             # The cancellation settles it; should a delivery refuse the cancellation, the
             # parcel is reshipped or refunded then.
             self._failed_while_cancelling.append((event.tracking_number, event.status))
@@ -149,9 +149,8 @@ class Shipping(OrderBase):
         parcel of an order it closed, is news the cancellation has settled. Whether the event
         is done with."""
         stored = recorded.cancellation
-        if stored is not None and self._cancel_request is None:
-            self._cancel_round += 1
-            self._cancel_request = stored
+        if stored is not None:
+            self._cancels.ask_whole(stored)
         if recorded.parcel_status in STOPPED or recorded.order_status is OrderStatus.CANCELLED:
             parcel.stopped = True
             self._parcels_stopped = True
