@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, TextIO, cast
 
 import structlog
 import temporalio.activity
@@ -32,12 +33,16 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def _add_process(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _stderr() -> TextIO:
+    return cast(TextIO, _CurrentStderr())  # a stream as far as loggers go: write and flush
+
+
+def _add_process(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     event.setdefault("process", _process["name"])
     return event
 
 
-def _temporal_context(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _temporal_context(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The SDK puts the workflow's or activity's info on its records as an extra."""
     record = event.get("_record")
     info = getattr(record, "temporal_activity", None) or getattr(record, "temporal_workflow", None)
@@ -73,7 +78,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO", process: str | 
     structlog.configure(
         processors=[*shared, *rendering],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
+        logger_factory=structlog.PrintLoggerFactory(file=_stderr()),
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -88,7 +93,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO", process: str | 
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OrdinoHandler)]:
         root.removeHandler(handler)
-    handler = _OrdinoHandler(_CurrentStderr())  # type: ignore[arg-type]
+    handler = _OrdinoHandler(_stderr())
     handler.setFormatter(formatter)
     root.addHandler(handler)
     root.setLevel(level.upper())

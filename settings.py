@@ -151,15 +151,15 @@ class Settings(BaseSettings):
         """What an order's workflow starts with: its identity and the deadlines in force when
         it came in. Every deadline is the setting of the same name, except where the channel
         has its own (return window, backorder policy)."""
-        identity = {"order_id": order.order_id, "channel": order.channel,
+        identity: dict[str, object] = {"order_id": order.order_id, "channel": order.channel,
                     "external_id": order.external_id, "customer_id": order.customer.id}  # fmt: skip
-        by_channel = {
+        by_channel: dict[str, object] = {
             "return_window": self.return_window if channel.return_window is None else channel.return_window,
             "backorder_policy": channel.backorder_policy,
         }
         general = OrderStart.model_fields.keys() - identity.keys() - by_channel.keys()
         deadlines = {name: getattr(self, name) for name in general}
-        return OrderStart(**identity, **deadlines, **by_channel)
+        return OrderStart.model_validate(identity | deadlines | by_channel)
 
     def retry_backoff(self) -> Backoff:
         return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())

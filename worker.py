@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,7 +45,7 @@ log = structlog.get_logger()
 WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
 
 
-def activities_for(db: Database, settings: Settings) -> list[object]:
+def activities_for(db: Database, settings: Settings) -> list[Callable[..., Any]]:
     """Every activity, bound to the adapters the settings name (providers/adapters.py)."""
     carrier = adapters.carrier(db, settings)
     gateway = adapters.payment_gateway(db, settings)

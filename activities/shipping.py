@@ -128,7 +128,7 @@ class ShippingActivities:
             parcel = s.scalars(
                 select(Shipment).where(Shipment.tracking_number == ev.tracking_number).with_for_update()
             ).one()
-            stored = OrderStatus(s.scalar(select(Order.status).where(Order.id == inp.order_id)))
+            stored = OrderStatus(s.execute(select(Order.status).where(Order.id == inp.order_id)).scalar_one())
             parcel_moved = parcel_moves(parcel.status, ev.status)
             if parcel_moved:
                 values: dict[str, object] = {"status": ev.status.value, "updated_at": inp.at}

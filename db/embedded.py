@@ -17,10 +17,10 @@ def start_embedded_postgres(data_dir: Path) -> tuple[Any, str]:
 
     # platformdirs warns about a missing XDG_RUNTIME_DIR on servers; it falls back to /tmp.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pgserver  # imported lazily: production never needs it
+    from pgserver.postgres_server import get_server  # imported lazily: production never needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir.resolve(), cleanup_mode="stop")
+    server = get_server(data_dir.resolve(), cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE};")

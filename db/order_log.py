@@ -30,7 +30,9 @@ def append_event(
 ) -> bool:
     """Record that something happened to the order; False if it was recorded before.
     A status of None records the event and leaves the order's status as it is."""
-    current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order_id).with_for_update()))
+    current = OrderStatus(
+        session.execute(select(Order.status).where(Order.id == order_id).with_for_update()).scalar_one()
+    )
     # Only an event that sets the status speaks for it: a voided payment or a support note
     # must not become the reason a delivered order shows.
     sets_status = status is not None

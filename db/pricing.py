@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -24,7 +24,7 @@ from domain.shipping_charges import RateBasis, ShippingTier
 
 
 def in_force(
-    valid_from: ColumnElement[datetime], valid_to: ColumnElement[datetime | None], at: datetime
+    valid_from: SQLColumnExpression[datetime], valid_to: SQLColumnExpression[datetime | None], at: datetime
 ) -> ColumnElement[bool]:
     return and_(valid_from <= at, or_(valid_to.is_(None), valid_to > at))
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import select, update
@@ -65,7 +65,7 @@ class UnitOfWork:
         if claimed is None:
             done = self.answered(order_id, key, answer)
             assert done is not None, f"effect {key} of {order_id} is claimed twice in one transaction"
-            return done.answer
+            return cast(A, done.answer)  # stored as the type it was asked for
         result = effect()
         stored = _adapter(answer).dump_python(result, mode="json")
         self.session.execute(
@@ -138,7 +138,7 @@ def call_once(
     with db.reader() as session:
         done = UnitOfWork(session).answered(order_id, key, answer)
     if done is not None:
-        return done.answer
+        return cast(A, done.answer)  # stored as the type it was asked for
     result = call()
     with unit_of_work(db) as uow:
         return uow.once(order_id, key, answer, lambda: book(uow, result))

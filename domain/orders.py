@@ -64,11 +64,6 @@ def documented_any_case(pattern: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": pattern.replace("A-Z", "A-Za-z")})
 
 
-def any_case(pattern: str) -> Any:
-    """A code of this pattern, typed in any case (for models outside the domain)."""
-    return Annotated[str, UPPER_ASCII, StringConstraints(pattern=pattern), documented_any_case(pattern)]
-
-
 COUPON = r"^[A-Z0-9_-]{2,40}$"
 # Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
 VAT_ID = r"^[A-Z]{2}[0-9A-Z]{2,13}$"

@@ -50,7 +50,7 @@ def scenario_for(recipient: Address, sender: str) -> str | None:
     for line in (recipient.line1, recipient.line2 or ""):
         for name, warehouse in SCENARIO.findall(line):
             if name in SCENARIOS and warehouse in ("", sender):
-                return name
+                return str(name)
     return None
 
 

@@ -22,10 +22,15 @@ from settings import Settings
 
 log = structlog.get_logger()
 PostEvent = Callable[[TrackingEvent], Awaitable[bool]]
+# A refused event is tried again after this, not on the next tick: the first scan of a parcel
+# can reach Ordino before the booking's own transaction has recorded the tracking number, and
+# asking again every poll only costs both sides a request.
+REFUSED_RETRY = timedelta(seconds=1)
 
 
 class CarrierSimulator:
-    """Moves due parcels one step and posts the event; a failed post is tried again next tick."""
+    """Moves due parcels one step and posts the event; a refused post is tried again a
+    little later."""
 
     def __init__(
         self,
@@ -61,6 +66,12 @@ class CarrierSimulator:
             parcel.journey_step = step + 1
             parcel.next_event_at = None if done else now + self._step_delay
 
+    def _postpone(self, tracking: str, step: int, until: datetime) -> None:
+        with self._db.transaction() as s:
+            parcel = s.get(Parcel, tracking, with_for_update=True)
+            if parcel is not None and parcel.journey_step == step and parcel.next_event_at is not None:
+                parcel.next_event_at = until
+
     async def tick(self, now: datetime, limit: int = 100) -> int:
         """Send every due event once; return how many were delivered to the webhook."""
         sent = 0
@@ -77,10 +88,12 @@ class CarrierSimulator:
             )
             # The order the parcel travels for, on this line and on the poster's refusals.
             with structlog.contextvars.bound_contextvars(order_id=reference):
-                if await self._post(event):
-                    self._advance(tracking, step, journey, now)
-                    sent += 1
-                    log.info("carrier event sent", tracking=tracking, status=event.status.value)
+                if not await self._post(event):
+                    self._postpone(tracking, step, now + REFUSED_RETRY)
+                    continue
+                self._advance(tracking, step, journey, now)
+                sent += 1
+                log.info("carrier event sent", tracking=tracking, status=event.status.value)
         return sent
 
 

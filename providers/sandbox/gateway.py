@@ -141,14 +141,14 @@ class SandboxGateway:
             auth = s.scalars(
                 select(Txn).where(Txn.reference == authorization).with_for_update()
             ).one_or_none()
-            captured = s.scalar(
+            captured = s.execute(
                 select(func.coalesce(func.sum(Txn.amount), 0)).where(
                     Txn.parent_reference == authorization,
                     Txn.operation == "capture",
                     Txn.status == "approved",
                     Txn.idempotency_key != key,
                 )
-            )
+            ).scalar_one()
             voided = s.scalar(
                 select(func.count()).where(Txn.parent_reference == authorization, Txn.operation == "void")
             )
@@ -182,14 +182,14 @@ class SandboxGateway:
             captured = s.scalars(select(Txn).where(Txn.reference == capture).with_for_update()).one_or_none()
             if captured is None or captured.operation != "capture":
                 raise ValueError(f"no capture {capture!r} in the sandbox gateway")
-            refunded = s.scalar(
+            refunded = s.execute(
                 select(func.coalesce(func.sum(Txn.amount), 0)).where(
                     Txn.parent_reference == capture,
                     Txn.operation == "refund",
                     Txn.status == "approved",
                     Txn.idempotency_key != key,
                 )
-            )
+            ).scalar_one()
             if captured.status != "approved" or refunded + amount > captured.amount:
                 status, code = GatewayStatus.DECLINED, "amount_exceeds_capture"
             else:

@@ -21,9 +21,11 @@ log = structlog.get_logger()
 
 def _code(response: httpx.Response) -> str | None:
     try:
-        return response.json().get("code")
+        body = response.json()
     except ValueError:
         return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
 
 
 async def post(http: httpx.AsyncClient, url: str, what: str, **request: Any) -> bool:

@@ -93,7 +93,9 @@ def receive(
             if not sep or not qty.strip().lstrip("-").isdigit():
                 raise OrdinoError(ErrorCode.INVALID_BODY, f"{line!r} is not SKU=QUANTITY")
             parsed.append({"sku": sku.strip(), "quantity": int(qty)})
-        receipt = inventory.Receipt(warehouse=warehouse, reference=reference, lines=parsed)
+        receipt = inventory.Receipt.model_validate(
+            {"warehouse": warehouse, "reference": reference, "lines": parsed}
+        )
         with database() as db:
             booked = inventory.book_receipt(db, receipt)
     console.print("[green]received[/]" if booked.booked else f"[yellow]{reference} was booked before[/]")

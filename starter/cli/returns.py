@@ -79,8 +79,9 @@ def request(
     """Request a return (or an exchange) for part of a delivered order."""
     with reported_errors():
         lines = [
-            ReturnLine(sku=p[0], quantity=int(p[1]), reason=p[2] if len(p) > 2 else "other",
-                       exchange_sku=p[3] if len(p) > 3 else None)
+            ReturnLine.model_validate({"sku": p[0], "quantity": int(p[1]),
+                                       "reason": p[2] if len(p) > 2 else "other",
+                                       "exchange_sku": p[3] if len(p) > 3 else None})
             for p in _pairs(line, "line")
         ]  # fmt: skip
         body = ReturnRequest(
@@ -117,7 +118,9 @@ def receive(
     """Book a returned parcel in; resellable goods go back to stock, damaged are written off."""
     with reported_errors():
         items = [
-            InspectedItem(sku=p[0], quantity=int(p[1]), outcome=p[2] if len(p) > 2 else "resellable")
+            InspectedItem.model_validate(
+                {"sku": p[0], "quantity": int(p[1]), "outcome": p[2] if len(p) > 2 else "resellable"}
+            )
             for p in _pairs(item, "item")
         ]
         body = ReceiveReturn(warehouse=warehouse, items=items)

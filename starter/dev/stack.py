@@ -31,7 +31,8 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{proc.args[0]} exited with {proc.returncode}")
+            command = proc.args[0] if isinstance(proc.args, list | tuple) else proc.args
+            raise SystemExit(f"{command!s} exited with {proc.returncode}")
         with socket.socket() as s:
             if s.connect_ex((host, port)) == 0:
                 return

@@ -30,7 +30,8 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services
+    svc: Services = request.app.state.services
+    return svc
 
 
 Svc = Annotated[Services, Depends(services)]

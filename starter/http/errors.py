@@ -91,7 +91,7 @@ def _allowed_methods(request: Request) -> str:
     matched = [r for r in _api_routes(request.app.routes) if r.matches(request.scope)[0] is not Match.NONE]
     if not matched:
         return ""
-    methods = {method for route in matched if route.path == matched[0].path for method in route.methods}
+    methods = {method for route in matched if route.path == matched[0].path for method in route.methods or ()}
     return ", ".join(sorted(methods))
 
 

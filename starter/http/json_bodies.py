@@ -5,7 +5,8 @@ FastAPI reads the body its own way."""
 from __future__ import annotations
 
 import email.message
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -32,7 +33,7 @@ def takes_json(route: APIRoute) -> bool:
 
 
 class JsonBodyRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if not takes_json(self):
             return handler

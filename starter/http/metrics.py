@@ -59,4 +59,5 @@ class ApiMetrics:
 
 
 def api_metrics(request: Request) -> ApiMetrics:
-    return request.app.state.metrics
+    metrics: ApiMetrics = request.app.state.metrics
+    return metrics

@@ -106,9 +106,8 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    _, extra = models_json_schema(
-        [(m, "validation") for m in (Error, FieldError, *_raw_bodies)], ref_template=REF
-    )
+    models: list[type[BaseModel]] = [Error, FieldError, *_raw_bodies]
+    _, extra = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     schemas.update(extra.get("$defs", {}))
     for path in spec["paths"].values():
         for operation in path.values():

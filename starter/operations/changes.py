@@ -26,18 +26,20 @@ async def change(client: Client, db: Database, order_id: str, body: OrderChange)
     # A preview and the change it previews are two updates: ids must differ, or the server
     # would answer the change with the preview it remembers.
     update_id = change_update_id(body.reference, body.preview)
-    return await update_order(
+    outcome: ChangeOutcome = await update_order(
         client, db, order_id, OrderWorkflow.change, body, _closed(order_id),
         update_id=update_id, result_type=ChangeOutcome,
     )  # fmt: skip
+    return outcome
 
 
 async def cancel(client: Client, db: Database, order_id: str, body: Cancellation) -> CancellationOutcome:
     try:
-        return await update_order(
+        outcome: CancellationOutcome = await update_order(
             client, db, order_id, OrderWorkflow.cancel, body, _closed(order_id),
             update_id=cancel_update_id(body.reference), result_type=CancellationOutcome,
         )  # fmt: skip
+        return outcome
     except OrdinoError as err:
         # Sent again after its answer was lost (the workflow task it ran in was thrown away),
         # to an order that finished the cancellation meanwhile: its answer is in the database.

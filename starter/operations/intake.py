@@ -24,7 +24,7 @@ from contracts.ids import accept_update_id, order_workflow_id
 from db import order_views
 from db.engine import Database
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
 from domain.status import OrderStatus
 from settings import Settings
 from starter.operations.sessions import read
@@ -69,7 +69,8 @@ async def place_order(
     if stored is not None:
         return _same_request(stored, request), False
 
-    def start() -> WithStartWorkflowOperation:  # an operation can be used once only
+    # An operation can be used once only: each attempt makes its own.
+    def start() -> WithStartWorkflowOperation[OrderWorkflow, OrderOutcome]:
         return WithStartWorkflowOperation(
             OrderWorkflow.run,
             settings.order_start(request, channel),
@@ -113,7 +114,7 @@ async def place_order(
     raise OrdinoError(ErrorCode.ORDER_BUSY, "The order is still closing a rejected attempt; retry")
 
 
-def _forget_failed_start(operation: WithStartWorkflowOperation) -> None:
+def _forget_failed_start(operation: WithStartWorkflowOperation[OrderWorkflow, OrderOutcome]) -> None:
     """When the call fails before the workflow started (Temporal down, no answer in time),
     the SDK keeps why for `operation.workflow_handle()`, which nothing here awaits: read it,
     or asyncio logs it as never retrieved, with a traceback."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -17,9 +17,18 @@ from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
 from domain.inputs import Moment
 from domain.money import Amount, is_minor_unit, minor_unit, round_money
-from domain.orders import ChannelCode, Contract, CurrencyCode, NonBlank, SkuCode, any_case
+from domain.orders import (
+    UPPER_ASCII,
+    ChannelCode,
+    Contract,
+    CurrencyCode,
+    NonBlank,
+    SkuCode,
+    documented_any_case,
+)
 
-ListCode = any_case(r"^[A-Z0-9_-]{2,40}$")
+LIST_CODE = r"^[A-Z0-9_-]{2,40}$"
+ListCode = Annotated[str, UPPER_ASCII, StringConstraints(pattern=LIST_CODE), documented_any_case(LIST_CODE)]
 
 
 class Price(Contract):
@@ -170,10 +179,12 @@ def set_prices(db: Database, code: str, prices: list[Price]) -> PriceListView:
 def remove_price(db: Database, code: str, sku: str) -> PriceListView:
     with db.transaction() as s:
         pl = _get(s, code, lock=True)
-        gone = s.execute(
-            delete(PriceListPrice).where(PriceListPrice.price_list == code, PriceListPrice.sku == sku)
-        ).rowcount
-        if not gone:
+        gone = s.scalar(
+            delete(PriceListPrice)
+            .where(PriceListPrice.price_list == code, PriceListPrice.sku == sku)
+            .returning(PriceListPrice.sku)
+        )
+        if gone is None:
             raise OrdinoError(ErrorCode.SKU_NOT_FOUND, f"{sku} has no price in {code}", {"sku": sku})
         return _view(s, pl)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -19,11 +20,15 @@ from db.validity import lock_key, refuse_overlap
 from domain.errors import ErrorCode, OrdinoError
 from domain.inputs import Flag, Moment
 from domain.money import Rounding
-from domain.orders import Contract, CountryCode, NonBlank, any_case
+from domain.orders import UPPER_ASCII, Contract, CountryCode, NonBlank, documented_any_case
 from domain.tax import TaxClass
 
-RegionCode = any_case(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
-Subdivision = any_case(r"^[A-Z0-9]{1,3}$")
+REGION = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+SUBDIVISION = r"^[A-Z0-9]{1,3}$"
+RegionCode = Annotated[str, UPPER_ASCII, StringConstraints(pattern=REGION), documented_any_case(REGION)]
+Subdivision = Annotated[
+    str, UPPER_ASCII, StringConstraints(pattern=SUBDIVISION), documented_any_case(SUBDIVISION)
+]
 
 
 class NewTaxRegion(Contract):

@@ -29,10 +29,14 @@ SEND_AGAIN = "send it again as it was: an update is made once"
 
 def business_error(err: WorkflowUpdateFailedError) -> Exception:
     """The coded business error behind a refused or failed update, for the caller's answer."""
-    cause = err.cause
+    cause: BaseException | None = err.cause
     while isinstance(cause, ActivityError):  # refused inside the update's activity
         cause = cause.cause
-    if isinstance(cause, ApplicationError) and cause.type in ErrorCode.__members__.values():
+    if (
+        isinstance(cause, ApplicationError)
+        and cause.type is not None
+        and cause.type in ErrorCode.__members__.values()
+    ):
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         return OrdinoError(ErrorCode(cause.type), cause.message, details)
     return err

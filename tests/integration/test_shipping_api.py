@@ -5,8 +5,12 @@ corrected by support over HTTP; packing, labels, alerts and feedback."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from domain.orders import Address
+from domain.tracking import TrackingEvent
+from providers.sandbox.carrier import SandboxCarrier
+from providers.sandbox.carrier_journeys import REFUSED_RETRY, CarrierSimulator
 from tests.support.api_orders import simulator_posting_to, wait_for_status
 from tests.support.bodies import order_body
 from tests.support.webhooks import post_signed
@@ -28,7 +32,7 @@ async def test_a_lost_parcel_reported_by_signed_webhook_is_sent_again(stack, db,
 
     # The carrier walks both parcels through their journeys by calling the signed webhook.
     carrier = simulator_posting_to(api, db, settings)
-    for _ in range(12):
+    for _ in range(100):  # the replacement's first scan may be refused once, and tried again
         await carrier.tick(datetime.now(UTC))
         order = (await api.get(f"/orders/{order_id}")).json()
         if order["status"] == "completed":
@@ -162,3 +166,27 @@ async def test_the_feedback_mail_links_to_a_form_a_customer_can_send(stack, cata
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert again.status_code == 409 and "rated already" in again.text
+
+
+async def test_a_refused_carrier_event_is_tried_again_later_not_every_tick(db):
+    """The first scan can reach Ordino before the booking has recorded its tracking number:
+    refused, the event waits a while instead of being posted again at every poll."""
+    now = datetime(2001, 1, 1, tzinfo=UTC)  # before any other test's parcel is due
+    recipient = Address(
+        name="Ada Rossi", line1="Via Roma 1", postal_code="20121", city="Milano", country="IT"
+    )
+    booking = SandboxCarrier(db, timedelta(0), clock=lambda: now).book(
+        "ship-1", "O-retry", "MIL", recipient, 500
+    )
+    answers = [False, True]
+    posted: list[TrackingEvent] = []
+
+    async def post(event: TrackingEvent) -> bool:
+        posted.append(event)
+        return answers.pop(0)
+
+    carrier = CarrierSimulator(db, timedelta(0), post)
+    assert await carrier.tick(now) == 0
+    assert await carrier.tick(now + timedelta(milliseconds=50)) == 0  # not yet asked again
+    assert await carrier.tick(now + REFUSED_RETRY) == 1
+    assert [e.event_id for e in posted] == [f"{booking.tracking_number}-0"] * 2

@@ -7,6 +7,8 @@ Existing prices become one all-channel price list per currency, and existing tax
 become rates of one region per country, valid since 2000.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -19,7 +21,7 @@ depends_on = None
 SINCE = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 
 
-def _validity() -> list[sa.Column]:
+def _validity() -> list[sa.Column[Any]]:
     return [
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -19,7 +19,9 @@ from starter.operations.sessions import read, read_one
 
 router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=JsonBodyRoute)
 NOT_FOUND = refusals(ErrorCode.INVOICE_NOT_FOUND)
-PDF = {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+}
 
 
 def inline_pdf(number: str) -> dict[str, str]:
