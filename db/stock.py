@@ -104,9 +104,10 @@ def receive(session: Session, sku: str, warehouse: str, quantity: int, reference
     return True
 
 
-def upsert_level(sku: str, warehouse: str) -> Insert:
-    """An INSERT of an empty stock level, to be completed with an ON CONFLICT clause."""
-    return insert(StockLevel).values(sku=sku, warehouse=warehouse, on_hand=0, reserved=0)
+def upsert_level(sku: str, warehouse: str, on_hand: int = 0) -> Insert:
+    """An INSERT of a stock level (with what arrives, for a warehouse that never held the SKU),
+    to be completed with an ON CONFLICT clause."""
+    return insert(StockLevel).values(sku=sku, warehouse=warehouse, on_hand=on_hand, reserved=0)
 
 
 def adjust(
@@ -340,7 +341,7 @@ def take_back(
     key = f"return:{reference}:{sku}:{warehouse}"
     if _ledger(session, key, sku, warehouse, "return", quantity, 0, "customer return", reference):
         session.execute(
-            upsert_level(sku, warehouse).on_conflict_do_update(
+            upsert_level(sku, warehouse, quantity).on_conflict_do_update(
                 index_elements=[StockLevel.sku, StockLevel.warehouse],
                 set_={"on_hand": StockLevel.on_hand + quantity},
             )
@@ -391,7 +392,7 @@ def restock_shipment(
             session, key, sku, warehouse, "return", quantity, 0, "parcel cancelled before pickup", order_id
         ):
             session.execute(
-                upsert_level(sku, warehouse).on_conflict_do_update(
+                upsert_level(sku, warehouse, quantity).on_conflict_do_update(
                     index_elements=[StockLevel.sku, StockLevel.warehouse],
                     set_={"on_hand": StockLevel.on_hand + quantity},
                 )
