@@ -12,9 +12,16 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_RULES, AllocationRule
+from domain.feedback_links import feedback_token
 from domain.orders import BackorderPolicy, ExpiredAuthorization, OrderStart, PlaceOrder
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
 from providers.backoff import Backoff
+
+DEV_SECRETS = {
+    "carrier": "ordino-dev-carrier-secret",
+    "payments": "ordino-dev-payments-secret",
+    "links": "ordino-dev-link-secret",
+}
 
 
 class ChannelConfig(BaseModel):
@@ -55,8 +62,15 @@ class Settings(BaseSettings):
     api_port: int = 8000
     temporal_ui_port: int = 8233
     api_base_url: str = "http://127.0.0.1:8000"
-    # Shared with carriers and payment providers to sign webhooks. Set your own in production.
-    webhook_secret: str = "ordino-dev-webhook-secret"
+    # Secrets, one list per webhook sender: each signs with the first of its list, and
+    # Ordino accepts any, so a new secret goes first and the old one leaves once senders have
+    # moved on. The link secret signs the feedback links in mails. The built-in values are for
+    # the dev stack and the tests: anything else refuses to start with them.
+    carrier_webhook_secrets: list[str] = [DEV_SECRETS["carrier"]]
+    payment_webhook_secrets: list[str] = [DEV_SECRETS["payments"]]
+    link_secret: str = DEV_SECRETS["links"]
+    # Set by the dev stack, the tests and the benchmarks, where the built-in secrets are fine.
+    dev_secrets_allowed: bool = False
 
     # Logs: console for people, JSON for machines.
     log_format: str = "console"
@@ -85,6 +99,8 @@ class Settings(BaseSettings):
     # as are those whose reason is the seller's fault (damaged, wrong item, not as described).
     return_auto_approve_limit: Decimal = Decimal(100)
     refund_shipping_on_full_return: bool = True
+    # Support grants goodwill refunds up to this much (in the order's currency); finance, any.
+    support_refund_limit: Decimal = Decimal(100)
     backorder_wait_limit: timedelta = timedelta(days=14)
     # How often a waiting backorder looks at the stock itself, in case a wake-up was lost.
     backorder_recheck_interval: timedelta = timedelta(hours=1)
@@ -125,8 +141,10 @@ class Settings(BaseSettings):
     carrier_poll_interval: timedelta = timedelta(seconds=1)
     # The milestones the sandbox carrier reports; the benchmark reports delivery alone.
     carrier_journey: tuple[TrackingStatus, ...] = JOURNEY
-    # Sandbox warehouse: how long picking and packing takes in the dev stack.
+    # Sandbox warehouse: how long picking and packing takes in the dev stack, and the API key
+    # it confirms packing with, per warehouse (the dev stack makes them).
     pack_delay: timedelta = timedelta(seconds=5)
+    sandbox_warehouse_keys: dict[str, str] = {}
 
     # Outages. Whatever waits for the database, Temporal or the mail server to come back
     # tries again after a delay that doubles from the initial one up to the maximum.
@@ -142,6 +160,11 @@ class Settings(BaseSettings):
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
+
+    def feedback_url(self, order_id: str) -> str:
+        """The feedback form of one order, signed for it (sent in the feedback mail)."""
+        token = feedback_token(self.link_secret, order_id)
+        return f"{self.api_base_url}/orders/{order_id}/feedback?token={token}"
 
     def tracking_url(self, tracking_number: str) -> str:
         """Where a customer follows a parcel (sent in the shipment mail)."""
@@ -160,6 +183,19 @@ class Settings(BaseSettings):
         general = OrderStart.model_fields.keys() - identity.keys() - by_channel.keys()
         deadlines = {name: getattr(self, name) for name in general}
         return OrderStart.model_validate(identity | deadlines | by_channel)
+
+    def refuse_dev_secrets(self) -> None:
+        """Outside the dev stack, a built-in secret would let anyone sign a webhook: refuse."""
+        built_in = set(DEV_SECRETS.values())
+        used = {*self.carrier_webhook_secrets, *self.payment_webhook_secrets, self.link_secret}
+        if not self.dev_secrets_allowed and used & built_in:
+            raise SystemExit(
+                "Ordino will not run with a built-in secret: set ORDINO_CARRIER_WEBHOOK_SECRETS, "
+                "ORDINO_PAYMENT_WEBHOOK_SECRETS and ORDINO_LINK_SECRET (or ORDINO_DEV_SECRETS_ALLOWED=true "
+                "on a machine of your own)"
+            )
+        if not self.carrier_webhook_secrets or not self.payment_webhook_secrets:
+            raise SystemExit("Each webhook sender needs at least one secret")
 
     def retry_backoff(self) -> Backoff:
         return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())

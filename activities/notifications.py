@@ -64,7 +64,7 @@ class NotificationActivities:
         return subject_line.removeprefix("Subject: ").strip(), body
 
     def _links(self, order_id: str, context: dict[str, Any]) -> dict[str, str]:
-        links = {"feedback_url": f"{self._settings.api_base_url}/orders/{order_id}/feedback"}
+        links = {"feedback_url": self._settings.feedback_url(order_id)}
         if "tracking_number" in context:
             links["tracking_url"] = self._settings.tracking_url(context["tracking_number"])
         return links

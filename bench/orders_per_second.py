@@ -37,6 +37,7 @@ from db.migrate import upgrade
 from db.seed import seed_demo_catalog
 from runtime.temporal_client import dev_server_flags
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import dev_keys
 from workflows.order import OrderWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +176,7 @@ async def main(args: argparse.Namespace) -> None:
     db = Database(db_url, pool_size=2)
     seed_demo_catalog(db)
     add_bench_stock(db)
+    keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
@@ -199,6 +201,8 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_PACK_DELAY": "PT0S",
         "ORDINO_FEEDBACK_DELAY": "PT0S",
         "ORDINO_SMTP_PORT": str(free_port()),
+        "ORDINO_DEV_SECRETS_ALLOWED": "true",
+        **keys.env(),
     }
     cli = [sys.executable, "-m", "starter.cli"]
     children = {
@@ -216,7 +220,10 @@ async def main(args: argparse.Namespace) -> None:
     procs = list(children.values())
     client: Client = env.client
     api = httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{api_port}", timeout=60, limits=httpx.Limits(max_connections=200)
+        base_url=f"http://127.0.0.1:{api_port}",
+        timeout=60,
+        limits=httpx.Limits(max_connections=200),
+        headers=keys.header("channel"),
     )
     try:
         await wait_http(f"http://127.0.0.1:{api_port}/health")

@@ -20,15 +20,14 @@ class TrackingView(BaseModel):
 
 
 class ParcelView(BaseModel):
+    """The customer's tracking page: anyone with the tracking number sees it, so it holds
+    where the parcel is and nothing of the order or the customer."""
+
     tracking_number: str
-    order_id: str
     carrier: str
-    warehouse: str
     status: str
-    weight_grams: int | None
     booked_at: datetime
     delivered_at: datetime | None
-    replaces: str | None
     events: list[TrackingView]
 
 

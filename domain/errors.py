@@ -30,6 +30,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_WAREHOUSE = "unknown_warehouse"
     SKU_NOT_FOUND = "sku_not_found"
     INVALID_SIGNATURE = "invalid_signature"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    KEY_NOT_FOUND = "key_not_found"
     INVOICE_NOT_FOUND = "invoice_not_found"
     NO_CAPTURE = "no_capture"
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
@@ -104,6 +107,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_WAREHOUSE: 422,
     ErrorCode.SKU_NOT_FOUND: 404,
     ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.KEY_NOT_FOUND: 404,
     ErrorCode.INVOICE_NOT_FOUND: 404,
     ErrorCode.NO_CAPTURE: 409,
     ErrorCode.REFUND_EXCEEDS_CAPTURED: 409,

@@ -33,8 +33,10 @@ SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
 WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 # A ticket or RMA number: short and plain, as it becomes part of idempotency keys.
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
-# Who did it: a person, a channel, "warehouse", "ordino".
-Actor = Annotated[str, Text(100)]
+# Who did it: an API key's name and role, the CLI's user, "ordino". Over HTTP the key decides.
+Actor = Annotated[
+    str, Text(100), Field(description="Set from the API key over HTTP: a value sent here is not used")
+]
 # The actor of what Ordino does by itself.
 SYSTEM_ACTOR = "ordino"
 NonBlank = Annotated[str, Text(200)]

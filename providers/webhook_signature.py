@@ -1,12 +1,14 @@
-"""Signed webhooks: the sender signs the timestamp and the raw body with a shared secret
-(HMAC-SHA256); the receiver refuses a missing, wrong or stale signature. The timestamp
-bounds how long a captured request could be replayed."""
+"""Signed webhooks: the sender signs the timestamp and the raw body with a secret it shares
+with Ordino (HMAC-SHA256); the receiver refuses a missing, wrong or stale signature. The
+timestamp bounds how long a captured request could be replayed. A receiver accepts any of
+the sender's current secrets, so a secret is rotated without a moment of refusals."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 
 HEADER = "X-Ordino-Signature"
 TOLERANCE_SECONDS = 300
@@ -22,7 +24,8 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={ts},v1={_mac(secret, ts, body)}"
 
 
-def verify(secret: str, body: bytes, header: str | None, now: float | None = None) -> bool:
+def verify(secrets: Sequence[str], body: bytes, header: str | None, now: float | None = None) -> bool:
+    """Whether one of the secrets signed body, recently."""
     if not header or not header.isascii():  # compare_digest refuses non-ASCII text
         return False
     try:
@@ -33,4 +36,6 @@ def verify(secret: str, body: bytes, header: str | None, now: float | None = Non
         return False
     if abs((time.time() if now is None else now) - ts) > TOLERANCE_SECONDS:
         return False
-    return hmac.compare_digest(given, _mac(secret, ts, body))
+    # Every secret is tried, so the time taken says nothing about which one matched.
+    matches = [hmac.compare_digest(given, _mac(secret, ts, body)) for secret in secrets]
+    return any(matches)

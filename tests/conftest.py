@@ -81,6 +81,7 @@ def mail_sink() -> Iterator[MailSink]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, mail_sink: MailSink) -> Settings:
     return Settings(
+        dev_secrets_allowed=True,
         database_url=database_url,
         max_concurrent_activities=16,
         smtp_port=mail_sink.port,

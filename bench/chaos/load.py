@@ -175,9 +175,13 @@ class Channel:
         deadline: float,
         step_delay: float,
         next_event: Callable[[str], Awaitable[float | None]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.http = httpx.AsyncClient(
-            base_url=api_url, timeout=httpx.Timeout(30, connect=3), limits=httpx.Limits(max_connections=100)
+            base_url=api_url,
+            timeout=httpx.Timeout(30, connect=3),
+            limits=httpx.Limits(max_connections=100),
+            headers=headers,  # the channel's API key
         )
         self.deadline = deadline  # time.monotonic() after which no call is retried
         self.step_delay = step_delay  # the sandbox carrier's seconds between tracking events

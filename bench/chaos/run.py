@@ -208,7 +208,11 @@ async def run_chaos(config: ChaosConfig) -> ChaosResult:
             deadline = chaos_until + config.drain_seconds
             step = TypeAdapter(timedelta).validate_python(config.settings["ORDINO_CARRIER_STEP_DELAY"])
             channel = Channel(
-                stack.api_url, deadline, step.total_seconds(), partial(carrier_next_event, stack.database_url)
+                stack.api_url,
+                deadline,
+                step.total_seconds(),
+                partial(carrier_next_event, stack.database_url),
+                headers=stack.keys.header("channel"),
             )
             answered = progress.add_task("orders answered", total=len(plans)) if progress else None
             clock = progress.add_task("chaos (s)", total=int(config.seconds)) if progress else None

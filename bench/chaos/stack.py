@@ -23,8 +23,10 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from db.engine import Database
 from runtime.temporal_client import dev_server_flags
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import DevKeys, dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"
@@ -202,6 +204,7 @@ class Stack:
             "ORDINO_SMTP_HOST": "127.0.0.1",
             "ORDINO_SMTP_PORT": str(ports.smtp),
             "ORDINO_DATA_DIR": str(run_dir),
+            "ORDINO_DEV_SECRETS_ALLOWED": "true",
         }
         self.services: dict[str, Service] = {}
         self._revivals: set[asyncio.Task[None]] = set()
@@ -296,11 +299,20 @@ class Stack:
             if not exists:
                 await conn.execute(f'CREATE DATABASE "{DATABASE}"')
         await asyncio.to_thread(prepare_database, self.database_url)
+        self.keys = await asyncio.to_thread(self._keys)
+        self.env.update(self.keys.env())  # the services' env: the sandbox warehouse's keys
         for name in START_ORDER[1:]:
             svc = self.services[name]
             svc.start()
             await svc.wait_ready(90)
         self.note(f"stack up: API {self.api_url}, Temporal {self.temporal_address}, data in {self.run_dir}")
+
+    def _keys(self) -> DevKeys:
+        db = Database(self.database_url, pool_size=1)
+        try:
+            return dev_keys(db, self.run_dir / "dev-keys.json")
+        finally:
+            db.dispose()
 
     async def stop(self) -> None:
         for task in self._revivals:

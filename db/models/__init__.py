@@ -1,6 +1,7 @@
 """The application's tables, a module per area. Unique constraints carry the idempotency
 keys that make every retried activity harmless."""
 
+from db.models.access import ApiKey
 from db.models.base import Base, Money, Rate
 from db.models.catalog import (
     CouponRedemption,
@@ -21,6 +22,7 @@ from db.models.shipping import Fulfillment, Shipment
 from db.models.stock import Backorder, InventoryAlert, StockLevel, StockMovement, StockReservation, Warehouse
 
 __all__ = [
+    "ApiKey",
     "Backorder",
     "Base",
     "CouponRedemption",

@@ -105,7 +105,7 @@ async def run_carrier(settings: Settings, database_url: str) -> None:
             body = event.model_dump_json().encode()
             headers = {
                 "content-type": "application/json",
-                webhook_signature.HEADER: webhook_signature.sign(settings.webhook_secret, body),
+                webhook_signature.HEADER: webhook_signature.sign(settings.carrier_webhook_secrets[0], body),
             }
             return await ordino_api.post(
                 http, settings.carrier_webhook_url, "tracking event", content=body, headers=headers

@@ -50,8 +50,9 @@ async def run_warehouse(settings: Settings, database_url: str) -> None:
 
         async def confirm(order_id: str, warehouse: str) -> bool:
             url = f"/orders/{order_id}/fulfillments/{warehouse}/packed"
+            key = settings.sandbox_warehouse_keys.get(warehouse, "")
             with structlog.contextvars.bound_contextvars(order_id=order_id):  # on a refusal's line
-                return await ordino_api.post(http, url, "packing")
+                return await ordino_api.post(http, url, "packing", headers={"authorization": f"Bearer {key}"})
 
         simulator = WarehouseSimulator(db, settings.pack_delay, confirm)
         log.info("sandbox warehouse running", pack_delay=str(settings.pack_delay))

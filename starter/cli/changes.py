@@ -11,7 +11,7 @@ import typer
 from domain.changes import Cancellation, CancelLine, ChangeOutcome, LineQuantity, OrderChange
 from domain.orders import Address
 from starter.cli.pricing import print_quote
-from starter.cli.support import console, reported_errors, with_temporal
+from starter.cli.support import actor, console, reported_errors, with_temporal
 from starter.operations import changes
 
 
@@ -36,7 +36,7 @@ def change(
     """Edit an order before it is packed: quantities, lines, shipping address."""
     with reported_errors():
         body = OrderChange(
-            reference=reference, preview=preview, reason=reason,
+            reference=reference, preview=preview, reason=reason, actor=actor(),
             lines=[LineQuantity(sku=s, quantity=q) for s, q in _lines(line or [])],
             shipping_address=Address.model_validate(json.loads(address.read_text())) if address else None,
         )  # fmt: skip
@@ -61,7 +61,7 @@ def cancel(
     """Cancel an order (or some units of it) before delivery."""
     with reported_errors():
         lines = [CancelLine(sku=s, quantity=q) for s, q in _lines(line)] if line else None
-        body = Cancellation(reference=reference, reason=reason, lines=lines, actor="support")
+        body = Cancellation(reference=reference, reason=reason, lines=lines, actor=actor())
     outcome = with_temporal(lambda client, db: changes.cancel(client, db, order_id, body))
     refunded = f", refunded {outcome.refunded}" if outcome.refunded else ""
     console.print(f"order {order_id} is [bold]{outcome.status.value}[/]{refunded}")

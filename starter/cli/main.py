@@ -1,6 +1,6 @@
 """The `ordino` command: run the stack or its parts (processes.py), set up the database
-(database.py); orders, inventory, invoices, prices, promotions, tax and returns have their
-own groups, one module each."""
+(database.py); orders, inventory, invoices, prices, promotions, tax, returns and API keys
+have their own groups, one module each."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from starter.cli import database, processes
 from starter.cli.inventory import inventory_app
 from starter.cli.invoices import invoices_app
+from starter.cli.keys import keys_app
 from starter.cli.orders import orders_app
 from starter.cli.pricing import prices_app, quote
 from starter.cli.promotions import promotions_app
@@ -25,6 +26,7 @@ app.add_typer(prices_app, name="prices")
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(tax_app, name="tax")
 app.add_typer(returns_app, name="returns")
+app.add_typer(keys_app, name="keys")
 for command in (
     quote,
     processes.dev,

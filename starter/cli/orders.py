@@ -13,7 +13,7 @@ from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
 from starter.cli import changes, shipping
-from starter.cli.support import console, database, money, reported_errors, with_temporal
+from starter.cli.support import actor, console, database, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 
@@ -115,7 +115,7 @@ def refund(
             value = Decimal(amount)
         except InvalidOperation:
             raise OrdinoError(ErrorCode.INVALID_AMOUNT, f"{amount!r} is not an amount") from None
-        request = RefundRequest(amount=value, reason=reason, reference=reference)
+        request = RefundRequest(amount=value, reason=reason, reference=reference, actor=actor())
     outcome = with_temporal(lambda client, db: refunds.refund(client, db, order_id, request))
     console.print(f"[green]refunded {outcome.refunded}[/]; credit notes: {', '.join(outcome.credit_notes)}")
 

@@ -31,6 +31,7 @@ def worker() -> None:
     from worker import run_worker
 
     settings = load_settings("worker")
+    settings.refuse_dev_secrets()
     asyncio.run(run_worker(settings, db_url(settings)))
 
 
@@ -41,6 +42,7 @@ def api() -> None:
     from starter.http.app import create_app
 
     settings = load_settings("api")
+    settings.refuse_dev_secrets()
     application = create_app(settings, database_url=db_url(settings))
     uvicorn.run(
         application,

@@ -10,7 +10,7 @@ from rich.table import Table
 from db import return_views as views
 from domain.errors import ErrorCode
 from domain.returns import Decision, InspectedItem, ReceiveReturn, Resolution, ReturnLine, ReturnRequest
-from starter.cli.support import console, database, reported_errors, with_temporal
+from starter.cli.support import actor, console, database, reported_errors, with_temporal
 from starter.operations import returns
 
 returns_app = typer.Typer(help="Returns and exchanges.", no_args_is_help=True)
@@ -85,7 +85,7 @@ def request(
             for p in _pairs(line, "line")
         ]  # fmt: skip
         body = ReturnRequest(
-            reference=reference, lines=lines, note=note, actor="support",
+            reference=reference, lines=lines, note=note, actor=actor(),
             resolution=Resolution.EXCHANGE if exchange else Resolution.REFUND,
         )  # fmt: skip
     _show(with_temporal(lambda client, db: returns.request(client, db, order_id, body)))
@@ -95,7 +95,9 @@ def request(
 def approve(return_id: str, reason: str | None = None) -> None:
     _show(
         with_temporal(
-            lambda client, db: returns.decide(client, db, return_id, Decision(approve=True, reason=reason))
+            lambda client, db: returns.decide(
+                client, db, return_id, Decision(approve=True, reason=reason, actor=actor())
+            )
         )
     )
 
@@ -104,7 +106,9 @@ def approve(return_id: str, reason: str | None = None) -> None:
 def reject(return_id: str, reason: Annotated[str, typer.Option(help="Why, for the customer.")]) -> None:
     _show(
         with_temporal(
-            lambda client, db: returns.decide(client, db, return_id, Decision(approve=False, reason=reason))
+            lambda client, db: returns.decide(
+                client, db, return_id, Decision(approve=False, reason=reason, actor=actor())
+            )
         )
     )
 
@@ -123,5 +127,5 @@ def receive(
             )
             for p in _pairs(item, "item")
         ]
-        body = ReceiveReturn(warehouse=warehouse, items=items)
+        body = ReceiveReturn(warehouse=warehouse, items=items, actor=actor())
     _show(with_temporal(lambda client, db: returns.receive(client, db, return_id, body)))

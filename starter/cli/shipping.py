@@ -14,7 +14,7 @@ from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, AddressCorrection, PackConfirmation
 from providers.mailer import message_id
-from starter.cli.support import console, database, reported_errors, with_temporal
+from starter.cli.support import actor, console, database, reported_errors, with_temporal
 from starter.operations import shipping
 
 
@@ -28,7 +28,7 @@ def pack(order_id: str, warehouse: str) -> None:
 
 def retry_parked(order_id: str) -> None:
     """Run a parked step again (see `ordino orders alerts`), once its cause is fixed."""
-    step = with_temporal(lambda client, db: shipping.retry_parked(client, db, order_id, "support"))
+    step = with_temporal(lambda client, db: shipping.retry_parked(client, db, order_id, actor()))
     console.print(f"[green]retrying[/] {step}")
 
 
@@ -50,7 +50,7 @@ def correct_address(
         given = {"line1": line1, "line2": line2, "postal_code": postal_code, "city": city,
                  "country": country, "name": name}  # fmt: skip
         address = Address.model_validate({**current, **{k: v for k, v in given.items() if v is not None}})
-        body = AddressCorrection(address=address)
+        body = AddressCorrection(address=address, actor=actor())
     with_temporal(lambda client, db: shipping.correct_address(client, db, order_id, body))
     console.print(f"[green]address corrected[/]: {address.line1}, {address.postal_code} {address.city}")
 

@@ -3,6 +3,8 @@ and turning business errors into a coded message and an exit status."""
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -101,3 +103,19 @@ def with_temporal(call: Callable[[Client, Database], Awaitable[T]]) -> T:
 
     with reported_errors():
         return asyncio.run(go())
+
+
+def actor() -> str:
+    """Who the audit trail names for this command: the key in ORDINO_API_KEY if one is given
+    (its name and role), else the operating-system user."""
+    key = os.environ.get("ORDINO_API_KEY")
+    if not key:
+        return f"{getpass.getuser()} (cli)"
+    from db import api_keys
+
+    with database() as db:
+        principal = api_keys.principal(db, key)
+    if principal is None:
+        console.print("[red]unauthenticated:[/] ORDINO_API_KEY is unknown or revoked")
+        raise typer.Exit(1)
+    return principal.actor

@@ -21,6 +21,7 @@ from runtime.database import database_url
 from runtime.temporal_client import dev_server_flags
 from settings import Settings
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import SHOWN, DevKeys, dev_keys
 from starter.dev.pace import Pace, describe
 from starter.dev.supervisor import Supervisor
 
@@ -42,6 +43,15 @@ def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[
 
 def _endpoint(address: str, path: str) -> str:
     return f"http://{address}{path}" if address else "off"
+
+
+def _keys_text(keys: DevKeys, data_dir: Path) -> str:
+    """The API keys, one per role, as lines a person can paste into a shell."""
+    lines = [f"API keys (source {data_dir / 'dev-keys.env'} in a shell to use them):"]
+    for name, (_, _, what) in SHOWN.items():
+        lines.append(f"  export ORDINO_{name.upper()}_KEY={keys.shown[name]}")
+        lines.append(f"  [dim]# {what}[/]")
+    return "\n".join(lines) + "\n"
 
 
 def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
@@ -79,6 +89,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             upgrade(url)
             db = Database(url, pool_size=1)
             seed_demo_catalog(db)
+            keys = dev_keys(db, data_dir / "dev-keys.json")
             db.dispose()
         with console.status("Starting the Temporal dev server…"):
             temporal = stack.start("temporal", _temporal_server_command(settings, data_dir))
@@ -90,8 +101,11 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             # One worker here: its metrics and probe on fixed ports (off elsewhere by default).
             "ORDINO_WORKER_METRICS": "127.0.0.1:9464",
             "ORDINO_WORKER_HEALTH": "127.0.0.1:9465",
+            # The dev stack's own secrets are the built-in ones.
+            "ORDINO_DEV_SECRETS_ALLOWED": "true",
             **os.environ,
             "ORDINO_DATABASE_URL": url,
+            **keys.env(),
         }
         ordino = [sys.executable, "-m", "starter.cli"]
         mailsink = stack.start("mailsink", [*ordino, "mailsink"], env)
@@ -116,8 +130,10 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
                 f"kept in {data_dir / settings.mailbox_dir}\n"
                 f"Pace                  {pace.value}: {describe(env)}\n\n"
+                f"{_keys_text(keys, data_dir)}\n"
                 "Place an order:\n"
                 f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
+                '    -H "authorization: Bearer $ORDINO_CHANNEL_KEY" \\\n'
                 "    -H 'content-type: application/json' -d @examples/order.json\n"
                 "Watch it: ordino orders show webshop-DEMO-1   /   ordino orders mails webshop-DEMO-1\n"
                 "Split parcels and exceptions: examples/README.md\n\n"

@@ -62,8 +62,16 @@ class AccessLog:
                 duration_ms=round(seconds * 1000, 1),
                 request_id=scope.get("state", {}).get("request_id"),
                 **_order(scope),
+                **_caller(scope),
                 **_code(error_body),
             )
+
+
+def _caller(scope: Scope) -> dict[str, str]:
+    """Which API key made the call (its id: the name is on the key's own record)."""
+    principal = scope.get("state", {}).get("principal")
+    key_id = getattr(principal, "key_id", None)
+    return {"key": key_id} if key_id else {}
 
 
 def _order(scope: Scope) -> dict[str, str]:

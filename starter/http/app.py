@@ -11,10 +11,10 @@ from fastapi import FastAPI
 
 from providers.backoff import OutageLog
 from settings import Settings
+from starter.http.access import GuardedRoute
 from starter.http.access_log import AccessLog
 from starter.http.dependencies import Services
 from starter.http.errors import install_error_handlers
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.limits import MAX_BODY_BYTES
 from starter.http.metrics import ApiMetrics
 from starter.http.openapi import install_contract
@@ -45,7 +45,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     )
     if svc is not None:
         app.state.services = svc
-    app.router.route_class = JsonBodyRoute
+    app.router.route_class = GuardedRoute
     app.state.outages = OutageLog()  # the guard and /ready tell of outages in one voice
     app.add_middleware(OutageGuard, outages=app.state.outages)
     app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES, deadline=settings.http_request_timeout)

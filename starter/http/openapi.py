@@ -18,6 +18,7 @@ from starter.http.errors import Error, FieldError
 from starter.http.limits import MAX_BODY_BYTES
 
 CODES = "x-error-codes"
+SECURITY = "apiKey"  # the security scheme of every route but the public ones
 REF = "#/components/schemas/{model}"
 # Models of bodies that routes read themselves (signed webhooks), for the components.
 _raw_bodies: list[type[BaseModel]] = []
@@ -103,6 +104,13 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
+    spec.setdefault("components", {})["securitySchemes"] = {
+        SECURITY: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key (`ordino keys create`): `Authorization: Bearer ordino_...`",
+        }
+    }
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
@@ -18,6 +17,7 @@ from settings import Settings, get_settings
 from starter.cli import app
 from starter.http.app import create_app
 from starter.http.dependencies import Services
+from tests.support.keys import api_client
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -36,7 +36,7 @@ async def stack(dev_env: WorkflowEnvironment, db, settings: Settings):
     app = create_app(stack_settings, Services(stack_settings, dev_env.client, db))
     async with (
         build_worker(dev_env.client, db, stack_settings),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+        api_client(app, db) as api,
     ):
         yield api, dev_env.client, stack_settings
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import uuid
 from datetime import UTC, datetime
 
 from activities.intake import IntakeActivities
 from contracts.intake import AcceptOrderInput
+from db import api_keys
+from domain.access import Role
 from domain.orders import PlaceOrder
 from tests.support.bodies import order_body
 
@@ -98,6 +101,29 @@ async def test_support_refunds_from_the_terminal(ordino, stack, catalog):
     [number] = [w for w in done.stdout.split() if w.startswith("CN-")]
     shown = await asyncio.to_thread(ordino, "orders", "show", order_id)
     assert f"credit   {number}  5.00 EUR on INV-" in shown.stdout and "scratched box" in shown.stdout
+    # The terminal's actor is whoever runs it.
+    refunds = [
+        e for e in (await api.get(f"/orders/{order_id}")).json()["timeline"] if e["type"] == "refund_issued"
+    ]
+    assert [e["actor"] for e in refunds] == [f"{getpass.getuser()} (cli)"]
+
+
+def test_keys_are_made_listed_and_revoked_from_the_terminal(ordino, db, monkeypatch):
+    made = ordino("keys", "create", "shop-terminal", "--role", "channel", "--scope", "webshop")
+    assert made.exit_code == 0, made.stdout
+    key = made.stdout.strip().splitlines()[-1]
+    principal = api_keys.principal(db, key)
+    assert principal is not None and (principal.role, principal.scope) == (Role.CHANNEL, "webshop")
+    assert principal.key_id in ordino("keys", "list").stdout
+    # A command run with the key in ORDINO_API_KEY names the key as its actor.
+    monkeypatch.setenv("ORDINO_API_KEY", key)
+    from starter.cli.support import actor
+
+    assert actor() == "shop-terminal (channel)"
+    revoked = ordino("keys", "revoke", principal.key_id)
+    assert revoked.exit_code == 0 and api_keys.principal(db, key) is None
+    unscoped = ordino("keys", "create", "x", "--role", "warehouse")
+    assert unscoped.exit_code == 1 and "invalid_body" in unscoped.stdout
 
 
 def test_prices_promotions_tax_and_quotes_from_the_terminal(ordino, catalog, tmp_path):

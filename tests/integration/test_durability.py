@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import func, select
 
 from contracts.ids import order_workflow_id
@@ -15,6 +14,7 @@ from starter.http.app import create_app
 from starter.http.dependencies import Services
 from tests.support.api_orders import wait_for_status
 from tests.support.bodies import order_body
+from tests.support.keys import api_client
 from tests.support.webhooks import post_signed
 from worker import build_worker
 from workflows.order import OrderWorkflow
@@ -29,7 +29,7 @@ async def test_order_completes_after_its_worker_is_replaced(dev_env, db, setting
         }
     )
     app = create_app(settings, Services(settings, dev_env.client, db))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api:
+    async with api_client(app, db) as api:
         async with build_worker(dev_env.client, db, settings):
             response = await api.post("/orders", json=order_body([(catalog({"MIL": 2}), 1)]))
             assert response.status_code == 201

@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
@@ -19,6 +18,7 @@ from starter.http.app import create_app
 from starter.http.dependencies import Services
 from starter.operations.updates import updated
 from tests.support.bodies import order_body
+from tests.support.keys import api_client
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -67,7 +67,7 @@ async def test_an_update_no_worker_answers_is_a_503_and_the_same_request_again_g
     )
     client = await connect(settings)  # as the API's: updates bounded by the update timeout
     app = create_app(settings, Services(settings, client, db))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api:
+    async with api_client(app, db) as api:
         async with build_worker(client, db, settings):
             placed = await api.post("/orders", json=order_body([(catalog({"MIL": 2}), 1)]))
             assert placed.status_code == 201, placed.text

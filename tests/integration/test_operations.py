@@ -22,7 +22,8 @@ from domain.orders import PlaceOrder
 from runtime.worker_health import WorkerReadiness, serve_health
 from settings import Settings
 from tests.support.bodies import order_body
-from tests.support.metrics import scrape, total
+from tests.support.keys import remote_client
+from tests.support.metrics import parse, scrape, total
 from tests.support.ordino_process import OrdinoProcess
 from tests.support.ports import free_port
 from worker import build_worker
@@ -69,7 +70,7 @@ async def _answers(url: str, timeout: float = 60) -> httpx.Response:
 
 
 @pytest.fixture(scope="module")
-async def ops(dev_env: WorkflowEnvironment, database_url: str, settings: Settings) -> AsyncIterator[Ops]:
+async def ops(dev_env: WorkflowEnvironment, database_url: str, settings: Settings, db) -> AsyncIterator[Ops]:
     api_port = free_port()
     env = {
         **os.environ,
@@ -91,7 +92,7 @@ async def ops(dev_env: WorkflowEnvironment, database_url: str, settings: Setting
         await process.start()
     try:
         await _answers(f"http://127.0.0.1:{api_port}/health")
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as api:
+        async with remote_client(f"http://127.0.0.1:{api_port}", db) as api:
             yield Ops(api, env["ORDINO_WORKER_METRICS"], env["ORDINO_WORKER_HEALTH"], processes)
     finally:
         for process in processes.values():
@@ -121,7 +122,7 @@ async def test_an_operator_follows_orders_in_metrics_and_logs(ops: Ops, catalog)
     assert forged.status_code == 401
     await _completed(ops.api, placed_id)
 
-    api = await scrape(f"{ops.api.base_url}/metrics")
+    api = parse((await ops.api.get("/metrics")).text)  # an admin's key, as Prometheus would bring
     assert total(api, "ordino_orders_accepted_total") == 1
     assert total(api, "ordino_orders_rejected_total", code="insufficient_stock") == 1
     assert total(api, "ordino_webhooks_refused_total", sender="carrier", code="invalid_signature") == 1

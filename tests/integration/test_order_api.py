@@ -204,7 +204,9 @@ async def test_unsigned_or_forged_webhooks_are_refused_and_change_nothing(stack,
     }
     body = json.dumps(event).encode()
     forged = webhook_signature.sign("not-the-secret", body)
-    stale = webhook_signature.sign(settings.webhook_secret, body, timestamp=int(time.time()) - 3600)
+    stale = webhook_signature.sign(
+        settings.carrier_webhook_secrets[0], body, timestamp=int(time.time()) - 3600
+    )
     for headers in (
         {},
         {webhook_signature.HEADER: forged},

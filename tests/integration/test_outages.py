@@ -32,6 +32,7 @@ from starter.http.dependencies import Services
 from starter.operations import intake
 from tests.support.api_orders import wait_for_status
 from tests.support.bodies import order_body
+from tests.support.keys import api_client, remote_client, sandbox_warehouse_env
 from tests.support.ordino_process import OrdinoProcess
 from tests.support.ports import free_port
 from tests.support.tcp_proxy import TcpProxy
@@ -123,16 +124,17 @@ async def _start(commands: tuple[str, ...], env: dict[str, str]) -> dict[str, Or
 
 
 @pytest.fixture
-async def stack(proxies: Proxies, database_url: str, stack_settings: Settings) -> AsyncIterator[Stack]:
+async def stack(proxies: Proxies, database_url: str, stack_settings: Settings, db) -> AsyncIterator[Stack]:
     port = free_port()
     env = {
         **proxies.env(database_url, stack_settings),
+        **sandbox_warehouse_env(db),
         "ORDINO_API_PORT": str(port),
         "ORDINO_API_BASE_URL": f"http://127.0.0.1:{port}",
     }
     processes = await _start(("worker", "api", "carrier", "warehouse"), env)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+        async with remote_client(f"http://127.0.0.1:{port}", db) as api:
             await _until_ready(api)
             await processes["worker"].wait_for("worker started")
             yield Stack(api, processes, stack_settings)
@@ -158,7 +160,7 @@ async def _until_ready(api: httpx.AsyncClient, timeout: float = 60) -> None:
 
 
 async def test_the_worker_and_the_api_start_while_temporal_and_the_database_are_down(
-    proxies, database_url, stack_settings
+    proxies, database_url, stack_settings, db
 ):
     proxies.postgres.cut()
     proxies.temporal.cut()
@@ -167,7 +169,7 @@ async def test_the_worker_and_the_api_start_while_temporal_and_the_database_are_
     processes = await _start(("worker", "api"), env)
     worker = processes["worker"]
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+        async with remote_client(f"http://127.0.0.1:{port}", db) as api:
             await worker.wait_for(DOWN, dependency="Temporal")
             ready = await _answer(api)  # it listens all the same, and says what is missing
             assert (ready.status_code, ready.json()["code"]) == (503, "not_ready")
@@ -271,7 +273,7 @@ async def test_customer_mail_waits_for_a_mail_server_that_is_down(
     try:
         async with (
             build_worker(dev_env.client, db, settings),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+            api_client(app, db) as api,
         ):
             placing = asyncio.create_task(api.post("/orders", json=body))
             try:

@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
@@ -34,6 +33,7 @@ from starter.operations import changes
 from starter.operations.updates import updated
 from tests.support.bodies import order_body
 from tests.support.faults import Faults
+from tests.support.keys import api_client
 from tests.support.metrics import scrape, total
 from tests.support.ports import free_port
 from tests.support.workflow_orders import start_order, stock_of, tracking, wait_for_parcels
@@ -259,7 +259,7 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
     )
     async with (
         build_worker(with_metrics, db, quick, interceptors=[faults]),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+        api_client(app, db) as api,
     ):
         assert (await api.post("/orders", json=body)).status_code == 201
         handle = dev_env.client.get_workflow_handle(order_workflow_id(order_id))
@@ -267,7 +267,7 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
         alerts = (await api.get("/support/alerts")).json()
         mine = [a for a in alerts if a["order_id"] == order_id]
         assert [a["kind"] for a in mine] == ["step_parked"] and "gateway says no" in mine[0]["message"]
-        retried = await api.post(f"/orders/{order_id}/retry", json={"actor": "support:ann"})
+        retried = await api.post(f"/orders/{order_id}/retry", json={})
         assert retried.status_code == 200 and retried.json()["step"] == "capture_payment: gateway says no"
         await until(handle, lambda p: p.parked is not None and p.parked.startswith("issue_invoice"))
         result = await asyncio.to_thread(ordino, "orders", "retry", order_id)

@@ -48,7 +48,7 @@ async def test_refund_issues_a_credit_note_and_is_idempotent(stack, db, catalog,
     shown = (await api.get(f"/orders/{order['id']}")).json()
     assert [
         (e["type"], e["actor"], e["reason"]) for e in shown["timeline"] if e["type"] == "refund_issued"
-    ] == [("refund_issued", "support", "parcel arrived late")]
+    ] == [("refund_issued", "test-finance (finance)", "parcel arrived late")]  # the key's name and role
     assert shown["credit_notes"] == [
         {
             key: note[key]

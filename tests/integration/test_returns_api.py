@@ -9,16 +9,14 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.support.api_orders import wait_for_status
-from tests.support.bodies import order_body
-from tests.support.webhooks import post_signed
+from tests.support.api_orders import delivered_order
+from tests.support.keys import api_client
 from worker import build_worker
 
 
@@ -31,21 +29,9 @@ async def shop(dev_env: WorkflowEnvironment, db, settings: Settings):
     app = create_app(shop_settings, Services(shop_settings, dev_env.client, db))
     async with (
         build_worker(dev_env.client, db, shop_settings),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
+        api_client(app, db) as api,
     ):
         yield api, shop_settings
-
-
-async def delivered_order(api, settings, lines) -> dict:
-    placed = await api.post("/orders", json=order_body(lines))
-    assert placed.status_code == 201, placed.text
-    order = await wait_for_status(api, placed.json()["order_id"], "shipped")
-    for parcel in order["shipments"]:
-        tn = parcel["tracking_number"]
-        event = {"event_id": f"{tn}-d", "tracking_number": tn, "status": "delivered",
-                 "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
-        assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
-    return await wait_for_status(api, order["id"], "delivered")
 
 
 async def test_a_return_from_request_to_refund(shop, catalog, mail_sink):
@@ -122,11 +108,12 @@ async def test_support_approves_and_refusals_carry_a_code(shop, catalog):
     early = await api.post(f"/returns/{ret['id']}/receive", json={"warehouse": "MIL", "items": [
         {"sku": sku, "quantity": 1, "outcome": "resellable"}]})  # fmt: skip
     assert (early.status_code, early.json()["code"]) == (409, "illegal_transition")
-    approved = await api.post(
-        f"/returns/{ret['id']}/approve", json={"reason": "regular customer", "actor": "ann"}
-    )
+    approved = await api.post(f"/returns/{ret['id']}/approve", json={"reason": "regular customer"})
     assert approved.status_code == 200, approved.text
-    assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "ann")
+    assert (approved.json()["status"], approved.json()["decided_by"]) == (
+        "approved",
+        "test-support (support)",
+    )
     unknown = await api.get("/returns/nope-R1")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "return_not_found")
     received = await api.post(f"/returns/{ret['id']}/receive", json={"warehouse": "MIL", "items": [
@@ -155,3 +142,16 @@ async def test_support_takes_a_return_from_the_terminal(shop, catalog, ordino):
         ordino, "returns", "receive", return_id, "--warehouse", "MIL", "--item", "x"
     )
     assert bad.exit_code != 0
+
+
+async def test_a_return_booked_in_where_the_product_was_never_stocked_is_on_its_shelf(shop, catalog, db):
+    api, settings = shop
+    sku = catalog({"MIL": 2}, price="20.00")  # Berlin has never held it
+    order = await delivered_order(api, settings, [(sku, 1)])
+    body = {"reference": "RMA-BER", "lines": [{"sku": sku, "quantity": 1, "reason": "damaged"}]}
+    ret = (await api.post(f"/orders/{order['id']}/returns", json=body)).json()
+    receipt = {"warehouse": "BER", "items": [{"sku": sku, "quantity": 1, "outcome": "resellable"}]}
+    received = await api.post(f"/returns/{ret['id']}/receive", json=receipt)
+    assert received.status_code == 200, received.text
+    berlin = {w["warehouse"]: w for w in (await api.get(f"/inventory/{sku}")).json()["warehouses"]}["BER"]
+    assert (berlin["on_hand"], berlin["available"]) == (1, 1)

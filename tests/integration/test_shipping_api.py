@@ -149,19 +149,26 @@ async def test_the_feedback_mail_links_to_a_form_a_customer_can_send(stack, cata
     await post_signed(api, settings, "/webhooks/carrier", event)
     order = await wait_for_status(api, order_id, "completed")
     [request] = [n for n in order["notifications"] if n["kind"] == "feedback_request"]
-    link = f"{settings.api_base_url}/orders/{order_id}/feedback"
+    link = settings.feedback_url(order_id)  # signed for this order
     assert link in request["body"]
+    path = link.removeprefix(settings.api_base_url)
 
-    form = await api.get(f"/orders/{order_id}/feedback")
+    # Without the mail's token, or with another order's, the form is not shown or taken.
+    for forged in (f"/orders/{order_id}/feedback", path.replace(order_id, "webshop-other", 1)):
+        refused = await api.get(forged)
+        assert refused.status_code == 403 and "not valid" in refused.text
+    form = await api.get(path)
     assert form.status_code == 200 and "How was your order?" in form.text
+    action = form.text.split("action='", 1)[1].split("'", 1)[0]
+    assert (await api.post(action.split("?")[0], content="rating=3")).status_code == 403
     sent = await api.post(
-        f"/orders/{order_id}/feedback/form",
+        action,
         content="rating=3&comment=Fine%2C+thanks",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert sent.status_code == 201 and "Thank you" in sent.text
     again = await api.post(
-        f"/orders/{order_id}/feedback/form",
+        action,
         content="rating=5",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )

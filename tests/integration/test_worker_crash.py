@@ -45,6 +45,7 @@ async def test_worker_killed_after_the_gateway_captured(dev_env, db, settings, d
         "ORDINO_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "ORDINO_LOG_LEVEL": "WARNING",
         "ORDINO_SMTP_PORT": str(settings.smtp_port),
+        "ORDINO_DEV_SECRETS_ALLOWED": "true",
     }
     doomed = subprocess.Popen([sys.executable, "-m", "starter.cli", "worker"], env=env, cwd=ROOT)
     try:

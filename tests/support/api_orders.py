@@ -7,6 +7,7 @@ import asyncio
 
 from domain.tracking import TrackingEvent
 from providers.sandbox.carrier_journeys import CarrierSimulator
+from tests.support.bodies import order_body
 from tests.support.webhooks import post_signed
 
 
@@ -27,3 +28,16 @@ def simulator_posting_to(api, db, settings) -> CarrierSimulator:
     from datetime import timedelta
 
     return CarrierSimulator(db, timedelta(0), post)
+
+
+async def delivered_order(api, settings, lines: list[tuple[str, int]], **overrides) -> dict:
+    """An order placed over HTTP whose parcels the carrier reports delivered (signed)."""
+    placed = await api.post("/orders", json=order_body(lines, **overrides))
+    assert placed.status_code == 201, placed.text
+    order = await wait_for_status(api, placed.json()["order_id"], "shipped")
+    for parcel in order["shipments"]:
+        tn = parcel["tracking_number"]
+        event = {"event_id": f"{tn}-d", "tracking_number": tn, "status": "delivered",
+                 "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
+        assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
+    return await wait_for_status(api, order["id"], "delivered")

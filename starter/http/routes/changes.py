@@ -6,13 +6,13 @@ from fastapi import APIRouter, Response
 
 from domain.changes import Cancellation, CancellationOutcome, ChangeOutcome, OrderChange
 from domain.errors import PRICING_CODES, ErrorCode
+from starter.http.access import Caller, GuardedRoute, acting
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import OrderId
 from starter.operations import changes
 
-router = APIRouter(tags=["changes"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["changes"], route_class=GuardedRoute)
 # An update of the order's workflow: refused by its validator, or by what it finds.
 _UPDATE = (ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.IDEMPOTENCY_CONFLICT)
 
@@ -34,12 +34,14 @@ _UPDATE = (ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.IDEMPOTE
         ErrorCode.EMPTY_ORDER,
     ),
 )
-async def change(order_id: OrderId, body: OrderChange, svc: Svc, response: Response) -> ChangeOutcome:
+async def change(
+    order_id: OrderId, body: OrderChange, svc: Svc, caller: Caller, response: Response
+) -> ChangeOutcome:
     """Change the shipping address, quantities or lines (a new SKU adds one, quantity 0
     removes one) while no parcel is packed. Priced as when the order was placed; a larger
     total takes a new authorization first. `preview: true` answers the new totals, the stock
     and the payment effect (200) and changes nothing. The reference makes it idempotent."""
-    outcome = await changes.change(svc.client, svc.db, order_id, body)
+    outcome = await changes.change(svc.client, svc.db, order_id, acting(body, caller))
     if not outcome.applied:
         response.status_code = 200
     return outcome
@@ -64,9 +66,9 @@ async def change(order_id: OrderId, body: OrderChange, svc: Svc, response: Respo
         ErrorCode.PAYMENT_DECLINED,
     ),
 )
-async def cancel(order_id: OrderId, body: Cancellation, svc: Svc) -> CancellationOutcome:
+async def cancel(order_id: OrderId, body: Cancellation, svc: Svc, caller: Caller) -> CancellationOutcome:
     """Cancel the whole order (no `lines`) at any stage before delivery: stock released, the
     authorization voided or the capture refunded with credit notes, parcels not yet picked up
     cancelled and the others recalled. With `lines`, cancel some units while nothing is
     packed. A reason is required; the audit trail records who and why."""
-    return await changes.cancel(svc.client, svc.db, order_id, body)
+    return await changes.cancel(svc.client, svc.db, order_id, acting(body, caller))

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
-from typing import Literal
-from urllib.parse import parse_qs
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
 from db import feedback
 from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
+from domain.feedback_links import valid_feedback_token
 from domain.orders import FeedbackRequest
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Services, Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import OrderId
 from starter.operations.sessions import read, write
 
-router = APIRouter(tags=["feedback"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["feedback"], route_class=GuardedRoute)
 
 
 class FeedbackRecorded(BaseModel):
@@ -53,7 +54,7 @@ def _page(text: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
-HTML = {"text/html": {"schema": {"type": "string"}}}
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 FORM = {
     "requestBody": {
         "required": True,
@@ -73,14 +74,31 @@ FORM = {
 }
 
 
-@router.get("/orders/{order_id}/feedback", response_class=HTMLResponse, responses={200: {"content": HTML}})
-async def feedback_form(order_id: OrderId) -> HTMLResponse:
+LINK_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not the link of this order's feedback mail", "content": HTML}
+}
+Token = Annotated[str | None, Query(max_length=64, description="The token of the feedback mail's link")]
+
+
+def _link_refused() -> HTMLResponse:
+    return _page("<p>This link is not valid: please use the one in your mail.</p>", 403)
+
+
+@router.get(
+    "/orders/{order_id}/feedback",
+    response_class=HTMLResponse,
+    responses={200: {"content": HTML}, **LINK_REFUSED},
+)
+async def feedback_form(order_id: OrderId, svc: Svc, token: Token = None) -> HTMLResponse:
     """The page the feedback mail links to: a form that posts to .../feedback/form."""
+    if not valid_feedback_token(svc.settings.link_secret, order_id, token):
+        return _link_refused()
     stars = "".join(
         f"<label><input type=radio name=rating value={n} required> {n}</label> " for n in range(1, 6)
     )
     return _page(
-        f"<h1>How was your order?</h1><form method=post action='/orders/{escape(order_id)}/feedback/form'>"
+        f"<h1>How was your order?</h1><form method=post "
+        f"action='/orders/{quote(order_id)}/feedback/form?token={quote(token or '')}'>"
         f"<p>{stars}</p><p><textarea name=comment rows=4 cols=40 maxlength=2000 "
         "placeholder='What could we do better?'></textarea></p><button>Send</button></form>"
     )
@@ -93,12 +111,17 @@ async def feedback_form(order_id: OrderId) -> HTMLResponse:
     openapi_extra=FORM,
     responses={
         201: {"description": "Thanked", "content": HTML},
+        **LINK_REFUSED,
         404: {"description": "No such order", "content": HTML},
         409: {"description": "Not delivered yet, or rated already", "content": HTML},
         422: {"description": "No rating from 1 to 5, or a comment that is not plain text", "content": HTML},
     },
 )
-async def feedback_form_sent(order_id: OrderId, request: Request, svc: Svc) -> HTMLResponse:
+async def feedback_form_sent(
+    order_id: OrderId, request: Request, svc: Svc, token: Token = None
+) -> HTMLResponse:
+    if not valid_feedback_token(svc.settings.link_secret, order_id, token):
+        return _link_refused()
     try:
         # A browser sends the form in the page's charset, UTF-8; anything else is not ours.
         form = (await request.body()).decode("utf-8")

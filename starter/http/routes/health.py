@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from domain.errors import ErrorCode, OrdinoError
 from providers.backoff import DATABASE, TEMPORAL, OutageLog, outage_of
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Services, Svc
 from starter.http.openapi import refusals
 from starter.operations.sessions import read
 
 log = structlog.get_logger()
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute)
 CHECK_TIMEOUT_SECONDS = 3
 
 

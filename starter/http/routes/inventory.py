@@ -11,14 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from db import inventory_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import SkuCode, WarehouseCode
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, Offset
 from starter.operations import inventory
 from starter.operations.sessions import read, read_one
 
-router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=GuardedRoute)
 NO_SKU = refusals(ErrorCode.SKU_NOT_FOUND)
 # Booking stock: unknown places and products, and never below zero.
 BOOKING = refusals(ErrorCode.UNKNOWN_WAREHOUSE, ErrorCode.UNKNOWN_SKU, ErrorCode.NEGATIVE_STOCK)

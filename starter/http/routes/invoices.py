@@ -10,14 +10,14 @@ from starlette.concurrency import run_in_threadpool
 
 from db import invoice_views as views
 from domain.errors import ErrorCode, OrdinoError
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, Offset, OrderId
 from starter.operations.invoice_pdf import render_invoice
 from starter.operations.sessions import read, read_one
 
-router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/invoices", tags=["invoices"], route_class=GuardedRoute)
 NOT_FOUND = refusals(ErrorCode.INVOICE_NOT_FOUND)
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}

@@ -8,11 +8,12 @@ import structlog
 from fastapi import APIRouter, Query, Request, Response
 
 from db import order_views
+from domain.access import Role
 from domain.errors import PRICING_CODES, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
+from starter.http.access import Caller, GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.metrics import api_metrics
 from starter.http.openapi import refusals
 from starter.http.params import Key, Offset, OrderId
@@ -20,7 +21,7 @@ from starter.operations import intake
 from starter.operations.sessions import read, read_one
 
 log = structlog.get_logger()
-router = APIRouter(tags=["orders"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["orders"], route_class=GuardedRoute)
 
 
 @router.post(
@@ -54,12 +55,17 @@ async def place_order(body: PlaceOrder, svc: Svc, request: Request, response: Re
 @router.get("/orders", response_model=order_views.OrderPage)
 async def list_orders(
     svc: Svc,
+    caller: Caller,
     status: OrderStatus | None = None,
     channel: Key | None = None,
     customer: Key | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> order_views.OrderPage:
+    if caller.role is Role.CHANNEL:  # a channel lists its own orders only
+        if channel not in (None, caller.scope):
+            raise OrdinoError(ErrorCode.FORBIDDEN, f"This key lists orders of {caller.scope} only")
+        channel = caller.scope
     return await read(
         svc.db, order_views.list_orders, status.value if status else None, channel, customer, limit, offset
     )

@@ -10,13 +10,13 @@ from domain.errors import PRICING_CODES, ErrorCode
 from domain.inputs import Moment
 from domain.orders import Basket, Contract
 from domain.quote import Quote
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key
 from starter.operations import price_lists, quotes
 
-router = APIRouter(route_class=JsonBodyRoute)
+router = APIRouter(route_class=GuardedRoute)
 NO_LIST = refusals(ErrorCode.PRICE_LIST_NOT_FOUND)
 # Prices a list holds: each SKU once, known, at the currency's minor unit.
 PRICES = (

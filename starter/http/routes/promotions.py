@@ -7,13 +7,13 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ErrorCode
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key
 from starter.operations import promotions
 
-router = APIRouter(route_class=JsonBodyRoute)
+router = APIRouter(route_class=GuardedRoute)
 NO_PROMOTION = refusals(ErrorCode.PROMOTION_NOT_FOUND)
 
 

@@ -10,10 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from contracts.refunds import RefundOutcome
 from db import invoice_views as views
+from domain.access import check_refund_allowed
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest
+from starter.http.access import Caller, GuardedRoute, acting
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.http.routes.invoices import PDF, inline_pdf
@@ -21,7 +22,7 @@ from starter.operations import refunds
 from starter.operations.invoice_pdf import render_credit_note
 from starter.operations.sessions import read, read_one
 
-router = APIRouter(tags=["refunds"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["refunds"], route_class=GuardedRoute)
 NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)
 
 
@@ -38,11 +39,12 @@ NOT_FOUND = refusals(ErrorCode.CREDIT_NOTE_NOT_FOUND)
         ErrorCode.REFUND_EXCEEDS_CAPTURED,
     ),
 )
-async def refund(order_id: OrderId, body: RefundRequest, svc: Svc) -> RefundOutcome:
+async def refund(order_id: OrderId, body: RefundRequest, svc: Svc, caller: Caller) -> RefundOutcome:
     """A goodwill refund by support: reason required; never more than was captured net of
     earlier refunds; one credit note per invoice it corrects. The reference makes it
     idempotent: the same reference again answers with the same refund."""
-    return await refunds.refund(svc.client, svc.db, order_id, body)
+    check_refund_allowed(caller, body.amount, svc.settings.support_refund_limit)
+    return await refunds.refund(svc.client, svc.db, order_id, acting(body, caller))
 
 
 @router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])

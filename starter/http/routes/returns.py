@@ -9,16 +9,16 @@ from fastapi import APIRouter, Query
 
 from db import return_views as views
 from domain.errors import ErrorCode
-from domain.orders import Actor, Contract
+from domain.orders import Contract
 from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest
+from starter.http.access import Caller, GuardedRoute, acting
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.operations import returns
 from starter.operations.sessions import read
 
-router = APIRouter(tags=["returns"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["returns"], route_class=GuardedRoute)
 NOT_FOUND = refusals(ErrorCode.RETURN_NOT_FOUND)
 # An update of the return's workflow: refused when the return is past that step.
 DECISION = refusals(ErrorCode.RETURN_NOT_FOUND, ErrorCode.ILLEGAL_TRANSITION)
@@ -39,11 +39,13 @@ DECISION = refusals(ErrorCode.RETURN_NOT_FOUND, ErrorCode.ILLEGAL_TRANSITION)
         ErrorCode.PRICE_MISSING,
     ),
 )
-async def request_return(order_id: OrderId, body: ReturnRequest, svc: Svc) -> views.ReturnView:
+async def request_return(
+    order_id: OrderId, body: ReturnRequest, svc: Svc, caller: Caller
+) -> views.ReturnView:
     """Lines and quantities to send back, each with a reason; `resolution` refund or
     exchange (`exchange_sku` for another product). Only after delivery and within the
     channel's return window; the reference makes it idempotent."""
-    return await returns.request(svc.client, svc.db, order_id, body)
+    return await returns.request(svc.client, svc.db, order_id, acting(body, caller))
 
 
 @router.get("/orders/{order_id}/returns", response_model=list[views.ReturnView])
@@ -64,19 +66,18 @@ async def get_return(return_id: Key, svc: Svc) -> views.ReturnView:
 
 class DecisionBody(Contract):
     reason: Note | None = None
-    actor: Actor = "support"
 
 
 @router.post("/returns/{return_id}/approve", response_model=views.ReturnView, openapi_extra=DECISION)
-async def approve(return_id: Key, body: DecisionBody, svc: Svc) -> views.ReturnView:
+async def approve(return_id: Key, body: DecisionBody, svc: Svc, caller: Caller) -> views.ReturnView:
     """Approve a return the rules left to support; the customer gets a return label."""
-    decision = Decision(approve=True, reason=body.reason, actor=body.actor)
+    decision = Decision(approve=True, reason=body.reason, actor=caller.actor)
     return await returns.decide(svc.client, svc.db, return_id, decision)
 
 
 @router.post("/returns/{return_id}/reject", response_model=views.ReturnView, openapi_extra=DECISION)
-async def reject(return_id: Key, body: DecisionBody, svc: Svc) -> views.ReturnView:
-    decision = Decision(approve=False, reason=body.reason, actor=body.actor)
+async def reject(return_id: Key, body: DecisionBody, svc: Svc, caller: Caller) -> views.ReturnView:
+    decision = Decision(approve=False, reason=body.reason, actor=caller.actor)
     return await returns.decide(svc.client, svc.db, return_id, decision)
 
 
@@ -91,7 +92,7 @@ async def reject(return_id: Key, body: DecisionBody, svc: Svc) -> views.ReturnVi
         ErrorCode.INSUFFICIENT_STOCK,
     ),
 )
-async def receive(return_id: Key, body: ReceiveReturn, svc: Svc) -> views.ReturnView:
+async def receive(return_id: Key, body: ReceiveReturn, svc: Svc, caller: Caller) -> views.ReturnView:
     """The warehouse books the parcel in with an inspection outcome per item (resellable:
     restocked; damaged: written off); answers once the refund or replacement is done."""
-    return await returns.receive(svc.client, svc.db, return_id, body)
+    return await returns.receive(svc.client, svc.db, return_id, acting(body, caller))

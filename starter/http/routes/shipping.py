@@ -11,22 +11,21 @@ from contracts.fulfillment import ParcelPacked
 from db import shipping_views as views
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import (
-    Actor,
     AddressCorrection,
     PackConfirmation,
     ParkedStepRetry,
     RetriedStep,
     WarehouseCode,
 )
+from starter.http.access import Caller, GuardedRoute, acting
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.http.routes.invoices import PDF
 from starter.operations import shipping
 from starter.operations.sessions import read, read_one
 
-router = APIRouter(tags=["shipping"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["shipping"], route_class=GuardedRoute)
 NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
 
 
@@ -44,11 +43,11 @@ async def packed(
     order_id: OrderId,
     warehouse: WarehouseCode,
     svc: Svc,
-    actor: Actor = "warehouse",
+    caller: Caller,
 ) -> ParcelPacked:
     """A warehouse has picked and packed its parcel of the order (idempotent); answers with
     the parcel's weight from product data."""
-    body = PackConfirmation(warehouse=warehouse, actor=actor)
+    body = PackConfirmation(warehouse=warehouse, actor=caller.actor)
     return await shipping.confirm_packed(svc.client, svc.db, order_id, body)
 
 
@@ -57,10 +56,10 @@ async def packed(
     status_code=204,
     openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.ADDRESS_LOCKED),
 )
-async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc) -> Response:
+async def correct_address(order_id: OrderId, body: AddressCorrection, svc: Svc, caller: Caller) -> Response:
     """Support corrects the address of an order on hold because the carrier refused it; the
     order books its parcels again."""
-    await shipping.correct_address(svc.client, svc.db, order_id, body)
+    await shipping.correct_address(svc.client, svc.db, order_id, acting(body, caller))
     return Response(status_code=204)
 
 
@@ -85,10 +84,10 @@ async def label(tracking_number: Key, svc: Svc) -> Response:
     response_model=RetriedStep,
     openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_CLOSED, ErrorCode.NOT_PARKED),
 )
-async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc) -> RetriedStep:
+async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc, caller: Caller) -> RetriedStep:
     """Support fixed what a parked step (alert `step_parked`) kept failing on: the order runs it
     again. `409 not_parked` when the order is not parked."""
-    step = await shipping.retry_parked(svc.client, svc.db, order_id, body.actor)
+    step = await shipping.retry_parked(svc.client, svc.db, order_id, caller.actor)
     return RetriedStep(order_id=order_id, step=step)
 
 

@@ -8,13 +8,13 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ErrorCode
 from domain.inputs import Moment
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import refusals
 from starter.http.params import Key
 from starter.operations import tax_rates
 
-router = APIRouter(route_class=JsonBodyRoute)
+router = APIRouter(route_class=GuardedRoute)
 NO_REGION = refusals(ErrorCode.TAX_REGION_NOT_FOUND)
 
 

@@ -1,4 +1,4 @@
-"""Webhooks from carriers and payment providers. Each is signed with the shared secret
+"""Webhooks from carriers and payment providers. Each is signed with a secret of its sender's
 (header X-Ordino-Signature) and reaches the order's workflow as a signal."""
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.orders import PaymentEvent
 from domain.tracking import TrackingEvent, TrackingStatus
 from providers import webhook_signature
+from starter.http.access import GuardedRoute
 from starter.http.dependencies import Services, Svc
-from starter.http.json_bodies import JsonBodyRoute
 from starter.http.metrics import api_metrics
 from starter.http.openapi import json_body, refusals
 from starter.operations.sessions import read_one, write
 from workflows.order import OrderWorkflow
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=GuardedRoute)
 Event = TypeVar("Event", bound=BaseModel)
 SIGNATURE = {
     "name": webhook_signature.HEADER,
@@ -48,12 +48,11 @@ class WebhookAnswer(BaseModel):
     status: Literal["accepted", "ignored"]
 
 
-async def _signed(request: Request, svc: Services, model: type[Event]) -> Event:
-    """The event, if the signature over the raw body is right; 401 otherwise, 422 if malformed."""
+async def _signed(request: Request, secrets: list[str], model: type[Event]) -> Event:
+    """The event, if the sender's signature over the raw body is right (with one of its
+    secrets); 401 otherwise, 422 if malformed."""
     body = await request.body()
-    if not webhook_signature.verify(
-        svc.settings.webhook_secret, body, request.headers.get(webhook_signature.HEADER)
-    ):
+    if not webhook_signature.verify(secrets, body, request.headers.get(webhook_signature.HEADER)):
         raise OrdinoError(ErrorCode.INVALID_SIGNATURE, "Missing, wrong or stale webhook signature")
     try:
         return model.model_validate_json(body)
@@ -99,7 +98,7 @@ async def _signal(
 async def carrier(request: Request, svc: Svc) -> WebhookAnswer:
     """A carrier's tracking event."""
     with _refusals_counted(request, "carrier"):
-        event = await _signed(request, svc, TrackingEvent)
+        event = await _signed(request, svc.settings.carrier_webhook_secrets, TrackingEvent)
 
         unknown = OrdinoError(
             ErrorCode.UNKNOWN_TRACKING_NUMBER, f"No parcel with tracking number {event.tracking_number}"
@@ -124,7 +123,7 @@ async def payments(request: Request, svc: Svc) -> WebhookAnswer:
     """A payment provider settles a pending payment (3-D Secure passed or failed, a bank
     transfer received)."""
     with _refusals_counted(request, "payments"):
-        event = await _signed(request, svc, PaymentEvent)
+        event = await _signed(request, svc.settings.payment_webhook_secrets, PaymentEvent)
 
         unknown = OrdinoError(ErrorCode.UNKNOWN_PAYMENT, f"No payment {event.reference}")
         order_id = await read_one(svc.db, unknown, order_views.order_id_for_payment, event.reference)
