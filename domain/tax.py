@@ -61,11 +61,15 @@ def vat_country(vat_id: str) -> str | None:
     return EU_VAT_PREFIXES.get(vat_id[:2].upper())
 
 
-def reverse_charge_applies(buyer_vat_id: str | None, seller_country: str, destination: str) -> bool:
-    """Intra-EU supply of goods: they leave the seller's member state for another, where the
-    buyer is registered for VAT. The seller charges no VAT and the buyer accounts for it.
-    (The number's shape is checked; whether it is registered, VIES would tell.)"""
-    if not buyer_vat_id:
+def reverse_charge_applies(
+    buyer_vat_id: str | None, seller_country: str, destination: str, *, business_channel: bool
+) -> bool:
+    """Intra-EU supply of goods to a business: the goods leave the seller's member state for
+    another, where the buyer is registered for VAT, so the seller charges no VAT and the buyer
+    accounts for it. Only on a channel that sells to businesses: a consumer who types a VAT
+    number into a shop's checkout pays VAT like everyone there. (The number's shape is
+    checked; whether it is registered, VIES would tell.)"""
+    if not buyer_vat_id or not business_channel:
         return False
     return (
         vat_country(buyer_vat_id) == destination
