@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
     seller_name: str = "Ordino Demo Store S.r.l."
-    seller_vat_id: str = "IT01234567890"
+    seller_vat_id: str = "IT01234560157"
 
     # Every deadline is a setting.
     return_window: timedelta = timedelta(days=30)

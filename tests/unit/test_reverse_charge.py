@@ -12,12 +12,12 @@ from settings import ChannelConfig, Settings
 @pytest.mark.parametrize(
     ("vat_id", "destination", "applies"),
     [
-        ("DE123456789", "DE", True),  # a German business buying from Italy
-        ("EL123456789", "GR", True),  # Greek VAT numbers start with EL
-        ("IT01234567890", "IT", False),  # same member state as the seller: Italian VAT
-        ("DE123456789", "US", False),  # an export, not an intra-EU supply
-        ("DE123456789", "IT", False),  # the goods stay in Italy: Italian VAT
-        ("IT01234567890", "DE", False),  # registered in Italy, not where the goods go
+        ("DE123456788", "DE", True),  # a German business buying from Italy
+        ("EL123456783", "GR", True),  # Greek VAT numbers start with EL
+        ("IT01234560157", "IT", False),  # same member state as the seller: Italian VAT
+        ("DE123456788", "US", False),  # an export, not an intra-EU supply
+        ("DE123456788", "IT", False),  # the goods stay in Italy: Italian VAT
+        ("IT01234560157", "DE", False),  # registered in Italy, not where the goods go
         ("GB123456789", "GB", False),  # not an EU VAT number
         (None, "DE", False),  # a consumer
     ],
@@ -26,7 +26,7 @@ def test_reverse_charge_is_for_businesses_in_another_member_state(vat_id, destin
     assert reverse_charge_applies(vat_id, "IT", destination, business_channel=True) is applies
 
 
-@pytest.mark.parametrize("vat_id", ["DE123456789", "EL123456789", "FR11123456782"])
+@pytest.mark.parametrize("vat_id", ["DE123456788", "EL123456783", "FR11123456782"])
 def test_a_consumer_channel_charges_vat_whatever_number_it_is_given(vat_id):
     destination = "GR" if vat_id.startswith("EL") else vat_id[:2]
     assert reverse_charge_applies(vat_id, "IT", destination, business_channel=True)
