@@ -51,20 +51,19 @@ EU_VAT_PREFIXES: dict[str, str] = {
 EU_COUNTRIES = frozenset(EU_VAT_PREFIXES.values())
 
 # What people put between the characters of a VAT number ("DE 123.456.788", "be 0123-456-749").
-SEPARATORS = " .-"
-_SEPARATOR = re.compile(f"[{re.escape(SEPARATORS)}]")
+SEPARATOR = r"[ .-]"
 MAX_LENGTH_AS_SENT = 32
 # The stored form: country prefix and 2-13 letters or digits, the shape every EU VAT number has.
 STORED = r"^[A-Z]{2}[0-9A-Z]{2,13}$"
-# The same, as people may send it: any case, separators anywhere.
-_SEP = r"[ .-]*"
-AS_SENT = rf"^{_SEP}[A-Za-z]{_SEP}[A-Za-z]({_SEP}[0-9A-Za-z]){{2,13}}{_SEP}$"
+# The same, as people may send it: in any case, with separators anywhere.
+_gap = f"{SEPARATOR}*"
+AS_SENT = rf"^{_gap}[A-Za-z]{_gap}[A-Za-z]({_gap}[0-9A-Za-z]){{2,13}}{_gap}$"
 
 
 def normalise(raw: str) -> str:
     """Without separators, in capitals. Only ASCII is upper-cased, so "ß" does not become
     "SS" and pass."""
-    compact = _SEPARATOR.sub("", raw)
+    compact = re.sub(SEPARATOR, "", raw)
     return compact.upper() if compact.isascii() else compact
 
 
@@ -121,8 +120,8 @@ def fault(vat_id: str) -> VatIdFault | None:
 
 
 _MESSAGES = {
-    VatIdFault.UNKNOWN_COUNTRY: "{vat_id} is not the VAT number of an EU member state: it starts with the "
-    "member state's code, such as DE or FR (EL for Greece)",
+    VatIdFault.UNKNOWN_COUNTRY: "{vat_id} is not an EU VAT number: one starts with its member state's "
+    "code, such as DE or FR (EL for Greece)",
     VatIdFault.INVALID_FORMAT: "{vat_id} does not have the length or characters of a {prefix} VAT number",
     VatIdFault.INVALID_CHECK_DIGIT: "The check digit of VAT number {vat_id} is wrong: a character is "
     "mistyped",
