@@ -1,7 +1,7 @@
 # Ordino production image: one image for the API, the worker and the migrations.
 # The command picks the role: `ordino api` (default), `ordino worker`, `ordino migrate`,
-# `ordino seed --demo`. Everything is installed from wheels at build time; nothing is
-# downloaded when a container starts.
+# `ordino seed --demo`. Everything is installed from wheels at build time, at the versions
+# requirements.lock pins (the ones the tests ran); nothing is downloaded when a container starts.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 COPY . .
-RUN pip install . \
+RUN pip install -c requirements.lock . \
     && cd / \
     && rm -rf /src \
     && useradd --create-home --uid 10001 --user-group ordino \

@@ -29,6 +29,9 @@ class ChannelConfig(BaseModel):
     channels take orders for stock that has not arrived yet."""
 
     prices_include_tax: bool = True
+    # Whether its customers are businesses, whose VAT number can mean reverse charge. A consumer
+    # shop charges VAT whatever number is typed into its checkout.
+    sells_to_businesses: bool = False
     allow_backorders: bool = False
     # After the wait limit a backorder is cancelled (with compensation) or support is alerted.
     backorder_policy: BackorderPolicy = BackorderPolicy.CANCEL
@@ -43,7 +46,7 @@ def _default_channels() -> dict[str, ChannelConfig]:
         "webshop": ChannelConfig(prices_include_tax=True),
         "marketplace": ChannelConfig(prices_include_tax=True),
         "phone": ChannelConfig(prices_include_tax=True, allow_backorders=True),
-        "b2b": ChannelConfig(prices_include_tax=False),
+        "b2b": ChannelConfig(prices_include_tax=False, sells_to_businesses=True),
         # A US storefront: prices before sales tax, which is added per state at checkout.
         "us_web": ChannelConfig(prices_include_tax=False),
     }
@@ -89,7 +92,7 @@ class Settings(BaseSettings):
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
     seller_name: str = "Ordino Demo Store S.r.l."
-    seller_vat_id: str = "IT01234567890"
+    seller_vat_id: str = "IT01234560157"
 
     # Every deadline is a setting.
     return_window: timedelta = timedelta(days=30)

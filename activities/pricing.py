@@ -120,7 +120,9 @@ def price_order(
         _plain(rates[tier.tax_class]),
         Rounding(region.rounding),
         promotions=discounts + free_shipping,
-        reverse_charge=reverse_charge_applies(request.vat_id, seller_country, address.country),
+        reverse_charge=reverse_charge_applies(
+            request.vat_id, seller_country, address.country, business_channel=channel.sells_to_businesses
+        ),
         buyer_vat_id=request.vat_id,
         tax_classes=[products[sku].tax_class for sku in skus],
         shipping_tax_class=tier.tax_class,

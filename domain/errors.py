@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     NO_CAPTURE = "no_capture"
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
     INVALID_AMOUNT = "invalid_amount"
+    INVALID_VAT_ID = "invalid_vat_id"
     ORDER_CLOSED = "order_closed"
     CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
     UNKNOWN_PAYMENT = "unknown_payment"
@@ -114,6 +115,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NO_CAPTURE: 409,
     ErrorCode.REFUND_EXCEEDS_CAPTURED: 409,
     ErrorCode.INVALID_AMOUNT: 422,
+    ErrorCode.INVALID_VAT_ID: 422,
     ErrorCode.ORDER_CLOSED: 409,
     ErrorCode.CREDIT_NOTE_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_PAYMENT: 404,

@@ -24,6 +24,7 @@ from domain.money import Amount
 from domain.quote import Quote
 from domain.status import OrderStatus
 from domain.tracking import ParcelPolicy
+from domain.vat_numbers import VatId
 
 ChannelCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -67,10 +68,7 @@ def documented_any_case(pattern: str) -> WithJsonSchema:
 
 
 COUPON = r"^[A-Z0-9_-]{2,40}$"
-# Country prefix and 2-13 letters or digits: the shape every EU VAT number has.
-VAT_ID = r"^[A-Z]{2}[0-9A-Z]{2,13}$"
 CouponCode = Annotated[str, UPPER_ASCII, StringConstraints(pattern=COUPON), documented_any_case(COUPON)]
-VatId = Annotated[str, UPPER_ASCII, StringConstraints(pattern=VAT_ID), documented_any_case(VAT_ID)]
 
 
 ADDRESS = r"\x21-\x3f\x41-\x7e"  # visible ASCII but @, for a character class
@@ -85,7 +83,8 @@ class Customer(Contract):
         StringConstraints(pattern=rf"^[{ADDRESS}]+@[{ADDRESS}]+\.[{ADDRESS}]+$", max_length=254),
     ]
     name: NonBlank
-    # A business customer's VAT number; from another EU member state it means reverse charge.
+    # A business customer's VAT number: on a channel that sells to businesses, from another EU
+    # member state than the seller's, it means reverse charge.
     vat_id: VatId | None = None
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.money import Rounding, round_money
+from domain.vat_numbers import EU_COUNTRIES, vat_country
 
 
 class TaxClass(StrEnum):
@@ -17,55 +18,20 @@ class TaxClass(StrEnum):
     EXEMPT = "exempt"
 
 
-# Member states as VAT numbers spell them (Greece is EL in VAT numbers, GR in addresses).
-EU_VAT_PREFIXES: dict[str, str] = {
-    c: c
-    for c in [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-} | {"EL": "GR"}
-EU_COUNTRIES = frozenset(EU_VAT_PREFIXES.values())
-
 REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Council Directive 2006/112/EC)."
 )
 
 
-def vat_country(vat_id: str) -> str | None:
-    """The member state a VAT number belongs to, or None outside the EU."""
-    return EU_VAT_PREFIXES.get(vat_id[:2].upper())
-
-
-def reverse_charge_applies(buyer_vat_id: str | None, seller_country: str, destination: str) -> bool:
-    """Intra-EU supply of goods: they leave the seller's member state for another, where the
-    buyer is registered for VAT. The seller charges no VAT and the buyer accounts for it.
-    (The number's shape is checked; whether it is registered, VIES would tell.)"""
-    if not buyer_vat_id:
+def reverse_charge_applies(
+    buyer_vat_id: str | None, seller_country: str, destination: str, *, business_channel: bool
+) -> bool:
+    """Intra-EU supply of goods to a business: the goods leave the seller's member state for
+    another, where the buyer is registered for VAT, so the seller charges no VAT and the buyer
+    accounts for it. Only on a channel that sells to businesses: a consumer who types a VAT
+    number into a shop's checkout pays VAT like everyone there. (The number's check digits
+    are checked where it comes in; whether it is registered, VIES would tell.)"""
+    if not buyer_vat_id or not business_channel:
         return False
     return (
         vat_country(buyer_vat_id) == destination

@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError
 from contracts.ids import accept_update_id, order_workflow_id
 from db import order_views
 from db.engine import Database
+from domain import vat_numbers
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
 from domain.status import OrderStatus
@@ -68,6 +69,8 @@ async def place_order(
     stored = await read(db, _stored, request.order_id)
     if stored is not None:
         return _same_request(stored, request), False
+    # After the replay: an order stored before its number was checked still answers as it was.
+    vat_numbers.refuse_invalid(request.customer.vat_id, "customer.vat_id")
 
     # An operation can be used once only: each attempt makes its own.
     def start() -> WithStartWorkflowOperation[OrderWorkflow, OrderOutcome]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from activities.pricing import price_order
 from db.engine import Database
+from domain import vat_numbers
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Basket
 from domain.quote import Quote
@@ -17,5 +18,6 @@ def price_basket(db: Database, settings: Settings, basket: Basket) -> Quote:
     channel = settings.channels.get(basket.channel)
     if channel is None:
         raise OrdinoError(ErrorCode.UNKNOWN_CHANNEL, f"Unknown sales channel {basket.channel!r}")
+    vat_numbers.refuse_invalid(basket.vat_id, "vat_id")
     with db.reader() as s:
         return price_order(s, basket, channel, settings.seller_country, datetime.now(UTC))

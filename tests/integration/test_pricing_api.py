@@ -11,18 +11,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from temporalio.service import RPCError, RPCStatusCode
 
-from db.models import PromotionRow, ShippingRate, ShippingZone
+from contracts.ids import order_workflow_id
+from db.models import Order, PromotionRow, ShippingRate, ShippingZone
 from domain.money import is_minor_unit
 from domain.orders import PlaceOrder
 from tests.support.api_orders import wait_for_status
-from tests.support.bodies import order_body
+from tests.support.bodies import ACME_GMBH, order_body
 
 
-def basket(lines: list[tuple[str, int]], **overrides: object) -> dict:
+def basket(lines: list[tuple[str, int]], vat_id: str | None = None, **overrides: object) -> dict:
     body = order_body(lines, **overrides)
-    vat_id = body["customer"].get("vat_id")
+    vat_id = vat_id or body["customer"].get("vat_id")
     priced = {"channel", "shipping_address", "lines", "currency", "coupons"}
     return {k: v for k, v in body.items() if k in priced} | ({"vat_id": vat_id} if vat_id else {})
 
@@ -85,20 +88,19 @@ async def test_prices_and_tax_of_a_us_state_are_added_on_top(stack, catalog):
 async def test_reverse_charge_for_an_eu_business_reaches_the_invoice(stack, catalog):
     api, _, _ = stack
     sku = catalog({"BER": 5}, price="122.00")
-    customer = {"id": "acme", "email": "buy@acme.example", "name": "ACME GmbH", "vat_id": "DE123456789"}
-    body = order_body([(sku, 1)], customer=customer, shipping_address=address("DE"))
+    customer = ACME_GMBH | {"vat_id": "de 123.456.788"}  # as people write it
+    body = order_body([(sku, 1)], channel="b2b", customer=customer, shipping_address=address("DE"))
     placed = await api.post("/orders", json=body)
     assert placed.status_code == 201, placed.text
     q = placed.json()["quote"]
-    # The inclusive price gives up its 19% German VAT: 122.00 / 1.19 = 102.52, no VAT, shipping too.
-    assert (q["reverse_charge"], q["tax_total"], q["lines"][0]["total"]) == (True, "0.00", "102.52")
-    assert q["shipping"]["total"] == "7.48"  # 8.90 without its VAT
+    # Trade prices before VAT, and no VAT on them nor on shipping.
+    assert (q["reverse_charge"], q["tax_total"], q["lines"][0]["total"]) == (True, "0.00", "122.00")
+    assert q["buyer_vat_id"] == "DE123456788" and "Reverse charge" in q["notes"][0]
     order = await wait_for_status(api, placed.json()["order_id"], "shipped")
     invoice = (await api.get(f"/invoices/{order['invoices'][0]['number']}")).json()
     assert invoice["notes"] and "Reverse charge" in invoice["notes"][0]
-    assert invoice["buyer"]["vat_id"] == "DE123456789" and invoice["tax_total"] == "0.00"
-    # A net invoice: net unit prices that add up to its net lines.
-    assert (invoice["prices_include_tax"], invoice["lines"][0]["unit_price"]) == (False, "102.52")
+    assert invoice["buyer"]["vat_id"] == "DE123456788" and invoice["tax_total"] == "0.00"
+    assert (invoice["prices_include_tax"], invoice["lines"][0]["unit_price"]) == (False, "122.00")
     pdf = await api.get(f"/invoices/{invoice['number']}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     refund = {"amount": "10.00", "reason": "scratched casing", "reference": "T-rc"}
@@ -106,8 +108,53 @@ async def test_reverse_charge_for_an_eu_business_reaches_the_invoice(stack, cata
     [note] = (await api.get("/credit-notes", params={"order_id": order["id"]})).json()
     assert "Reverse charge" in note["notes"][0] and note["tax_total"] == "0.00"
 
-    domestic = await api.post("/quotes", json=basket([(sku, 1)], vat_id="IT01234567890"))
-    assert domestic.json()["reverse_charge"] is False and domestic.json()["lines"][0]["tax"] == "22.00"
+    domestic = await api.post("/quotes", json=basket([(sku, 1)], channel="b2b", vat_id="IT01234560157"))
+    assert domestic.json()["reverse_charge"] is False and domestic.json()["lines"][0]["tax"] == "26.84"
+
+
+async def test_a_consumer_channel_charges_vat_to_a_business_customer(stack, catalog):
+    api, _, _ = stack
+    sku = catalog({"BER": 5}, price="122.00")
+    body = order_body([(sku, 1)], customer=ACME_GMBH, shipping_address=address("DE"))  # the webshop
+    to_germany = basket([(sku, 1)], vat_id=ACME_GMBH["vat_id"], shipping_address=address("DE"))
+    quoted = (await api.post("/quotes", json=to_germany)).json()
+    placed = await api.post("/orders", json=body)
+    assert placed.status_code == 201, placed.text
+    q = placed.json()["quote"]
+    # 19% German VAT carved out of the shown price, as for any customer of the shop.
+    assert (q["reverse_charge"], q["notes"], q["lines"][0]["tax"]) == (False, [], "19.48")
+    assert q == quoted and q["buyer_vat_id"] == "DE123456788"
+
+
+async def test_a_vat_number_that_cannot_exist_is_refused_and_nothing_is_written(stack, db, catalog):
+    api, client, _ = stack
+    sku = catalog({"BER": 5})
+    wrong = ACME_GMBH | {"vat_id": "DE 123 456 789"}  # DE123456788 with its check digit mistyped
+    body = order_body([(sku, 1)], channel="b2b", customer=wrong, shipping_address=address("DE"))
+    refused = await api.post("/orders", json=body)
+    assert refused.status_code == 422, refused.text
+    answer = refused.json()
+    assert answer["code"] == "invalid_vat_id" and answer["request_id"]
+    assert answer["details"] == {
+        "field": "customer.vat_id",
+        "vat_id": "DE123456789",
+        "reason": "invalid_check_digit",
+    }
+    order_id = f"b2b-{body['external_id']}"
+    with db.reader() as s:
+        assert s.get(Order, order_id) is None
+    with pytest.raises(RPCError) as missing:
+        await client.get_workflow_handle(order_workflow_id(order_id)).describe()
+    assert missing.value.status is RPCStatusCode.NOT_FOUND
+
+    for vat_id, reason in (("DE123456789", "invalid_check_digit"), ("GB123456789", "unknown_country")):
+        to_germany = basket([(sku, 1)], channel="b2b", vat_id=vat_id, shipping_address=address("DE"))
+        quote = await api.post("/quotes", json=to_germany)
+        assert (quote.status_code, quote.json()["code"]) == (422, "invalid_vat_id"), quote.text
+        assert quote.json()["details"]["field"] == "vat_id" and quote.json()["details"]["reason"] == reason
+
+    corrected = await api.post("/orders", json=body | {"customer": ACME_GMBH})  # the same order, now placed
+    assert corrected.status_code == 201, corrected.text
 
 
 async def test_coupons_are_used_at_most_their_limit_under_concurrent_orders(stack, db, catalog):
@@ -336,8 +383,8 @@ async def test_thresholds_look_at_the_discounted_basket_and_useless_coupons_are_
 async def test_a_foreign_vat_number_does_not_take_vat_off_a_domestic_delivery(stack, catalog):
     api, _, _ = stack
     sku = catalog({"MIL": 5}, price="12.20")
-    q = (await api.post("/quotes", json=basket([(sku, 1)], vat_id="de123456789"))).json()
-    assert (q["reverse_charge"], q["lines"][0]["tax"]) == (False, "2.20")  # shipped within Italy
+    q = (await api.post("/quotes", json=basket([(sku, 1)], channel="b2b", vat_id="de123456788"))).json()
+    assert (q["reverse_charge"], q["lines"][0]["tax"]) == (False, "2.68")  # shipped within Italy
 
 
 async def test_twin_administration_requests_create_one_thing_and_refuse_the_rest(stack):

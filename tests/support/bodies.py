@@ -26,6 +26,10 @@ def order_body(lines: list[tuple[str, int]], **overrides: Any) -> dict[str, Any]
     return body
 
 
+# A German business customer; its VAT number's check digit is right.
+ACME_GMBH = {"id": "acme", "email": "buy@acme.example", "name": "ACME GmbH", "vat_id": "DE123456788"}
+
+
 # The timeline of an order that travels the whole way, in order.
 COMPLETED_TIMELINE = [
     "order_accepted",

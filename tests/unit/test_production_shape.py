@@ -243,7 +243,8 @@ def test_dockerfile_installs_the_project_and_runs_the_api_as_non_root() -> None:
     froms = [args for kw, args in instructions if kw == "FROM"]
     assert froms and froms[-1].split()[0].startswith("python:3.11-slim"), froms
     runs = " && ".join(args for kw, args in instructions if kw == "RUN")
-    assert re.search(r"\bpip install (?:[-\w=]+ )*\.(?:\s|$)", runs), "the image must `pip install .`"
+    installs = re.search(r"\bpip install -c requirements\.lock (?:[-\w=]+ )*\.(?:\s|$)", runs)
+    assert installs, "the image must `pip install -c requirements.lock .`: the versions the tests ran"
     # The Temporal binaries and everything else come from wheels; no fetching with curl/wget.
     assert not re.search(r"\b(curl|wget)\b", runs), "the image must not download binaries by hand"
     users = [args for kw, args in instructions if kw == "USER"]

@@ -1,4 +1,4 @@
-"""Promotions on hand-computed baskets, when they apply, and when VAT is reverse charged."""
+"""Promotions on hand-computed baskets, and when they apply."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from domain.money import distribute
 from domain.promotions import Promotion, PromotionKind, apply_promotions, why_not_applicable
-from domain.tax import reverse_charge_applies
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -82,20 +81,3 @@ def test_why_a_promotion_does_not_apply(fields, at, subtotal, reason):
         promo(PromotionKind.PERCENTAGE, "0.1", **fields), "webshop", "EUR", at, subtotal, {"A"}
     )
     assert (found is None) if reason is None else (reason in found)
-
-
-@pytest.mark.parametrize(
-    ("vat_id", "destination", "applies"),
-    [
-        ("DE123456789", "DE", True),  # a German business buying from Italy
-        ("EL123456789", "GR", True),  # Greek VAT numbers start with EL
-        ("IT01234567890", "IT", False),  # same member state as the seller: Italian VAT
-        ("DE123456789", "US", False),  # an export, not an intra-EU supply
-        ("DE123456789", "IT", False),  # the goods stay in Italy: Italian VAT
-        ("IT01234567890", "DE", False),  # registered in Italy, not where the goods go
-        ("GB123456789", "GB", False),  # not an EU VAT number
-        (None, "DE", False),  # a consumer
-    ],
-)
-def test_reverse_charge_is_for_businesses_in_another_member_state(vat_id, destination, applies):
-    assert reverse_charge_applies(vat_id, "IT", destination) is applies

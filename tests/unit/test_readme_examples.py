@@ -87,7 +87,7 @@ def test_every_ordino_command_in_the_readme_exists_with_its_options() -> None:
 
 def test_every_order_the_readme_names_is_placed_by_an_example() -> None:
     placed = {PlaceOrder.model_validate(json.loads(p.read_text())).order_id for p in ORDER_FILES}
-    ids = re.findall(r"\b(?:webshop|us_web)-[A-Z0-9]+(?:-[A-Z0-9]+)*", README + EXAMPLES_README)
+    ids = re.findall(r"\b(?:webshop|us_web|b2b)-[A-Z0-9]+(?:-[A-Z0-9]+)*", README + EXAMPLES_README)
     named = {re.sub(r"-R\d+$", "", found) for found in ids}  # a return's id names its order
     assert named, "the README names no order"
     assert named <= placed, f"no example places {sorted(named - placed)}"

@@ -41,6 +41,15 @@ LIFECYCLE_STEPS = [
     "record_tracking",
     "record_event",
 ]
+# Where a step expects the error, the order handles it instead of parking (tests of their own).
+HANDLED_BY_THE_STEP = {("book_parcel", "undeliverable_address")}
+
+
+def step_for(n: int, code: str) -> str:
+    """The nth code's step, round the lifecycle, passing over a step that expects the code."""
+    first = n % len(LIFECYCLE_STEPS)
+    steps = LIFECYCLE_STEPS[first:] + LIFECYCLE_STEPS[:first]
+    return next(step for step in steps if (step, code) not in HANDLED_BY_THE_STEP)
 
 
 def codes_activities_raise() -> list[str]:
@@ -95,7 +104,7 @@ async def test_every_business_error_parks_the_order_and_support_can_retry(
     orders: list[tuple[str, str, PlaceOrder]] = []
     for n, code in enumerate(codes):
         request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 1}), 1)]))
-        step = LIFECYCLE_STEPS[n % len(LIFECYCLE_STEPS)]
+        step = step_for(n, code)
         error = ApplicationError(f"injected {code}", type=code, non_retryable=True)
         faults.fail(request.order_id, step, error)
         orders.append((code, step, request))

@@ -30,7 +30,11 @@ router = APIRouter(tags=["orders"], route_class=GuardedRoute)
     response_model=AcceptedOrder,
     responses={200: {"model": AcceptedOrder, "description": "Placed before with the same content"}},
     openapi_extra=refusals(
-        *PRICING_CODES, ErrorCode.INSUFFICIENT_STOCK, ErrorCode.IDEMPOTENCY_CONFLICT, ErrorCode.ORDER_BUSY
+        *PRICING_CODES,
+        ErrorCode.INVALID_VAT_ID,
+        ErrorCode.INSUFFICIENT_STOCK,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        ErrorCode.ORDER_BUSY,
     ),
 )
 async def place_order(body: PlaceOrder, svc: Svc, request: Request, response: Response) -> AcceptedOrder:

@@ -27,7 +27,12 @@ PRICES = (
 )
 
 
-@router.post("/quotes", response_model=Quote, tags=["pricing"], openapi_extra=refusals(*PRICING_CODES))
+@router.post(
+    "/quotes",
+    response_model=Quote,
+    tags=["pricing"],
+    openapi_extra=refusals(*PRICING_CODES, ErrorCode.INVALID_VAT_ID),
+)
 async def quote(body: Basket, svc: Svc) -> Quote:
     """Price a basket as an order placed now would be priced, without placing it: lines,
     discounts, shipping, tax per rate and totals. Coupons are checked, not used."""
