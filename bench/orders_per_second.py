@@ -26,7 +26,6 @@ from pathlib import Path
 import httpx
 import psycopg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.bare_workflow import TASK_QUEUE as BARE_QUEUE
@@ -35,8 +34,11 @@ from contracts.ids import order_workflow_id
 from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
+from runtime.payload_codec import data_converter
 from runtime.temporal_client import dev_server_flags
+from settings import Settings
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import environment, new_keys
 from workflows.order import OrderWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,10 +178,11 @@ async def main(args: argparse.Namespace) -> None:
     seed_demo_catalog(db)
     add_bench_stock(db)
 
+    keys = new_keys("bench-1")  # the run's own
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(Settings(**keys)),
     )
     address = env.client.service_client.config.target_host
     api_port = free_port()
@@ -199,6 +202,7 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_PACK_DELAY": "PT0S",
         "ORDINO_FEEDBACK_DELAY": "PT0S",
         "ORDINO_SMTP_PORT": str(free_port()),
+        **environment(keys),
     }
     cli = [sys.executable, "-m", "starter.cli"]
     children = {

@@ -25,6 +25,7 @@ import psycopg
 
 from runtime.temporal_client import dev_server_flags
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import environment, kept_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"
@@ -202,6 +203,7 @@ class Stack:
             "ORDINO_SMTP_HOST": "127.0.0.1",
             "ORDINO_SMTP_PORT": str(ports.smtp),
             "ORDINO_DATA_DIR": str(run_dir),
+            **environment(kept_keys(run_dir)),  # the run's own, kept with its data
         }
         self.services: dict[str, Service] = {}
         self._revivals: set[asyncio.Task[None]] = set()
