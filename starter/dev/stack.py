@@ -21,8 +21,10 @@ from runtime.database import database_url
 from runtime.temporal_client import dev_server_flags
 from settings import Settings
 from starter.dev.binaries import temporal_cli
+from starter.dev.keys import KEYS_FILE, environment, kept_keys
 from starter.dev.pace import Pace, describe
 from starter.dev.supervisor import Supervisor
+from starter.http.routes import codec
 
 console = Console()
 
@@ -43,7 +45,12 @@ def _endpoint(address: str, path: str) -> str:
     return f"http://{address}{path}" if address else "off"
 
 
-def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
+def codec_endpoint(settings: Settings) -> str:
+    """Where the Web UI, in the browser, finds the API's codec server."""
+    return settings.api_base_url + codec.PREFIX
+
+
+def temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
     return [
         temporal_cli(),
@@ -59,6 +66,9 @@ def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
         str(data_dir / "temporal.sqlite"),
         "--namespace",
         settings.temporal_namespace,
+        # The Web UI asks the API's codec server to decrypt what it shows (CORS: ui_origins).
+        "--ui-codec-endpoint",
+        codec_endpoint(settings),
         "--log-level",
         "error",
         *dev_server_flags(),
@@ -80,7 +90,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             seed_demo_catalog(db)
             db.dispose()
         with console.status("Starting the Temporal dev server…"):
-            temporal = stack.start("temporal", _temporal_server_command(settings, data_dir))
+            temporal = stack.start("temporal", temporal_server_command(settings, data_dir))
             host, _, port = settings.temporal_address.rpartition(":")
             _wait_for_port(host or "127.0.0.1", int(port), 60, temporal)
 
@@ -89,6 +99,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             # One worker here: its metrics and probe on fixed ports (off elsewhere by default).
             "ORDINO_WORKER_METRICS": "127.0.0.1:9464",
             "ORDINO_WORKER_HEALTH": "127.0.0.1:9465",
+            **environment(kept_keys(data_dir)),
             **os.environ,
             "ORDINO_DATABASE_URL": url,
         }
@@ -106,12 +117,13 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             Panel.fit(
                 f"[bold]Ordino is running[/]\n\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
-                f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+                f"Temporal Web UI       http://localhost:{settings.temporal_ui_port} "
+                f"(payloads decrypted by {codec_endpoint(settings)})\n"
                 f"Metrics               http://{settings.api_host}:{settings.api_port}/metrics (API), "
                 f"{_endpoint(env['ORDINO_WORKER_METRICS'], '/metrics')} (worker)\n"
                 f"Worker probe          {_endpoint(env['ORDINO_WORKER_HEALTH'], '/ready')}\n"
                 f"PostgreSQL            {url}\n"
-                f"Data kept in          {data_dir}\n"
+                f"Data kept in          {data_dir} (the codec key in {KEYS_FILE})\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
                 f"kept in {data_dir / settings.mailbox_dir}\n"
                 f"Pace                  {pace.value}: {describe(env)}\n\n"

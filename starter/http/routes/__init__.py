@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from starter.http.routes import (
     changes,
+    codec,
     feedback,
     health,
     inventory,
@@ -36,5 +37,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback.router,
     health.router,
     metrics.router,
+    codec.router,
     orders.router,
 )
