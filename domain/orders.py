@@ -129,8 +129,10 @@ class Basket(Contract):
     vat_id: VatId | None = None
 
 
-class PlaceOrder(Contract):
-    """The body of POST /orders."""
+class OrderRequest(Contract):
+    """What a channel orders, as the order's workflow gets it (the accept update): the body
+    of POST /orders but its payment token, which is kept in PostgreSQL and never reaches
+    Temporal (the payment steps read it there by the order id)."""
 
     channel: ChannelCode
     external_id: ExternalId
@@ -138,7 +140,6 @@ class PlaceOrder(Contract):
     shipping_address: Address
     lines: OrderLines
     currency: CurrencyCode
-    payment_token: Annotated[str, Text(128)]
     coupons: Coupons = []
 
     @property
@@ -170,6 +171,18 @@ class PlaceOrder(Contract):
             del content["customer"]["vat_id"]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PlaceOrder(OrderRequest):
+    """The body of POST /orders."""
+
+    payment_token: Annotated[str, Text(128)]
+
+    def without_payment_token(self) -> OrderRequest:
+        """What the order's workflow gets, once the token is kept (starter/operations/intake.py)."""
+        return OrderRequest.model_construct(
+            **{name: getattr(self, name) for name in OrderRequest.model_fields}
+        )
 
 
 def order_id_for(channel: str, external_id: str) -> str:
@@ -218,7 +231,8 @@ class OrderStart(Contract):
     order_id: str
     channel: str
     external_id: str
-    customer_id: str
+    # The customer as the Web UI shows and searches it (domain/pseudonyms.py).
+    customer_search_id: str
     acceptance_timeout: timedelta
     return_window: timedelta
     backorder_wait_limit: timedelta = timedelta(days=14)
@@ -313,6 +327,9 @@ class PaymentOutcome(Contract):
     message: str | None = None
     # The gateway waits for the customer or their transfer; a payment webhook settles it.
     pending: bool = False
+    # Pending on the customer's money (a bank transfer: days), not on what they do at
+    # checkout (3-D Secure: minutes).
+    deferred: bool = False
 
 
 class PaymentEvent(BaseModel):

@@ -16,9 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.support.api_orders import wait_for_status
-from tests.support.bodies import order_body
-from tests.support.webhooks import post_signed
+from tests.support.api_orders import delivered_order
 from worker import build_worker
 
 
@@ -34,18 +32,6 @@ async def shop(dev_env: WorkflowEnvironment, db, settings: Settings):
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordino") as api,
     ):
         yield api, shop_settings
-
-
-async def delivered_order(api, settings, lines) -> dict:
-    placed = await api.post("/orders", json=order_body(lines))
-    assert placed.status_code == 201, placed.text
-    order = await wait_for_status(api, placed.json()["order_id"], "shipped")
-    for parcel in order["shipments"]:
-        tn = parcel["tracking_number"]
-        event = {"event_id": f"{tn}-d", "tracking_number": tn, "status": "delivered",
-                 "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
-        assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
-    return await wait_for_status(api, order["id"], "delivered")
 
 
 async def test_a_return_from_request_to_refund(shop, catalog, mail_sink):

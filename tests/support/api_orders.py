@@ -1,12 +1,14 @@
-"""Driving orders through the HTTP API: wait for a status, a sandbox carrier posting signed
-events to the API under test."""
+"""Driving orders through the HTTP API: wait for a status, deliver an order, a sandbox
+carrier posting signed events to the API under test."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from domain.tracking import TrackingEvent
 from providers.sandbox.carrier_journeys import CarrierSimulator
+from tests.support.bodies import order_body
 from tests.support.webhooks import post_signed
 
 
@@ -17,6 +19,19 @@ async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> 
             return order
         await asyncio.sleep(0.05)
     raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
+
+
+async def delivered_order(api, settings, lines: list[tuple[str, int]], **body: Any) -> dict:
+    """An order placed (order_body with these overrides), shipped, and delivered by the carrier's webhook."""
+    placed = await api.post("/orders", json=order_body(lines, **body))
+    assert placed.status_code == 201, placed.text
+    order = await wait_for_status(api, placed.json()["order_id"], "shipped")
+    for parcel in order["shipments"]:
+        tn = parcel["tracking_number"]
+        event = {"event_id": f"{tn}-d", "tracking_number": tn, "status": "delivered",
+                 "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
+        assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
+    return await wait_for_status(api, order["id"], "delivered")
 
 
 def simulator_posting_to(api, db, settings) -> CarrierSimulator:
