@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from google.protobuf import json_format
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
 
 from domain.errors import ErrorCode, OrdinoError
 from runtime.payload_codec import UndecodablePayload
@@ -78,7 +79,7 @@ async def _convert(
     return {"payloads": [json_format.MessageToDict(p) for p in converted]}
 
 
-def _codec(svc: Svc) -> Any:
+def _codec(svc: Svc) -> PayloadCodec:
     """The API's own client's codec: this server reads exactly what the API writes."""
     codec = svc.client.data_converter.payload_codec
     assert codec is not None, "the API's Temporal client has no payload codec"
