@@ -8,12 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_RULES, AllocationRule
 from domain.feedback_links import feedback_token
-from domain.orders import BackorderPolicy, ExpiredAuthorization, OrderStart, PlaceOrder
+from domain.orders import BackorderPolicy, ExpiredAuthorization, OrderRequest, OrderStart
+from domain.pseudonyms import customer_search_id
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
 from providers.backoff import Backoff
 
@@ -52,6 +53,10 @@ def _default_channels() -> dict[str, ChannelConfig]:
     }
 
 
+class MissingSecret(ValueError):
+    """A key a process needs is not set: it stops at start-up with this, naming the settings."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDINO_", env_nested_delimiter="__")
 
@@ -74,6 +79,20 @@ class Settings(BaseSettings):
     link_secret: str = DEV_SECRETS["links"]
     # Set by the dev stack, the tests and the benchmarks, where the built-in secrets are fine.
     dev_secrets_allowed: bool = False
+    # Workflow payloads reach Temporal encrypted (AES-GCM, runtime/payload_codec.py): new ones
+    # with the current key, old ones opened with the key each names. Keys are base64 of 32
+    # random bytes, by id; rotating adds a key and makes it current, and keeps the old ones
+    # while histories sealed with them live. No default: a process that talks to Temporal
+    # stops at start-up without them (`ordino dev` keeps its own in data_dir).
+    codec_key_id: str | None = None
+    codec_keys: dict[str, SecretStr] = {}
+    # Keys the pseudonym that stands for a customer id that is an e-mail address wherever
+    # Temporal shows it (domain/pseudonyms.py). Never rotated: a new key means new pseudonyms,
+    # and the Web UI no longer finds older orders by the customer.
+    customer_pseudonym_key: SecretStr | None = None
+    # The origin of the Temporal Web UI, the one the codec server answers in a browser (CORS).
+    # Unset: http://localhost:<temporal_ui_port> (or 127.0.0.1), where `ordino dev` serves it.
+    temporal_ui_origin: str | None = None
 
     # Logs: console for people, JSON for machines.
     log_format: str = "console"
@@ -173,12 +192,14 @@ class Settings(BaseSettings):
         """Where a customer follows a parcel (sent in the shipment mail)."""
         return f"{self.api_base_url}/shipments/{tracking_number}"
 
-    def order_start(self, order: PlaceOrder, channel: ChannelConfig) -> OrderStart:
+    def order_start(self, order: OrderRequest, channel: ChannelConfig) -> OrderStart:
         """What an order's workflow starts with: its identity and the deadlines in force when
         it came in. Every deadline is the setting of the same name, except where the channel
         has its own (return window, backorder policy)."""
-        identity: dict[str, object] = {"order_id": order.order_id, "channel": order.channel,
-                    "external_id": order.external_id, "customer_id": order.customer.id}  # fmt: skip
+        identity: dict[str, object] = {
+            "order_id": order.order_id, "channel": order.channel, "external_id": order.external_id,
+            "customer_search_id": self.customer_search_id(order.customer.id),
+        }  # fmt: skip
         by_channel: dict[str, object] = {
             "return_window": self.return_window if channel.return_window is None else channel.return_window,
             "backorder_policy": channel.backorder_policy,
@@ -199,6 +220,25 @@ class Settings(BaseSettings):
             )
         if not self.carrier_webhook_secrets or not self.payment_webhook_secrets:
             raise SystemExit("Each webhook sender needs at least one secret")
+
+    def customer_search_id(self, customer_id: str) -> str:
+        """The customer as Temporal shows and searches it: the id, or its pseudonym."""
+        return customer_search_id(customer_id, self.pseudonym_key)
+
+    def pseudonym_key(self) -> bytes:
+        if self.customer_pseudonym_key is None:
+            raise MissingSecret(
+                "ORDINO_CUSTOMER_PSEUDONYM_KEY is not set: the Web UI shows a customer id that is an "
+                "e-mail address by a pseudonym keyed with it (docs/operations.md, Keys)"
+            )
+        return self.customer_pseudonym_key.get_secret_value().encode()
+
+    @property
+    def ui_origins(self) -> list[str]:
+        """Where the Web UI runs: as set, or the dev server's UI by either local name."""
+        if self.temporal_ui_origin:
+            return [self.temporal_ui_origin]
+        return [f"http://{host}:{self.temporal_ui_port}" for host in ("localhost", "127.0.0.1")]
 
     def retry_backoff(self) -> Backoff:
         return Backoff(self.retry_backoff_initial.total_seconds(), self.retry_backoff_max.total_seconds())

@@ -34,9 +34,10 @@ from activities.shipping import ShippingActivities
 from db.engine import Database
 from providers import adapters
 from providers.backoff import OutageLog, every, outage_of, summary, until_up
+from runtime.payload_codec import keyring
 from runtime.temporal_client import check_health, connect, ensure_search_attributes, runtime
 from runtime.worker_health import WorkerReadiness, serve_health
-from settings import Settings
+from settings import MissingSecret, Settings
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 
@@ -172,6 +173,10 @@ async def run_worker(settings: Settings, database_url: str) -> None:
         health = await serve_health(settings.worker_health, readiness) if settings.worker_health else None
     except (ValueError, OSError) as err:
         raise SystemExit(f"worker endpoints (ORDINO_WORKER_METRICS, ORDINO_WORKER_HEALTH): {err}") from None
+    try:
+        keyring(settings)  # no waiting for Temporal without the keys to write to it
+    except MissingSecret as err:
+        raise SystemExit(str(err)) from None
     client = await until_up(
         lambda: connect(settings, metrics=metrics), settings.retry_backoff(), outages, "start-up"
     )

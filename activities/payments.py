@@ -13,6 +13,7 @@ from temporalio import activity
 
 from activities.failures import business_rules
 from contracts.payments import AuthorizeInput, CaptureInput, PaymentBooks, SettlePaymentInput, VoidInput
+from db import payment_tokens
 from db.engine import Database
 from db.models import Invoice, Payment
 from db.unit_of_work import UnitOfWork, call_once, run_once
@@ -41,13 +42,14 @@ def payment_key(order_id: str, step: str) -> str:
     return f"{order_id}:{step}"
 
 
-def outcome_of(stored: Payment) -> PaymentOutcome:
+def outcome_of(stored: Payment, deferred: bool = False) -> PaymentOutcome:
     return PaymentOutcome(
         approved=stored.status == GatewayStatus.APPROVED.value,
         pending=stored.status == GatewayStatus.PENDING.value,
         reference=stored.gateway_reference,
         amount=stored.amount,
         decline_code=stored.decline_code,
+        deferred=deferred,
     )
 
 
@@ -120,7 +122,15 @@ class PaymentActivities:
             },
         )
         log.info(event, order_id=order_id, amount=str(stored.amount), reference=stored.gateway_reference)
-        return outcome_of(stored)
+        return outcome_of(stored, result.deferred)
+
+    def _token(self, order_id: str) -> str:
+        """The order's payment token, kept by the API at intake: never a workflow's input."""
+        with self._db.reader() as s:
+            token = payment_tokens.token_of(s, order_id)
+        if token is None:
+            raise LookupError(f"no payment token is kept for order {order_id}")
+        return token
 
     @activity.defn
     @business_rules
@@ -140,7 +150,8 @@ class PaymentActivities:
 
         return self._pay(
             inp.order_id, key, "authorize",
-            lambda: self._gateway.authorize(key, inp.token, inp.amount, inp.currency), inp.at, booked,
+            lambda: self._gateway.authorize(key, self._token(inp.order_id), inp.amount, inp.currency), inp.at,
+            booked,
         )  # fmt: skip
 
     @activity.defn

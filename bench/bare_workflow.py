@@ -30,6 +30,7 @@ class BareWorkflow:
 
 
 async def main() -> None:
+    # No payload codec: the baseline is Temporal itself, not Ordino (its ints decode either way).
     client = await Client.connect(os.environ["ORDINO_TEMPORAL_ADDRESS"])
     worker = Worker(
         client,

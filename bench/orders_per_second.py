@@ -26,7 +26,6 @@ from pathlib import Path
 import httpx
 import psycopg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.bare_workflow import TASK_QUEUE as BARE_QUEUE
@@ -35,9 +34,12 @@ from contracts.ids import order_workflow_id
 from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
+from runtime.payload_codec import data_converter
 from runtime.temporal_client import dev_server_flags
+from settings import Settings
+from starter.dev.api_keys import dev_keys
 from starter.dev.binaries import temporal_cli
-from starter.dev.keys import dev_keys
+from starter.dev.codec_keys import environment, new_keys
 from workflows.order import OrderWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,10 +180,11 @@ async def main(args: argparse.Namespace) -> None:
     add_bench_stock(db)
     keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
 
+    keys = new_keys("bench-1")  # the run's own
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(Settings(**keys)),
     )
     address = env.client.service_client.config.target_host
     api_port = free_port()
@@ -203,6 +206,7 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_SMTP_PORT": str(free_port()),
         "ORDINO_DEV_SECRETS_ALLOWED": "true",
         **keys.env(),
+        **environment(keys),
     }
     cli = [sys.executable, "-m", "starter.cli"]
     children = {

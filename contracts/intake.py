@@ -7,11 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from contracts.step import Step
-from domain.orders import AcceptedOrder, PlaceOrder
+from domain.orders import AcceptedOrder, OrderRequest
 
 
 class AcceptOrderInput(BaseModel):
-    request: PlaceOrder
+    request: OrderRequest
     at: datetime
 
 

@@ -12,8 +12,9 @@ from domain.orders import PaymentEvent, PaymentOutcome
 
 
 class AuthorizeInput(BaseModel):
+    """No payment token: it never enters a workflow; the activity reads the order's own."""
+
     order_id: str
-    token: str
     amount: Decimal
     currency: str
     # 0 for the first authorization; n for the n-th renewal after one expired.

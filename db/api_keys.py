@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,12 +71,28 @@ def revoke(db: Database, key_id: str) -> KeyView:
         return _view(row)
 
 
+KEY_ID = re.compile(r"^[0-9a-f]{12}$")
+SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
 def _parts(key: str) -> tuple[str, str] | None:
+    """The id and secret of a key of the shape create() makes; None for anything else."""
     prefix, _, rest = key.partition("_")
     key_id, _, secret = rest.partition("_")
-    if prefix != PREFIX or not key_id or not secret or not key.isascii():
+    if prefix != PREFIX or not KEY_ID.match(key_id) or not SECRET.match(secret):
         return None
     return key_id, secret
+
+
+def principal_of(db: Database, key_id: str) -> Principal | None:
+    """Whom a key, by its id, stands for while it is not revoked (a sign-in names the id)."""
+    if not KEY_ID.match(key_id):
+        return None
+    with db.reader() as s:
+        row = s.get(ApiKey, key_id)
+        if row is None or row.revoked_at is not None:
+            return None
+        return Principal(name=row.name, role=Role(row.role), scope=row.scope, key_id=row.id)
 
 
 def principal(db: Database, key: str) -> Principal | None:

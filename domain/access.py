@@ -1,10 +1,9 @@
 """Who may do what: the roles an API key can have, the principal a key stands for, and the
-rules that do not depend on a route (scopes, the support refund limit)."""
+rules that do not depend on a route (scopes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -51,16 +50,6 @@ def check_scope(role: Role, scope: str | None) -> None:
         raise OrdinoError(ErrorCode.INVALID_BODY, f"A {role.value} key is bound to a {role.value} code")
     if role not in SCOPED and scope:
         raise OrdinoError(ErrorCode.INVALID_BODY, f"A {role.value} key is not bound to a scope")
-
-
-def check_refund_allowed(principal: Principal, amount: Decimal, support_limit: Decimal) -> None:
-    """Support grants goodwill refunds up to its limit; above it, finance does."""
-    if principal.role is Role.SUPPORT and amount > support_limit:
-        raise OrdinoError(
-            ErrorCode.FORBIDDEN,
-            f"Support refunds up to {support_limit}; a refund of {amount} is for finance",
-            {"limit": str(support_limit)},
-        )
 
 
 # A key's name is part of every actor it writes (at most 100 characters with its role).

@@ -56,9 +56,9 @@ class MoneyBooks:
         """A failed parcel's capture, but never more than is left after earlier refunds."""
         return min(self.captured_by_warehouse.get(warehouse, ZERO), self.refundable())
 
-    def check_goodwill(self, reference: str, amount: Decimal) -> None:
-        """Whether support may give `amount` back under `reference` (the same reference again
-        is the same refund)."""
+    def check_goodwill(self, reference: str, amount: Decimal, limit: Decimal | None = None) -> None:
+        """Whether `amount` may be given back under `reference` (the same reference again is
+        the same refund), by someone whose goodwill refunds may bring the order's to `limit`."""
         if self.captured == 0:
             raise OrdinoError(ErrorCode.NO_CAPTURE, "This order has no captured payment yet")
         if not is_minor_unit(amount, self.currency):
@@ -67,6 +67,14 @@ class MoneyBooks:
         if before is not None and before != amount:
             raise OrdinoError(
                 ErrorCode.IDEMPOTENCY_CONFLICT, f"Refund {reference} was for {before}, not {amount}"
+            )
+        given = sum(self.asked.values(), ZERO)
+        if limit is not None and before is None and given + amount > limit:
+            raise OrdinoError(
+                ErrorCode.FORBIDDEN,
+                f"Goodwill refunds on this order may come to {limit} without finance; {given} is given "
+                f"already, so {amount} more is for finance",
+                {"limit": str(limit), "given": str(given)},
             )
         refundable = self.refundable()
         if reference not in self.refunds and amount > refundable:

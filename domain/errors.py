@@ -77,6 +77,8 @@ class ErrorCode(StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     TEMPORAL_UNAVAILABLE = "temporal_unavailable"
     UPDATE_LOST = "update_lost"
+    PAYLOAD_UNDECODABLE = "payload_undecodable"
+    UNKNOWN_NAMESPACE = "unknown_namespace"
     UPDATE_TIMEOUT = "update_timeout"
 
 
@@ -146,6 +148,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DECLINED: 409,
     ErrorCode.PARTIAL_PARCEL: 409,
     ErrorCode.UNDELIVERABLE_ADDRESS: 422,
+    # The codec server's: a payload sealed with a key it lacks (400, as the codec-server
+    # protocol has it), and a namespace it does not serve.
+    ErrorCode.PAYLOAD_UNDECODABLE: 400,
+    ErrorCode.UNKNOWN_NAMESPACE: 422,
     ErrorCode.NOT_PACKING: 409,
     ErrorCode.UNKNOWN_FULFILLMENT: 404,
     ErrorCode.ADDRESS_LOCKED: 409,

@@ -34,10 +34,9 @@ SkuCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,40}$")]
 WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_-]{1,20}$")]
 # A ticket or RMA number: short and plain, as it becomes part of idempotency keys.
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+FROM_THE_KEY = "Set from the API key over HTTP: a value sent here is not used"
 # Who did it: an API key's name and role, the CLI's user, "ordino". Over HTTP the key decides.
-Actor = Annotated[
-    str, Text(100), Field(description="Set from the API key over HTTP: a value sent here is not used")
-]
+Actor = Annotated[str, Text(100), Field(description=FROM_THE_KEY)]
 # The actor of what Ordino does by itself.
 SYSTEM_ACTOR = "ordino"
 NonBlank = Annotated[str, Text(200)]
@@ -125,8 +124,10 @@ class Basket(Contract):
     vat_id: VatId | None = None
 
 
-class PlaceOrder(Contract):
-    """The body of POST /orders."""
+class OrderRequest(Contract):
+    """What a channel orders, as the order's workflow gets it (the accept update): the body
+    of POST /orders but its payment token, which is kept in PostgreSQL and never reaches
+    Temporal (the payment steps read it there by the order id)."""
 
     channel: ChannelCode
     external_id: ExternalId
@@ -134,7 +135,6 @@ class PlaceOrder(Contract):
     shipping_address: Address
     lines: OrderLines
     currency: CurrencyCode
-    payment_token: Annotated[str, Text(128)]
     coupons: Coupons = []
 
     @property
@@ -166,6 +166,18 @@ class PlaceOrder(Contract):
             del content["customer"]["vat_id"]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PlaceOrder(OrderRequest):
+    """The body of POST /orders."""
+
+    payment_token: Annotated[str, Text(128)]
+
+    def without_payment_token(self) -> OrderRequest:
+        """What the order's workflow gets, once the token is kept (starter/operations/intake.py)."""
+        return OrderRequest.model_construct(
+            **{name: getattr(self, name) for name in OrderRequest.model_fields}
+        )
 
 
 def order_id_for(channel: str, external_id: str) -> str:
@@ -214,7 +226,8 @@ class OrderStart(Contract):
     order_id: str
     channel: str
     external_id: str
-    customer_id: str
+    # The customer as the Web UI shows and searches it (domain/pseudonyms.py).
+    customer_search_id: str
     acceptance_timeout: timedelta
     return_window: timedelta
     backorder_wait_limit: timedelta = timedelta(days=14)
@@ -252,6 +265,9 @@ class RefundRequest(Contract):
     reason: Annotated[str, Text(200, min_length=3)]
     reference: Reference
     actor: Actor = "support"
+    # Support's limit on the goodwill an order gets in all; none for finance. Over HTTP the
+    # key decides (a value sent is not used).
+    limit: Annotated[Amount, Field(gt=0, description=FROM_THE_KEY)] | None = None
 
 
 class OrderProgress(Contract):
@@ -309,6 +325,9 @@ class PaymentOutcome(Contract):
     message: str | None = None
     # The gateway waits for the customer or their transfer; a payment webhook settles it.
     pending: bool = False
+    # Pending on the customer's money (a bank transfer: days), not on what they do at
+    # checkout (3-D Secure: minutes).
+    deferred: bool = False
 
 
 class PaymentEvent(BaseModel):

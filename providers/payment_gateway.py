@@ -28,6 +28,9 @@ class GatewayResult(BaseModel):
     amount: Decimal
     currency: str
     decline_code: str | None = None
+    # Pending until the customer's money arrives (a bank transfer), which takes days, rather
+    # than on what the customer does at checkout (3-D Secure), which takes minutes.
+    deferred: bool = False
 
     @property
     def approved(self) -> bool:

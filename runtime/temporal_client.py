@@ -1,5 +1,5 @@
-"""Connecting to Temporal with the pydantic data converter, updates bounded in time, and
-registering Ordino's search attributes where they are missing."""
+"""Connecting to Temporal with the pydantic data converter and the payload codec, updates
+bounded in time, and registering Ordino's search attributes where they are missing."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from temporalio.client import (
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -33,6 +32,7 @@ from temporalio.runtime import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from providers.backoff import TEMPORAL, Unavailable
+from runtime.payload_codec import data_converter
 from settings import Settings
 from workflows.search_attributes import ALL
 
@@ -90,12 +90,13 @@ def runtime(metrics: str | None = None) -> Runtime:
 
 
 async def connect(settings: Settings, lazy: bool = False, metrics: str | None = None) -> Client:
-    """A client of Ordino's namespace. Lazy: connected at its first call, so the API starts,
-    and answers 503, while Temporal is down. Metrics: see runtime()."""
+    """A client of Ordino's namespace, encrypting what it sends. Lazy: connected at its first
+    call, so the API starts, and answers 503, while Temporal is down. Metrics: see runtime().
+    Without codec keys: MissingSecret, before anything is connected."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         interceptors=[UpdateDeadline(settings.update_timeout)],
         runtime=runtime(metrics),
         lazy=lazy,

@@ -13,7 +13,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.dialects.postgresql import insert
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db import stock
@@ -24,6 +23,7 @@ from providers.sandbox.smtp_sink import MailSink, start_sink
 from runtime.temporal_client import dev_server_flags, ensure_search_attributes
 from settings import Settings
 from starter.dev.binaries import temporal_cli, temporal_test_server
+from tests.support.codec import SECRETS, suite_converter
 from tests.support.database import fresh_database, ledger_drift
 from tests.support.ports import free_port
 
@@ -85,6 +85,7 @@ def settings(database_url: str, mail_sink: MailSink) -> Settings:
         database_url=database_url,
         max_concurrent_activities=16,
         smtp_port=mail_sink.port,
+        **SECRETS,  # type: ignore[arg-type]
     )
 
 
@@ -116,7 +117,7 @@ def catalog(db: Database):
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+        test_server_existing_path=temporal_test_server(), data_converter=suite_converter()
     )
     await ensure_search_attributes(env.client, "default")
     yield env
@@ -128,7 +129,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=dev_server_flags(),
-        data_converter=pydantic_data_converter,
+        data_converter=suite_converter(),
     )
     yield env
     await env.shutdown()

@@ -38,6 +38,16 @@ def failure_cause(err: BaseException) -> ApplicationError | None:
     return cause if isinstance(cause, ApplicationError) else None
 
 
+def failure_kind(err: BaseException) -> str:
+    """What failed, as a code and never a message (which may quote the customer): the
+    ApplicationError's type, else the failure's class."""
+    cause = failure_cause(err)
+    if cause is not None and cause.type:
+        return cause.type
+    inner = err.cause if isinstance(err, ActivityError) and err.cause else err
+    return type(inner).__name__
+
+
 def refusal(err: ActivityError | ApplicationError) -> Exception:
     """A business rule a step refused (a non-retryable ApplicationError), as the caller's
     own coded failure; anything else as it came."""

@@ -75,17 +75,19 @@ class ReturnStart(Contract):
     approved_by_rules: bool
     value: Decimal
     refund_shipping_on_full_return: bool = True
-    payment_token: str
     decision_timeout: timedelta
     receipt_timeout: timedelta
 
 
-def return_search_attributes(start: ReturnStart, channel: str, customer_id: str) -> TypedSearchAttributes:
+def return_search_attributes(
+    start: ReturnStart, channel: str, customer_search_id: str
+) -> TypedSearchAttributes:
+    """Those of its order: found with it by OrderId, and by the customer as the order is."""
     return TypedSearchAttributes(
         [
             SearchAttributePair(ORDER_ID, start.order_id),
             SearchAttributePair(ORDER_CHANNEL, channel),
-            SearchAttributePair(CUSTOMER_ID, customer_id),
+            SearchAttributePair(CUSTOMER_ID, customer_search_id),
             SearchAttributePair(RETURN_STATUS, ReturnStatus.REQUESTED.value),
         ]
     )
@@ -292,12 +294,12 @@ class ReturnWorkflow:
         )  # fmt: skip
 
     async def _charge(self, difference: ExchangeDifference) -> Decimal:
-        """Take what an exchange costs more with the order's payment method, and invoice it.
-        Nothing if the payment is declined."""
+        """Take what an exchange costs more with the order's payment token (the activity reads
+        it by the order id), and invoice it. Nothing if the payment is declined."""
         start, amount = self._start, difference.charge
         auth = await self._step(
             AUTHORIZE_PAYMENT,
-            AuthorizeInput(order_id=start.order_id, token=start.payment_token, amount=amount,
+            AuthorizeInput(order_id=start.order_id, amount=amount,
                            currency=start.quote.currency, purpose=start.return_id, at=workflow.now()),
         )  # fmt: skip
         if not auth.approved:

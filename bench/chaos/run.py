@@ -22,7 +22,6 @@ from pydantic import TypeAdapter
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.chaos import invariants, workflow_checks
 from bench.chaos.invariants import Check
@@ -32,6 +31,9 @@ from bench.chaos.stack import Ports, Stack
 from db.engine import Database
 from db.migrate import upgrade
 from db.seed import seed_demo_catalog
+from runtime.payload_codec import data_converter
+from settings import Settings
+from starter.dev.codec_keys import kept_keys
 
 # Windows short enough that an order goes from POST to completed in about half a minute.
 SETTINGS = {
@@ -199,7 +201,9 @@ async def run_chaos(config: ChaosConfig) -> ChaosResult:
             await stack.start(prepare_database)
             result.timings["start"] = time.monotonic() - began
             supervisor = asyncio.create_task(stack.supervise(stop_supervisor))
-            client = await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter)
+            client = await Client.connect(
+                stack.temporal_address, data_converter=data_converter(Settings(**kept_keys(run_dir)))
+            )
 
             plans = plan_orders(random.Random(f"{config.seed}-orders"), config.orders, config.seconds * 0.8,
                                 str(config.seed), config.mix)  # fmt: skip

@@ -25,8 +25,9 @@ import psycopg
 
 from db.engine import Database
 from runtime.temporal_client import dev_server_flags
+from starter.dev.api_keys import DevKeys, dev_keys
 from starter.dev.binaries import temporal_cli
-from starter.dev.keys import DevKeys, dev_keys
+from starter.dev.codec_keys import environment, kept_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "ordino"
@@ -205,6 +206,7 @@ class Stack:
             "ORDINO_SMTP_PORT": str(ports.smtp),
             "ORDINO_DATA_DIR": str(run_dir),
             "ORDINO_DEV_SECRETS_ALLOWED": "true",
+            **environment(kept_keys(run_dir)),  # the run's own, kept with its data
         }
         self.services: dict[str, Service] = {}
         self._revivals: set[asyncio.Task[None]] = set()

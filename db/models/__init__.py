@@ -14,7 +14,7 @@ from db.models.catalog import (
     TaxRate,
     TaxRegion,
 )
-from db.models.money import CreditNote, Invoice, InvoiceCounter, IssuedDocument, Payment
+from db.models.money import CreditNote, Invoice, InvoiceCounter, IssuedDocument, Payment, PaymentToken
 from db.models.orders import CustomerNotification, Effect, Order, OrderEvent, OrderFeedback, OrderLine
 from db.models.returns import ReturnLineRow, ReturnRow
 from db.models.sandbox import SandboxCarrierParcel, SandboxGatewayTransaction
@@ -40,6 +40,7 @@ __all__ = [
     "OrderFeedback",
     "OrderLine",
     "Payment",
+    "PaymentToken",
     "PriceList",
     "PriceListPrice",
     "Product",

@@ -1,4 +1,4 @@
-"""Payments, and the documents numbered without gaps: invoices and credit notes."""
+"""Payments and their tokens, and the documents numbered without gaps: invoices and credit notes."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ class Payment(Base):
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
     decline_code: Mapped[str | None] = mapped_column(String(50))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentToken(Base):
+    """The channel's payment token of an order, written by the API before the order's
+    workflow starts, so it never enters a workflow's input or history: the payment steps
+    read it here by the order id. No foreign key: it is written before the order's row."""
+
+    __tablename__ = "payment_tokens"
+    order_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    token: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class InvoiceCounter(Base):

@@ -39,6 +39,7 @@ from providers.payment_gateway import (
 
 SLOW_ANSWER_SECONDS = 60
 PENDING_TOKENS = {"tok_3ds", "bank_transfer"}
+DEFERRED_TOKENS = {"bank_transfer"}  # pending until the money arrives
 DECLINING_TOKENS = {"tok_declined": "card_declined", "tok_insufficient_funds": "insufficient_funds"}
 
 
@@ -53,6 +54,7 @@ def _result(txn: Txn) -> GatewayResult:
         amount=txn.amount,
         currency=txn.currency,
         decline_code=txn.decline_code,
+        deferred=txn.operation == "authorize" and txn.token in DEFERRED_TOKENS,
     )
 
 

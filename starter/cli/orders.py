@@ -12,8 +12,10 @@ from rich.table import Table
 from db import order_views
 from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
+from domain.pseudonyms import looks_like_email
+from settings import MissingSecret
 from starter.cli import changes, shipping
-from starter.cli.support import actor, console, database, money, reported_errors, with_temporal
+from starter.cli.support import actor, console, database, load_settings, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
 
@@ -52,11 +54,7 @@ def show_order(order_id: str) -> None:
     if o is None:
         console.print(f"[red]order_not_found:[/] no order {order_id}")
         raise typer.Exit(1)
-    console.print(f"[bold]{o.id}[/]  {o.status}  ({o.channel}, customer {o.customer_id} {o.customer_email})")
-    if o.status_reason:
-        console.print(f"reason: {o.status_reason}")
-    if o.late:
-        console.print("[red]late:[/] a parcel missed its delivery SLA; support was alerted")
+    _header(o)
     q = o.quote
 
     def amt(amount: Decimal) -> str:
@@ -118,6 +116,28 @@ def refund(
         request = RefundRequest(amount=value, reason=reason, reference=reference, actor=actor())
     outcome = with_temporal(lambda client, db: refunds.refund(client, db, order_id, request))
     console.print(f"[green]refunded {outcome.refunded}[/]; credit notes: {', '.join(outcome.credit_notes)}")
+
+
+def _header(o: order_views.OrderDetail) -> None:
+    console.print(f"[bold]{o.id}[/]  {o.status}  ({o.channel}, customer {o.customer_id} {o.customer_email})")
+    pseudonym = _pseudonym(o.customer_id)
+    if pseudonym:
+        console.print(f'in the Web UI: CustomerId = "{pseudonym}"', markup=False)
+    if o.status_reason:
+        console.print(f"reason: {o.status_reason}")
+    if o.late:
+        console.print("[red]late:[/] a parcel missed its delivery SLA; support was alerted")
+
+
+def _pseudonym(customer_id: str) -> str | None:
+    """How the Web UI finds a customer whose id is an e-mail address (domain/pseudonyms.py),
+    if this process has the key to tell."""
+    if not looks_like_email(customer_id):
+        return None
+    try:
+        return load_settings().customer_search_id(customer_id)
+    except MissingSecret:
+        return None
 
 
 # Warehouses and support act on one order's shipping, and support edits or cancels it.

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli.support import console, db_url, load_settings
+from starter.cli.support import console, db_url, load_settings, require_secrets
 from starter.dev.pace import Pace
 
 
@@ -43,6 +43,7 @@ def api() -> None:
 
     settings = load_settings("api")
     settings.refuse_dev_secrets()
+    require_secrets(settings, pseudonyms=True)  # placing orders needs both
     application = create_app(settings, database_url=db_url(settings))
     uvicorn.run(
         application,

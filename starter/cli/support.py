@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from temporalio.client import Client
 
 from db.engine import Database
@@ -21,7 +22,7 @@ from domain.errors import OrdinoError
 from domain.money import quantum
 from logs import configure_logging
 from providers.backoff import outage_of, summary
-from settings import Settings, get_settings
+from settings import MissingSecret, Settings, get_settings
 
 console = Console()
 T = TypeVar("T")
@@ -32,6 +33,18 @@ def load_settings(process: str = "cli") -> Settings:
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level, process)
     return settings
+
+
+def require_secrets(settings: Settings, pseudonyms: bool = False) -> None:
+    """Stop in one line, at start-up, without the codec keys (and the pseudonym key)."""
+    from runtime.payload_codec import keyring
+
+    try:
+        keyring(settings)
+        if pseudonyms:
+            settings.pseudonym_key()
+    except MissingSecret as err:
+        raise SystemExit(str(err)) from None
 
 
 def db_url(settings: Settings) -> str:
@@ -76,6 +89,9 @@ def reported_errors() -> Iterator[None]:
         yield
     except OrdinoError as err:
         console.print(f"[red]{err.code.value}:[/] {err.message}")
+        raise typer.Exit(1) from None
+    except MissingSecret as err:
+        console.print(f"[red]not configured:[/] {escape(str(err))}")
         raise typer.Exit(1) from None
     except ValidationError as err:
         for e in err.errors():

@@ -20,10 +20,12 @@ from db.seed import seed_demo_catalog
 from runtime.database import database_url
 from runtime.temporal_client import dev_server_flags
 from settings import Settings
+from starter.dev.api_keys import SHOWN, DevKeys, dev_keys
 from starter.dev.binaries import temporal_cli
-from starter.dev.keys import SHOWN, DevKeys, dev_keys
+from starter.dev.codec_keys import KEYS_FILE, environment, kept_keys
 from starter.dev.pace import Pace, describe
 from starter.dev.supervisor import Supervisor
+from starter.http.routes import codec
 
 console = Console()
 
@@ -54,7 +56,12 @@ def _keys_text(keys: DevKeys, data_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
+def codec_endpoint(settings: Settings) -> str:
+    """Where the Web UI, in the browser, finds the API's codec server."""
+    return settings.api_base_url + codec.PREFIX
+
+
+def temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
     return [
         temporal_cli(),
@@ -70,6 +77,9 @@ def _temporal_server_command(settings: Settings, data_dir: Path) -> list[str]:
         str(data_dir / "temporal.sqlite"),
         "--namespace",
         settings.temporal_namespace,
+        # The Web UI asks the API's codec server to decrypt what it shows (CORS: ui_origins).
+        "--ui-codec-endpoint",
+        codec_endpoint(settings),
         "--log-level",
         "error",
         *dev_server_flags(),
@@ -92,7 +102,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             keys = dev_keys(db, data_dir / "dev-keys.json")
             db.dispose()
         with console.status("Starting the Temporal dev server…"):
-            temporal = stack.start("temporal", _temporal_server_command(settings, data_dir))
+            temporal = stack.start("temporal", temporal_server_command(settings, data_dir))
             host, _, port = settings.temporal_address.rpartition(":")
             _wait_for_port(host or "127.0.0.1", int(port), 60, temporal)
 
@@ -103,6 +113,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             "ORDINO_WORKER_HEALTH": "127.0.0.1:9465",
             # The dev stack's own secrets are the built-in ones.
             "ORDINO_DEV_SECRETS_ALLOWED": "true",
+            **environment(kept_keys(data_dir)),
             **os.environ,
             "ORDINO_DATABASE_URL": url,
             **keys.env(),
@@ -121,12 +132,14 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             Panel.fit(
                 f"[bold]Ordino is running[/]\n\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
-                f"Temporal Web UI       http://localhost:{settings.temporal_ui_port}\n"
+                f"Temporal Web UI       http://{settings.api_host}:{settings.temporal_ui_port} "
+                f"(payloads decrypted by {codec_endpoint(settings)}\n"
+                f"                      once you sign in at {codec_endpoint(settings)}/sign-in)\n"
                 f"Metrics               http://{settings.api_host}:{settings.api_port}/metrics (API), "
                 f"{_endpoint(env['ORDINO_WORKER_METRICS'], '/metrics')} (worker)\n"
                 f"Worker probe          {_endpoint(env['ORDINO_WORKER_HEALTH'], '/ready')}\n"
                 f"PostgreSQL            {url}\n"
-                f"Data kept in          {data_dir}\n"
+                f"Data kept in          {data_dir} (the codec key in {KEYS_FILE})\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
                 f"kept in {data_dir / settings.mailbox_dir}\n"
                 f"Pace                  {pace.value}: {describe(env)}\n\n"

@@ -5,6 +5,7 @@ rule does not name, or a channel or warehouse key reaching past its own, is 403 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from db import api_keys, owners
 from db.engine import Database
 from domain.access import Principal, Role
 from domain.errors import ErrorCode, OrdinoError
+from domain.sign_ins import signed_in_key
 from starter.http.json_bodies import JsonBodyRoute
 from starter.http.openapi import CODES, SECURITY
 
@@ -29,6 +31,12 @@ class Rule:
     body: str | None = None
     # The route answers a list holding only what the key's scope reaches.
     listed: bool = False
+    # A sign-in in the SIGN_IN_COOKIE cookie stands for a key too (the codec server, which
+    # the Web UI calls from the browser with its cookies but cannot give a header).
+    cookie: bool = False
+
+
+SIGN_IN_COOKIE = "ordino_sign_in"
 
 
 # The path parameters that name a resource, and how its owners are found.
@@ -48,8 +56,14 @@ def _bearer(request: Request) -> str:
     return key.strip()
 
 
-async def _authenticate(request: Request, db: Database) -> Principal:
-    found = await run_in_threadpool(api_keys.principal, db, _bearer(request))
+async def _authenticate(request: Request, db: Database, rule: Rule) -> Principal:
+    token = request.cookies.get(SIGN_IN_COOKIE)
+    if rule.cookie and token and "authorization" not in request.headers:
+        secret = request.app.state.services.settings.link_secret
+        key_id = signed_in_key(secret, token, time.time())
+        found = await run_in_threadpool(api_keys.principal_of, db, key_id) if key_id else None
+    else:
+        found = await run_in_threadpool(api_keys.principal, db, _bearer(request))
     if found is None:
         raise OrdinoError(ErrorCode.UNAUTHENTICATED, "The API key is unknown or revoked")
     return found
@@ -76,6 +90,8 @@ def _forbid(principal: Principal, what: str) -> OrdinoError:
 def _find(
     db: Database, lookup: Callable[[Session, str], owners.Owners | None], value: str
 ) -> owners.Owners | None:
+    if not value.isprintable():  # PostgreSQL refuses a NUL: such a path is the route's 422
+        return None
     with db.reader() as s:
         return lookup(s, value)
 
@@ -115,7 +131,7 @@ async def authorize(request: Request, rule: Rule) -> Principal | None:
     if rule.public:
         return None
     db: Database = request.app.state.services.db
-    principal = await _authenticate(request, db)
+    principal = await _authenticate(request, db, rule)
     if principal.role not in rule.roles:
         raise OrdinoError(
             ErrorCode.FORBIDDEN,

@@ -13,6 +13,7 @@ from providers.backoff import OutageLog
 from settings import Settings
 from starter.http.access import GuardedRoute
 from starter.http.access_log import AccessLog
+from starter.http.cors import CrossOriginFor
 from starter.http.dependencies import Services
 from starter.http.errors import install_error_handlers
 from starter.http.limits import MAX_BODY_BYTES
@@ -20,7 +21,7 @@ from starter.http.metrics import ApiMetrics
 from starter.http.openapi import install_contract
 from starter.http.outage_guard import OutageGuard
 from starter.http.request_guard import RequestGuard
-from starter.http.routes import ROUTERS
+from starter.http.routes import ROUTERS, codec
 
 
 def create_app(settings: Settings, svc: Services | None = None, database_url: str | None = None) -> FastAPI:
@@ -49,6 +50,7 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     app.state.outages = OutageLog()  # the guard and /ready tell of outages in one voice
     app.add_middleware(OutageGuard, outages=app.state.outages)
     app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES, deadline=settings.http_request_timeout)
+    app.add_middleware(CrossOriginFor, prefix=codec.PREFIX, origins=settings.ui_origins)
     app.state.metrics = metrics = ApiMetrics()
     app.add_middleware(AccessLog, metrics=metrics)  # outermost: sees every answer as sent
     install_error_handlers(app)

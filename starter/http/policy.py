@@ -10,8 +10,8 @@ from starter.http.access import Rule
 C, S, W, F, A = Role.CHANNEL, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE, Role.ADMIN
 
 
-def allow(*roles: Role, body: str | None = None, listed: bool = False) -> Rule:
-    return Rule(frozenset(roles), body=body, listed=listed)
+def allow(*roles: Role, body: str | None = None, listed: bool = False, cookie: bool = False) -> Rule:
+    return Rule(frozenset(roles), body=body, listed=listed, cookie=cookie)
 
 
 # Public: health, the customer's tracking page (no order content), the feedback form (its
@@ -84,6 +84,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/keys"): allow(A),
     ("POST", "/keys/{key_id}/revoke"): allow(A),
     ("GET", "/metrics"): allow(A),
+    # The codec server: who may see customer data decoded in the Web UI (or the CLI).
+    ("POST", "/codec/decode"): allow(S, F, cookie=True),
+    ("POST", "/codec/encode"): allow(S, F, cookie=True),
+    ("GET", "/codec/sign-in"): PUBLIC,
+    ("POST", "/codec/sign-in"): PUBLIC,
+    ("POST", "/codec/sign-out"): PUBLIC,
     ("GET", "/health"): PUBLIC,
     ("GET", "/ready"): PUBLIC,
     ("POST", "/webhooks/carrier"): PUBLIC,

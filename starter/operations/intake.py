@@ -1,9 +1,11 @@
-"""Placing an order: update-with-start on the order's workflow id, so a channel that
-retries, even concurrently, gets the same order back and never a second one."""
+"""Placing an order: its payment token kept in PostgreSQL (never in Temporal), then
+update-with-start on the order's workflow id, so a channel that retries, even concurrently,
+gets the same order back and never a second one."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 from temporalio.client import (
@@ -21,14 +23,14 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 
 from contracts.ids import accept_update_id, order_workflow_id
-from db import order_views
+from db import order_views, payment_tokens
 from db.engine import Database
 from domain import vat_numbers
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import AcceptedOrder, OrderOutcome, PlaceOrder
+from domain.orders import AcceptedOrder, OrderOutcome, OrderRequest, OrderStart, PlaceOrder
 from domain.status import OrderStatus
 from settings import Settings
-from starter.operations.sessions import read
+from starter.operations.sessions import write
 from starter.operations.updates import business_error
 from workflows.order import ORDER_CLOSING, OrderWorkflow
 from workflows.search_attributes import CUSTOMER_ID, ORDER_CHANNEL, ORDER_ID, ORDER_STATUS
@@ -40,6 +42,15 @@ def _stored(s: Session, order_id: str) -> AcceptedOrder | None:
     if not order_views.order_exists(s, order_id):  # the common case: one cheap query
         return None
     return order_views.accepted_order(s, order_id)
+
+
+def _stored_or_token_kept(s: Session, request: PlaceOrder) -> AcceptedOrder | None:
+    """The order if it was accepted before; else its payment token is kept for the payment
+    steps, in the same transaction, and the workflow only ever gets the order without it."""
+    stored = _stored(s, request.order_id)
+    if stored is None:
+        payment_tokens.keep(s, request.order_id, request.payment_token, datetime.now(UTC))
+    return stored
 
 
 def _same_request(accepted: AcceptedOrder, request: PlaceOrder) -> AcceptedOrder:
@@ -66,29 +77,26 @@ async def place_order(
             f"Unknown sales channel {request.channel!r}",
             {"channel": request.channel},
         )
-    stored = await read(db, _stored, request.order_id)
+    stored = await write(db, _stored_or_token_kept, request)
     if stored is not None:
         return _same_request(stored, request), False
     # After the replay: an order stored before its number was checked still answers as it was.
     vat_numbers.refuse_invalid(request.customer.vat_id, "customer.vat_id")
+    order_start = settings.order_start(request, channel)
 
     # An operation can be used once only: each attempt makes its own.
     def start() -> WithStartWorkflowOperation[OrderWorkflow, OrderOutcome]:
         return WithStartWorkflowOperation(
             OrderWorkflow.run,
-            settings.order_start(request, channel),
+            order_start,
             id=order_workflow_id(request.order_id),
             task_queue=settings.task_queue,
             # A running order absorbs duplicates; a rejected (closed, never stored) order may be
             # placed again.
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            search_attributes=initial_search_attributes(request),
-            # Written before the order is priced: the workflow's current details add the total.
-            static_summary=(
-                f"{request.channel} order {request.external_id} for {request.customer.id}: "
-                f"{sum(line.quantity for line in request.lines)} item(s)"
-            ),
+            search_attributes=initial_search_attributes(order_start),
+            static_summary=order_summary(order_start, request),
         )
 
     # Same content, same update id: Temporal answers duplicates with the first outcome.
@@ -97,7 +105,10 @@ async def place_order(
         operation = start()
         try:
             accepted = await client.execute_update_with_start_workflow(
-                OrderWorkflow.accept, request, start_workflow_operation=operation, id=update_id
+                OrderWorkflow.accept,
+                request.without_payment_token(),
+                start_workflow_operation=operation,
+                id=update_id,
             )
             return _same_request(accepted, request), True
         except WorkflowUpdateFailedError as err:
@@ -126,13 +137,21 @@ def _forget_failed_start(operation: WithStartWorkflowOperation[OrderWorkflow, Or
         started.exception()
 
 
-def initial_search_attributes(request: PlaceOrder) -> TypedSearchAttributes:
-    """What ops search orders by in the Temporal Web UI; the workflow keeps the status current."""
+def initial_search_attributes(start: OrderStart) -> TypedSearchAttributes:
+    """What ops search orders by in the Temporal Web UI, in the clear (never an e-mail
+    address: see domain/pseudonyms.py); the workflow keeps the status current."""
     return TypedSearchAttributes(
         [
             SearchAttributePair(ORDER_STATUS, OrderStatus.RECEIVED.value),
-            SearchAttributePair(ORDER_CHANNEL, request.channel),
-            SearchAttributePair(CUSTOMER_ID, request.customer.id),
-            SearchAttributePair(ORDER_ID, request.order_id),  # finds the order and its returns
+            SearchAttributePair(ORDER_CHANNEL, start.channel),
+            SearchAttributePair(CUSTOMER_ID, start.customer_search_id),
+            SearchAttributePair(ORDER_ID, start.order_id),  # finds the order and its returns
         ]
     )
+
+
+def order_summary(start: OrderStart, request: OrderRequest) -> str:
+    """The workflow's summary in the Web UI: written before the order is priced (its current
+    details add the total), and naming the customer as the search attributes do."""
+    items = sum(line.quantity for line in request.lines)
+    return f"{start.channel} order {start.external_id} for {start.customer_search_id}: {items} item(s)"

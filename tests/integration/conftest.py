@@ -17,6 +17,7 @@ from settings import Settings, get_settings
 from starter.cli import app
 from starter.http.app import create_app
 from starter.http.dependencies import Services
+from tests.support.codec import SECRETS_ENV
 from tests.support.keys import api_client
 from worker import build_worker
 from workflows.order import OrderWorkflow
@@ -76,6 +77,8 @@ def ordino(database_url, dev_env, monkeypatch):
     monkeypatch.setenv("ORDINO_DATABASE_URL", database_url)
     monkeypatch.setenv("ORDINO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
     monkeypatch.setenv("COLUMNS", "200")
+    for name, value in SECRETS_ENV.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     runner = CliRunner()
 

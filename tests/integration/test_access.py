@@ -201,9 +201,15 @@ async def test_support_refunds_up_to_its_limit_and_finance_above_it(shop, catalo
     above = {"amount": "120.00", "reason": "parcel arrived late", "reference": "GW-BIG"}
     refused = await as_(Role.SUPPORT, "POST", url, json=above)
     assert (refused.status_code, code_of(refused)) == (403, "forbidden")
-    assert refused.json()["details"] == {"limit": str(settings.support_refund_limit)}
+    assert refused.json()["details"] == {"limit": str(settings.support_refund_limit), "given": "0"}
     within = await as_(Role.SUPPORT, "POST", url, json={**above, "amount": "20.00", "reference": "GW-SMALL"})
     assert within.status_code == 201, within.text
+    # The limit is on the order's goodwill in all: split into smaller refunds, it holds.
+    split = await as_(Role.SUPPORT, "POST", url, json={**above, "amount": "90.00", "reference": "GW-SPLIT"})
+    assert (code_of(split), split.json()["details"]["given"]) == ("forbidden", "20.00")
+    # A body that names a limit of its own is not listened to.
+    forged = await as_(Role.SUPPORT, "POST", url, json={**above, "reference": "GW-FORGED", "limit": "9999"})
+    assert code_of(forged) == "forbidden"
     granted = await as_(Role.FINANCE, "POST", url, json=above)
     assert granted.status_code == 201, granted.text
     # The audit trail names the keys that did it, whatever a body says.

@@ -36,7 +36,7 @@ from domain.status import OrderStatus
 from providers.sandbox.carrier import SandboxCarrier
 from providers.sandbox.gateway import SandboxGateway
 from tests.support.bodies import order_body
-from tests.support.payments import paid
+from tests.support.payments import keep_token, paid
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -126,8 +126,9 @@ def test_crossing_orders_on_two_skus_neither_deadlock_nor_oversell(db, intake, c
 def test_payment_steps_replayed_charge_once(db, intake, catalog):
     order = accept(intake, [(catalog({"MIL": 3}), 1)])
     payments = PaymentActivities(db, SandboxGateway(db))
+    keep_token(db, order.order_id)
     auth_input = AuthorizeInput(
-        order_id=order.order_id, token="tok_visa", amount=order.quote.grand_total, currency="EUR", at=NOW
+        order_id=order.order_id, amount=order.quote.grand_total, currency="EUR", at=NOW
     )
     auth = payments.authorize_payment(auth_input)
     assert payments.authorize_payment(auth_input) == auth

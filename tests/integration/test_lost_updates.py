@@ -31,7 +31,7 @@ async def test_an_update_the_server_does_not_know_is_lost_on_a_running_workflow_
     order_id = f"webshop-LOST-{uuid.uuid4().hex[:8]}"
     handle = await dev_env.client.start_workflow(
         OrderWorkflow.run,
-        OrderStart(order_id=order_id, channel="webshop", external_id=order_id, customer_id="c",
+        OrderStart(order_id=order_id, channel="webshop", external_id=order_id, customer_search_id="c",
                    acceptance_timeout=timedelta(minutes=5), return_window=timedelta(0)),
         id=order_workflow_id(order_id),
         task_queue=f"nobody-polls-{uuid.uuid4().hex[:6]}",

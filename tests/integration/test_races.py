@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
 from contracts.ids import order_workflow_id, refund_update_id
@@ -32,11 +31,12 @@ from starter.http.dependencies import Services
 from starter.operations import changes
 from starter.operations.updates import updated
 from tests.support.bodies import order_body
+from tests.support.codec import suite_converter
 from tests.support.faults import Faults
 from tests.support.keys import api_client
 from tests.support.metrics import scrape, total
 from tests.support.ports import free_port
-from tests.support.workflow_orders import start_order, stock_of, tracking, wait_for_parcels
+from tests.support.workflow_orders import accept, start_order, stock_of, tracking, wait_for_parcels
 from worker import build_worker
 from workflows.order import STEPS_PARKED, OrderWorkflow
 
@@ -48,7 +48,7 @@ async def racing(dev_env, db, settings):
     task_queue = f"races-{uuid.uuid4().hex[:6]}"
     fast = settings.model_copy(update={"carrier_step_delay": timedelta(0)})
     async with build_worker(dev_env.client, db, fast, task_queue=task_queue, interceptors=[faults]):
-        yield (dev_env, task_queue), faults
+        yield (dev_env, task_queue, db), faults
 
 
 async def placed(env, sku: str) -> tuple[WorkflowHandle, AcceptedOrder]:
@@ -56,7 +56,7 @@ async def placed(env, sku: str) -> tuple[WorkflowHandle, AcceptedOrder]:
     request = PlaceOrder.model_validate(order_body([(sku, 1)]))
     quick = {"feedback_delay": timedelta(0)}
     handle = await start_order(env, request, return_window=timedelta(0), start_overrides=quick)
-    return handle, await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    return handle, await accept(handle, request, id="accept")
 
 
 async def cancel_as_a_channel_would(client, db, order_id: str, cancellation: Cancellation):
@@ -213,7 +213,7 @@ async def test_a_delivery_queued_before_a_cancellation_wins(dev_env, db, setting
     came after them. The order hears the carrier first: delivered, and the cancellation refused
     so that the customer can return the goods instead."""
     task_queue = f"races-{uuid.uuid4().hex[:6]}"
-    env = (dev_env, task_queue)
+    env = (dev_env, task_queue, db)
     a = catalog({"MIL": 2})
     async with build_worker(dev_env.client, db, settings, task_queue=task_queue):
         handle, accepted = await placed(env, a)
@@ -254,7 +254,7 @@ async def test_support_sees_a_parked_step_and_retries_it(dev_env, db, settings, 
     metrics = f"127.0.0.1:{free_port()}"
     with_metrics = await Client.connect(
         dev_env.client.service_client.config.target_host,
-        data_converter=pydantic_data_converter,
+        data_converter=suite_converter(),
         runtime=runtime(metrics),
     )
     async with (

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from contracts.ids import order_workflow_id
 from db.models import Invoice, SandboxGatewayTransaction
-from domain.orders import OrderStart, PlaceOrder
+from domain.orders import PlaceOrder
 from domain.status import OrderStatus
-from starter.operations.intake import initial_search_attributes
 from tests.support.bodies import order_body
+from tests.support.codec import SECRETS_ENV
+from tests.support.workflow_orders import accept, start_order
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -46,27 +46,15 @@ async def test_worker_killed_after_the_gateway_captured(dev_env, db, settings, d
         "ORDINO_LOG_LEVEL": "WARNING",
         "ORDINO_SMTP_PORT": str(settings.smtp_port),
         "ORDINO_DEV_SECRETS_ALLOWED": "true",
+        **SECRETS_ENV,
     }
     doomed = subprocess.Popen([sys.executable, "-m", "starter.cli", "worker"], env=env, cwd=ROOT)
     try:
         request = PlaceOrder.model_validate(
             order_body([(catalog({"MIL": 1}), 1)], payment_token="tok_slow_capture")
         )
-        handle = await dev_env.client.start_workflow(
-            OrderWorkflow.run,
-            OrderStart(
-                order_id=request.order_id,
-                channel="webshop",
-                external_id=request.external_id,
-                customer_id=request.customer.id,
-                acceptance_timeout=timedelta(minutes=5),
-                return_window=timedelta(0),
-            ),
-            id=order_workflow_id(request.order_id),
-            task_queue=task_queue,
-            search_attributes=initial_search_attributes(request),
-        )
-        await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+        handle = await start_order((dev_env, task_queue, db), request, return_window=timedelta(0))
+        await accept(handle, request, id="accept")
         for _ in range(300):  # the gateway has taken the money; the answer hangs
             if captures(db, request.order_id) == 1:
                 break

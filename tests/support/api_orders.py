@@ -1,9 +1,10 @@
-"""Driving orders through the HTTP API: wait for a status, a sandbox carrier posting signed
-events to the API under test."""
+"""Driving orders through the HTTP API: wait for a status, deliver an order, a sandbox
+carrier posting signed events to the API under test."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from domain.tracking import TrackingEvent
 from providers.sandbox.carrier_journeys import CarrierSimulator
@@ -20,19 +21,9 @@ async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> 
     raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
 
 
-def simulator_posting_to(api, db, settings) -> CarrierSimulator:
-    async def post(event: TrackingEvent) -> bool:
-        response = await post_signed(api, settings, "/webhooks/carrier", event.model_dump(mode="json"))
-        return response.status_code == 202
-
-    from datetime import timedelta
-
-    return CarrierSimulator(db, timedelta(0), post)
-
-
-async def delivered_order(api, settings, lines: list[tuple[str, int]], **overrides) -> dict:
-    """An order placed over HTTP whose parcels the carrier reports delivered (signed)."""
-    placed = await api.post("/orders", json=order_body(lines, **overrides))
+async def delivered_order(api, settings, lines: list[tuple[str, int]], **body: Any) -> dict:
+    """An order placed (order_body with these overrides), shipped, and delivered by the carrier's webhook."""
+    placed = await api.post("/orders", json=order_body(lines, **body))
     assert placed.status_code == 201, placed.text
     order = await wait_for_status(api, placed.json()["order_id"], "shipped")
     for parcel in order["shipments"]:
@@ -41,3 +32,13 @@ async def delivered_order(api, settings, lines: list[tuple[str, int]], **overrid
                  "occurred_at": "2026-11-26T10:00:00Z"}  # fmt: skip
         assert (await post_signed(api, settings, "/webhooks/carrier", event)).status_code == 202
     return await wait_for_status(api, order["id"], "delivered")
+
+
+def simulator_posting_to(api, db, settings) -> CarrierSimulator:
+    async def post(event: TrackingEvent) -> bool:
+        response = await post_signed(api, settings, "/webhooks/carrier", event.model_dump(mode="json"))
+        return response.status_code == 202
+
+    from datetime import timedelta
+
+    return CarrierSimulator(db, timedelta(0), post)

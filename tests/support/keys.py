@@ -67,7 +67,8 @@ class ActingAs(httpx.Auth):
                 value = json.loads(body or b"null")
             except ValueError:
                 return None
-            return value.get(rule.body) if isinstance(value, dict) else None
+            named = value.get(rule.body) if isinstance(value, dict) else None
+            return named if isinstance(named, str) else None
         return "webshop" if role is Role.CHANNEL else None
 
     def _key_for(self, rule: Rule, params: dict[str, Any], body: bytes) -> str:

@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.codec import SECRETS_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class OrdinoProcess:
     def __init__(self, command: str, env: dict[str, str]) -> None:
         self.command = command
-        # A test runs on the built-in secrets, as the dev stack does.
-        self.env = {"ORDINO_DEV_SECRETS_ALLOWED": "true", **env, "ORDINO_LOG_FORMAT": "json"}
+        # A test runs on the built-in secrets, as the dev stack does, and the tests' codec keys.
+        self.env = {"ORDINO_DEV_SECRETS_ALLOWED": "true", **env, **SECRETS_ENV, "ORDINO_LOG_FORMAT": "json"}
         self.lines: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
         self._reading: asyncio.Task[None] | None = None

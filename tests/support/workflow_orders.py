@@ -1,15 +1,17 @@
-"""Driving orders on the time-skipping test server: start one, pack it, wait for its parcels,
-send carrier events, deliver everything, read the stock."""
+"""Driving orders on the time-skipping test server: start one (its payment token kept, as
+the API keeps it), accept it, pack it, wait for its parcels, send carrier events, deliver
+everything, read the stock. `env` is (WorkflowEnvironment, task queue, Database)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
 from contracts.ids import order_workflow_id
+from db import payment_tokens
 from db.models import StockLevel
 from domain.orders import (
     AcceptedOrder,
@@ -20,8 +22,10 @@ from domain.orders import (
 )
 from domain.status import OrderStatus
 from domain.tracking import TrackingEvent, TrackingStatus
+from settings import Settings
 from starter.operations.intake import initial_search_attributes
 from tests.support.bodies import order_body
+from tests.support.codec import SECRETS
 from workflows.order import OrderWorkflow
 
 
@@ -32,23 +36,36 @@ async def start_order(
     backorder_policy=BackorderPolicy.CANCEL,
     start_overrides: dict | None = None,
 ) -> WorkflowHandle:
-    client, task_queue = env[0].client, env[1]
+    client, task_queue, db = env[0].client, env[1], env[2]
+    keep_payment_token(db, request)
+    start = OrderStart(
+        order_id=request.order_id,
+        channel=request.channel,
+        external_id=request.external_id,
+        customer_search_id=Settings(**SECRETS).customer_search_id(request.customer.id),
+        acceptance_timeout=timedelta(minutes=5),
+        return_window=return_window,
+        backorder_policy=backorder_policy,
+        **(start_overrides or {}),
+    )
     return await client.start_workflow(
         OrderWorkflow.run,
-        OrderStart(
-            order_id=request.order_id,
-            channel=request.channel,
-            external_id=request.external_id,
-            customer_id=request.customer.id,
-            acceptance_timeout=timedelta(minutes=5),
-            return_window=return_window,
-            backorder_policy=backorder_policy,
-            **(start_overrides or {}),
-        ),
+        start,
         id=order_workflow_id(request.order_id),
         task_queue=task_queue,
-        search_attributes=initial_search_attributes(request),
+        search_attributes=initial_search_attributes(start),
     )
+
+
+def keep_payment_token(db, request: PlaceOrder) -> None:
+    """What the API does before it starts an order's workflow."""
+    with db.transaction() as s:
+        payment_tokens.keep(s, request.order_id, request.payment_token, datetime.now(UTC))
+
+
+async def accept(handle: WorkflowHandle, request: PlaceOrder, id: str = "accept") -> AcceptedOrder:
+    """The accept update as the API sends it: the order without its payment token."""
+    return await handle.execute_update(OrderWorkflow.accept, request.without_payment_token(), id=id)
 
 
 BEFORE_SHIPPING = {
@@ -109,8 +126,6 @@ async def deliver_all(*handles: WorkflowHandle) -> OrderStatus:
 
 
 def tracking(tn: str, n: int, status: TrackingStatus) -> TrackingEvent:
-    from datetime import UTC, datetime
-
     return TrackingEvent(
         event_id=f"{tn}-{n}",
         tracking_number=tn,
@@ -133,7 +148,7 @@ async def packing(
     """An order whose payment is authorized and whose warehouses are picking it."""
     request = PlaceOrder.model_validate(order_body(lines))
     handle = await start_order(env, request, return_window=window)
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request)
     for _ in range(200):
         if (await handle.query(OrderWorkflow.progress)).packing:
             return handle, accepted

@@ -61,3 +61,14 @@ def test_refundable_is_in_the_currency_minor_unit(currency):
     books.record_captures({"MIL": D("100")}, {})
     books.record_refund("G-1", D("33"))
     assert books.refundable() == D("67")
+
+
+def test_a_goodwill_limit_holds_for_the_order_in_all_and_a_retry_is_the_same_refund():
+    books = captured_from_two_parcels()
+    books.check_goodwill("gw-1", D("60.00"), limit=D("62"))
+    books.record_refund("gw-1", D("60.00"), asked=D("60.00"))
+    with pytest.raises(OrdinoError) as refused:
+        books.check_goodwill("gw-2", D("4.00"), limit=D("62"))
+    assert refused.value.code is ErrorCode.FORBIDDEN and refused.value.details["given"] == "60.00"
+    books.check_goodwill("gw-1", D("60.00"), limit=D("62"))  # asked again: the refund made
+    books.check_goodwill("gw-2", D("4.00"))  # without a limit (finance) it is allowed

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from contracts.ids import order_workflow_id
-from domain.orders import PlaceOrder, order_id_for
+from domain.orders import OrderRequest, PlaceOrder, order_id_for
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -39,6 +39,14 @@ def test_valid_order():
     order = PlaceOrder.model_validate(body())
     assert order.order_id == "webshop-WS-1001"
     assert order_workflow_id(order.order_id) == "order-webshop-WS-1001"
+
+
+def test_the_workflow_gets_the_order_without_its_payment_token():
+    order = PlaceOrder.model_validate(body(payment_token="tok_secret"))
+    content = order.without_payment_token()
+    assert type(content) is OrderRequest and "tok_secret" not in content.model_dump_json()
+    assert content.fingerprint() == order.fingerprint()
+    assert content == OrderRequest.model_validate(content.model_dump(mode="json"))
 
 
 @pytest.mark.parametrize(

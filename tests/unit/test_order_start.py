@@ -16,7 +16,7 @@ ORDER = PlaceOrder.model_validate(json.loads((Path(__file__).parents[2] / "examp
 def test_every_deadline_comes_from_the_settings():
     settings = Settings(delivery_sla=timedelta(days=2), feedback_delay=timedelta(hours=5))
     start = settings.order_start(ORDER, ChannelConfig())
-    assert (start.order_id, start.customer_id) == ("webshop-DEMO-1", "cust-1")
+    assert (start.order_id, start.customer_search_id) == ("webshop-DEMO-1", "cust-1")
     assert (start.delivery_sla, start.feedback_delay, start.return_window) == (
         timedelta(days=2), timedelta(hours=5), settings.return_window
     )  # fmt: skip

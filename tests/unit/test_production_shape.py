@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from settings import Settings
+from starter.http.routes import codec
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,6 +234,25 @@ def test_temporal_ui_points_at_the_server(services: dict[str, dict[str, Any]]) -
     ui = services["temporal-ui"]
     assert environment(ui).get("TEMPORAL_ADDRESS") == "temporal:7233"
     assert "8233:8080" in [str(p) for p in ui.get("ports", [])]
+
+
+def test_the_web_ui_reads_payloads_through_the_api_s_codec_server(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """The browser calls the codec server: at the API's published port, from the UI's origin."""
+    endpoint = urlsplit(environment(services["temporal-ui"])["TEMPORAL_CODEC_ENDPOINT"])
+    published = {str(p).split(":")[0] for p in services["api"].get("ports", [])}
+    assert str(endpoint.port) in published and endpoint.path == codec.PREFIX, endpoint
+    ui_port = next(str(p).split(":")[0] for p in services["temporal-ui"]["ports"])
+    assert environment(services["api"])["ORDINO_TEMPORAL_UI_ORIGIN"] == f"http://localhost:{ui_port}"
+
+
+def test_the_keys_have_no_default(ordino_services: dict[str, dict[str, Any]]) -> None:
+    """`docker compose up` without them stops with a message, instead of running unencrypted."""
+    for name, service in ordino_services.items():
+        env = environment(service)
+        for key in ("CODEC_KEY_ID", "CODEC_KEYS", "CUSTOMER_PSEUDONYM_KEY"):
+            assert re.fullmatch(rf"\$\{{{PREFIX}{key}:\?.+\}}", env.get(PREFIX + key, "")), f"{name}: {key}"
 
 
 # --- the image and its commands ----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A worker on the time-skipping server, on a task queue of the test's own."""
+"""A worker on the time-skipping server, on a task queue of the test's own; `env` is the
+server, the task queue and the database (tests/support/workflow_orders.py drives orders)."""
 
 from __future__ import annotations
 
@@ -15,4 +16,4 @@ from worker import build_worker
 async def env(time_skipping_env: WorkflowEnvironment, db, settings: Settings):
     task_queue = f"orders-{uuid.uuid4().hex[:6]}"
     async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
-        yield time_skipping_env, task_queue
+        yield time_skipping_env, task_queue, db

@@ -17,6 +17,7 @@ from starter.operations.inventory import Receipt, book_receipt, wake
 from tests.support.bodies import order_body
 from tests.support.histories import record_history
 from tests.support.workflow_orders import (
+    accept,
     deliver_all,
     start_order,
     stock_of,
@@ -60,7 +61,7 @@ async def test_backordered_order_resumes_when_stock_arrives(env, db, catalog):
     sku = catalog({"MIL": 2})
     request = phone_order([(sku, 5)])
     handle = await start_order(env, request, return_window=timedelta(0))
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request, id="accept")
     assert accepted.status is OrderStatus.BACKORDERED
     assert accepted.backordered == {sku: 3}
     assert stock_of(db, sku) == {"MIL": (2, 2)}  # what exists is held for this order
@@ -82,7 +83,7 @@ async def test_receipts_serve_waiting_orders_first_come_first_served(env, db, ca
     handles = []
     for request in (first, second):
         handles.append(await start_order(env, request))
-        await handles[-1].execute_update(OrderWorkflow.accept, request, id="accept")
+        await accept(handles[-1], request, id="accept")
 
     # Two units: not enough for the first order, and the second may not jump the queue.
     assert await receive(env, db, sku, 2) == []
@@ -100,7 +101,7 @@ async def test_backorder_past_its_limit_is_cancelled_and_stock_released(env, db,
     sku = catalog({"MIL": 1})
     request = phone_order([(sku, 4)])
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     assert stock_of(db, sku) == {"MIL": (1, 1)}
 
     outcome = await handle.result()  # the server skips the 14 days
@@ -117,7 +118,7 @@ async def test_alert_policy_tells_support_and_keeps_waiting(env, db, catalog):
     sku = catalog({})
     request = phone_order([(sku, 1)])
     handle = await start_order(env, request, backorder_policy=BackorderPolicy.ALERT)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     await env[0].sleep(timedelta(days=15))
     assert "backorder_overdue" in events(db, request.order_id)
     assert "support_alerted" in events(db, request.order_id)  # in GET /support/alerts
@@ -131,7 +132,7 @@ async def test_a_lost_wake_up_is_caught_by_the_hourly_recheck(env, db, catalog):
     sku = catalog({})
     request = phone_order([(sku, 2)])
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     receipt = Receipt(
         warehouse="BER", reference=f"DN-{uuid.uuid4().hex[:8]}", lines=[{"sku": sku, "quantity": 2}]
     )

@@ -23,7 +23,7 @@ from domain.returns import ReceiveReturn, ReturnRequest
 from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.support.bodies import order_body
-from tests.support.workflow_orders import start_order, tracking, wait_for_parcels
+from tests.support.workflow_orders import accept, start_order, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 
@@ -55,7 +55,7 @@ async def test_random_changes_and_returns_keep_the_books_straight(env, db, catal
     quantities = {sku: data.draw(st.integers(1, 3)) for sku in skus}
     request = PlaceOrder.model_validate(order_body(list(quantities.items())))
     handle = await start_order(env, request, return_window=timedelta(days=14))
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     for _ in range(200):
         if (await handle.query(OrderWorkflow.progress)).packing:
             break

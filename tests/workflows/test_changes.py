@@ -22,6 +22,7 @@ from domain.tracking import TrackingStatus
 from tests.support.bodies import order_body
 from tests.support.histories import record_history
 from tests.support.workflow_orders import (
+    accept,
     deliver_all,
     pack_parcels,
     packing,
@@ -236,7 +237,7 @@ async def test_no_cancellation_once_delivered(env, catalog):
     a = catalog({"MIL": 2})
     request = PlaceOrder.model_validate(order_body([(a, 1)]))
     handle = await start_order(env, request, return_window=timedelta(days=3))
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     [tn] = await wait_for_parcels(handle)
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     for _ in range(100):

@@ -24,7 +24,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.support.bodies import order_body
 from tests.support.faults import Faults
-from tests.support.workflow_orders import deliver_all, pack, start_order, tracking
+from tests.support.workflow_orders import accept, deliver_all, pack, start_order, tracking
 from worker import build_worker
 from workflows.order import OrderWorkflow
 
@@ -99,7 +99,7 @@ async def test_every_business_error_parks_the_order_and_support_can_retry(
 ):
     faults = Faults()
     task_queue = "never-failed"
-    env = (time_skipping_env, task_queue)
+    env = (time_skipping_env, task_queue, db)
     codes = codes_activities_raise()
     orders: list[tuple[str, str, PlaceOrder]] = []
     for n, code in enumerate(codes):
@@ -116,7 +116,7 @@ async def test_every_business_error_parks_the_order_and_support_can_retry(
             handle = await start_order(
                 env, request, timedelta(0), start_overrides={"feedback_delay": timedelta(0)}
             )
-            await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+            await accept(handle, request, id="accept")
             handles.append(handle)
         parked = await asyncio.gather(
             *(_drive(h, r.order_id, db) for h, (_, _, r) in zip(handles, orders, strict=True))
@@ -140,7 +140,7 @@ async def test_every_business_error_parks_the_order_and_support_can_retry(
 async def test_support_cannot_retry_an_order_that_is_not_parked(env, catalog):
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 1}), 1)]))
     handle = await start_order(env, request, timedelta(0))
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(OrderWorkflow.retry_parked, "support:ann")
     assert refused.value.cause.type == "not_parked"

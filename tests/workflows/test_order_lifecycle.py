@@ -17,7 +17,7 @@ from domain.status import OrderStatus
 from domain.tracking import TrackingStatus
 from tests.support.bodies import COMPLETED_TIMELINE, order_body
 from tests.support.histories import record_history
-from tests.support.workflow_orders import start_order, stock_of, tracking, wait_for_parcels
+from tests.support.workflow_orders import accept, start_order, stock_of, tracking, wait_for_parcels
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_ID, ORDER_STATUS
 
@@ -27,7 +27,7 @@ async def test_order_travels_the_whole_lifecycle(env, db, catalog):
     request = PlaceOrder.model_validate(order_body([(sku, 2)]))
     handle = await start_order(env, request)
 
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request, id="accept")
     # 2 x 12.20 incl. 22% IT VAT, plus 4.90 shipping incl. VAT.
     assert accepted.quote.grand_total == Decimal("29.30")
     assert accepted.quote.lines[0].tax == Decimal("4.40")
@@ -86,7 +86,7 @@ async def test_declined_payment_cancels_and_gives_the_stock_back(env, db, catalo
     sku = catalog({"MIL": 3})
     request = PlaceOrder.model_validate(order_body([(sku, 3)], payment_token="tok_declined"))
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
 
     outcome = await handle.result()
     assert outcome.status is OrderStatus.CANCELLED
@@ -114,7 +114,7 @@ async def test_unknown_sku_is_rejected_and_nothing_is_written(env, db, catalog):
     request = PlaceOrder.model_validate(order_body([(sku, 1), ("NO-SUCH-SKU", 1)]))
     handle = await start_order(env, request)
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+        await accept(handle, request, id="accept")
     assert err.value.cause.type == "unknown_sku"
     assert (await handle.result()).status is OrderStatus.REJECTED
     assert stock_of(db, sku) == {"MIL": (3, 0)}
@@ -126,7 +126,7 @@ async def test_split_order_ships_one_parcel_per_warehouse(env, db, catalog):
     only_milan, only_berlin = catalog({"MIL": 4}), catalog({"BER": 4})
     request = PlaceOrder.model_validate(order_body([(only_milan, 1), (only_berlin, 2)]))
     handle = await start_order(env, request, return_window=timedelta(0))
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request, id="accept")
     assert sorted((r.warehouse, r.quantity) for r in accepted.reservations) == [("BER", 2), ("MIL", 1)]
 
     parcels = await wait_for_parcels(handle)
@@ -170,10 +170,10 @@ async def test_other_content_under_the_same_id_is_refused_without_a_trace(env, c
     sku = catalog({"MIL": 5})
     request = PlaceOrder.model_validate(order_body([(sku, 1)]))
     handle = await start_order(env, request, return_window=timedelta(0))
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     changed = request.model_copy(update={"lines": [request.lines[0].model_copy(update={"quantity": 2})]})
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(OrderWorkflow.accept, changed, id="accept-2")
+        await accept(handle, changed, id="accept-2")
     assert err.value.cause.type == "idempotency_conflict"
     history = await handle.fetch_history()
     accepted_updates = [

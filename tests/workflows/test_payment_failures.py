@@ -18,6 +18,7 @@ from providers.sandbox.gateway import SandboxGateway
 from tests.support.bodies import order_body
 from tests.support.histories import record_history
 from tests.support.workflow_orders import (
+    accept,
     pack_parcels,
     start_order,
     stock_of,
@@ -42,7 +43,7 @@ def ledger(db, order_id: str) -> list[tuple[str, str]]:
 async def test_gateway_trouble_never_charges_twice(env, db, catalog, token):
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 2}), 1)], payment_token=token))
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     [tn] = await wait_for_parcels(handle)
     await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     assert (await handle.result()).status is OrderStatus.COMPLETED
@@ -57,7 +58,7 @@ async def test_insufficient_funds_cancels_with_the_reason(env, db, catalog):
         order_body([(catalog({"MIL": 2}), 1)], payment_token="tok_insufficient_funds")
     )
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     outcome = await handle.result()
     assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, "payment declined: insufficient_funds")
     assert ledger(db, request.order_id) == [("authorize", "declined")]
@@ -93,7 +94,7 @@ def settled(db, reference: str, approved: bool) -> PaymentEvent:
 async def test_pending_payment_goes_on_when_the_provider_confirms(env, db, catalog, token):
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 2}), 1)], payment_token=token))
     handle = await start_order(env, request, return_window=timedelta(0))
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     reference = await pending_reference(db, request.order_id)
     await handle.signal(OrderWorkflow.payment_event, settled(db, reference, approved=True))
     [tn] = await wait_for_parcels(handle)
@@ -115,7 +116,7 @@ async def test_pending_payment_that_never_settles_cancels_the_order(env, db, cat
     sku = catalog({"MIL": 2})
     request = PlaceOrder.model_validate(order_body([(sku, 2)], payment_token=token))
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     outcome = await handle.result()  # 15 minutes or 3 days pass in no time
     assert (outcome.status, outcome.reason) == (OrderStatus.CANCELLED, reason)
     assert stock_of(db, sku) == {"MIL": (2, 0)}
@@ -124,7 +125,7 @@ async def test_pending_payment_that_never_settles_cancels_the_order(env, db, cat
 async def test_failed_3ds_cancels_with_the_reason(env, db, catalog):
     request = PlaceOrder.model_validate(order_body([(catalog({"MIL": 2}), 1)], payment_token="tok_3ds"))
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     reference = await pending_reference(db, request.order_id)
     await handle.signal(OrderWorkflow.payment_event, settled(db, reference, approved=False))
     outcome = await handle.result()
@@ -145,7 +146,7 @@ async def test_an_expired_authorization_is_renewed_or_cancels(env, db, catalog, 
         return_window=timedelta(0),
         start_overrides={"authorization_validity": timedelta(0), "expired_authorization": policy},
     )
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     if policy is ExpiredAuthorization.CANCEL:
         await pack_parcels(handle)  # the authorization lapses while the warehouse packs
         outcome = await handle.result()
@@ -168,7 +169,7 @@ async def test_a_declined_capture_voids_releases_and_tells_the_customer(env, db,
     sku = catalog({"MIL": 2})
     request = PlaceOrder.model_validate(order_body([(sku, 2)], payment_token="tok_capture_fails"))
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     await pack_parcels(handle)  # capture comes when the parcels are packed
     outcome = await handle.result()
     assert (outcome.status, outcome.reason) == (
@@ -194,7 +195,7 @@ async def test_money_taken_before_a_declined_capture_is_refunded_with_a_credit_n
         order_body([(milan, 1), (berlin, 1)], payment_token="tok_second_capture_fails")
     )
     handle = await start_order(env, request)
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     await pack_parcels(handle)  # capture comes when the parcels are packed
     outcome = await handle.result()
     assert (outcome.status, outcome.reason) == (

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.support.codec import suite_converter
 from tests.support.histories import HISTORIES, REQUIRED
 from worker import WORKFLOWS, workflow_runner
 
@@ -19,7 +19,7 @@ from worker import WORKFLOWS, workflow_runner
 async def test_recorded_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+        workflows=WORKFLOWS, data_converter=suite_converter(), workflow_runner=workflow_runner()
     )
     await replayer.replay_workflow(history)
 

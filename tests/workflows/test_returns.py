@@ -20,6 +20,7 @@ from domain.tracking import TrackingStatus
 from tests.support.bodies import order_body
 from tests.support.histories import record_history
 from tests.support.workflow_orders import (
+    accept,
     start_order,
     stock_of,
     tracking,
@@ -49,7 +50,7 @@ class Delivered:
 async def delivered(env, lines: list[tuple[str, int]], **start: object) -> Delivered:
     request = PlaceOrder.model_validate(order_body(lines))
     handle = await start_order(env, request, return_window=timedelta(days=14), start_overrides=start)
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request, id="accept")
     for tn in await wait_for_parcels(handle):
         await handle.signal(OrderWorkflow.carrier_event, tracking(tn, 3, TrackingStatus.DELIVERED))
     await reaches(handle, OrderStatus.DELIVERED)
@@ -174,7 +175,7 @@ async def test_no_return_before_delivery_or_after_the_window(env, catalog):
     sku = catalog({"MIL": 5})
     request = PlaceOrder.model_validate(order_body([(sku, 2)]))
     handle = await start_order(env, request, return_window=timedelta(days=14))
-    accepted = await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    accepted = await accept(handle, request, id="accept")
     order = Delivered(env, handle, accepted)
     damaged = {"lines": [{"sku": sku, "quantity": 1, "reason": "damaged"}]}
     [tn] = await wait_for_parcels(handle)

@@ -21,6 +21,7 @@ from domain.tracking import ParcelPolicy, TrackingStatus
 from tests.support.bodies import order_body
 from tests.support.histories import record_history
 from tests.support.workflow_orders import (
+    accept,
     start_order,
     stock_of,
     tracking,
@@ -36,7 +37,7 @@ SLA = timedelta(days=2)
 async def env(time_skipping_env, db, settings):
     task_queue = f"orders-{uuid.uuid4().hex[:6]}"
     async with build_worker(time_skipping_env.client, db, settings, task_queue=task_queue):
-        yield time_skipping_env, task_queue
+        yield time_skipping_env, task_queue, db
 
 
 async def start(env, request: PlaceOrder, policy: ParcelPolicy = ParcelPolicy.RESHIP):
@@ -50,7 +51,7 @@ async def start(env, request: PlaceOrder, policy: ParcelPolicy = ParcelPolicy.RE
             "feedback_delay": timedelta(days=3),
         },
     )
-    await handle.execute_update(OrderWorkflow.accept, request, id="accept")
+    await accept(handle, request, id="accept")
     return handle
 
 

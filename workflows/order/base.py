@@ -38,10 +38,10 @@ with workflow.unsafe.imports_passed_through():
         SYSTEM_ACTOR,
         AcceptedOrder,
         OrderOutcome,
+        OrderRequest,
         OrderStart,
         PaymentEvent,
         PaymentOutcome,
-        PlaceOrder,
     )
     from domain.parcels import Parcels
     from domain.returns_book import ReturnsBook
@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
         TrackingEvent,
         TrackingStatus,
     )
-    from workflows.refusals import failure_cause, refuse
+    from workflows.refusals import failure_cause, failure_kind, refuse
     from workflows.search_attributes import ORDER_STATUS
     from workflows.steps import Runner, run_step
 
@@ -85,7 +85,7 @@ class OrderBase:
     def __init__(self, start: OrderStart) -> None:
         self._start = start
         self._status = OrderStatus.RECEIVED
-        self._request: PlaceOrder | None = None
+        self._request: OrderRequest | None = None
         self._accepted: AcceptedOrder | None = None
         self._rejected: ApplicationError | None = None
         self._accepting = asyncio.Lock()
@@ -235,6 +235,7 @@ class OrderBase:
                     step.name,
                     cause.message if cause else str(err.cause or err),
                     outage=cause is None or cause.type == DEPENDENCY_UNAVAILABLE,
+                    kind=failure_kind(err),
                 )
                 if alert not in alerts:
                     alerts.append(alert)
@@ -249,10 +250,11 @@ class OrderBase:
                 )  # fmt: skip
         return result
 
-    async def _park(self, step: str, why: str, outage: bool) -> str:
+    async def _park(self, step: str, why: str, outage: bool, kind: str) -> str:
         """Wait for support's retry with an alert saying which step failed and why; answers the
         alert's key. A cancellation asked for meanwhile ends the wait, unless it is the
-        cancellation that is stuck."""
+        cancellation that is stuck. The Web UI's details name the kind of failure (its code),
+        not its message, which may quote the customer's address."""
         n, pending = self._retries, self._cancels.pending
         alert = f"alert:parked:{step}:{n}"
         self._parked = f"{step}: {why}"
@@ -271,7 +273,7 @@ class OrderBase:
                                  data={"kind": "step_parked", "step": step}),
             )  # fmt: skip
         workflow.set_current_details(
-            f"Order {self._start.order_id}: parked at {step} ({why}){self._total_text()}"
+            f"Order {self._start.order_id}: parked at {step} ({kind}){self._total_text()}"
         )
 
         def cancelled() -> bool:
@@ -345,10 +347,6 @@ class OrderBase:
     def _order(self) -> AcceptedOrder:
         assert self._accepted is not None, "the lifecycle starts once the order is accepted"
         return self._accepted
-
-    def _token(self) -> str:
-        assert self._request is not None
-        return self._request.payment_token
 
     if TYPE_CHECKING:
         # What one phase asks of another, written in cancel.py and prepare.py: declared for

@@ -64,17 +64,17 @@ class Paying(OrderBase):
     @refund.validator
     def _validate_refund(self, request: RefundRequest) -> None:
         with business_rules():
-            self._books.check_goodwill(request.reference, request.amount)
+            self._books.check_goodwill(request.reference, request.amount, request.limit)
 
     async def _pay(self, start: OrderStart) -> OrderOutcome | None:
         """Authorize the order's total; a pending payment waits for the provider's word."""
-        accepted, token = self._order(), self._token()
+        accepted = self._order()
         # A regular activity, not a local one: scheduling it ends the workflow task, which
         # sends the accept answer to the channel now instead of after the steps that follow.
-        auth = await self._authorize(start, accepted, token)
+        auth = await self._authorize(start, accepted)
         if auth.pending:
             # 3-D Secure or a bank transfer: the provider's webhook settles it, in time or not.
-            deferred = token == "bank_transfer"
+            deferred = auth.deferred
             wait = start.unpaid_order_expiry if deferred else start.customer_action_timeout
             try:
                 settled = await self._await_payment(auth.reference or "", wait)
@@ -96,11 +96,12 @@ class Paying(OrderBase):
         return None
 
     async def _authorize(
-        self, start: OrderStart, accepted: AcceptedOrder, token: str, renewal: int = 0
+        self, start: OrderStart, accepted: AcceptedOrder, renewal: int = 0
     ) -> PaymentOutcome:
+        """With the order's payment token, which the activity reads by the order id."""
         return await self._step(
             AUTHORIZE_PAYMENT,
-            AuthorizeInput(order_id=start.order_id, token=token, amount=accepted.quote.grand_total,
+            AuthorizeInput(order_id=start.order_id, amount=accepted.quote.grand_total,
                            currency=accepted.quote.currency, renewal=renewal, at=workflow.now()),
             run=run_activity,
         )  # fmt: skip
@@ -133,7 +134,7 @@ class Paying(OrderBase):
             if start.expired_authorization is ExpiredAuthorization.CANCEL:
                 return await self._cancel("payment authorization expired")
             await self._void(auth, "authorization expired")
-            auth = await self._authorize(start, accepted, self._token(), renewal=1)
+            auth = await self._authorize(start, accepted, renewal=1)
             if not auth.approved:
                 return await self._cancel(f"payment declined on renewal: {auth.decline_code}")
             self._auth = auth

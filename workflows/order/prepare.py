@@ -147,10 +147,9 @@ class Preparing(OrderBase):
             more: PaymentOutcome | None = None
             total = plan.quote.grand_total
             if total > self._auth.amount:
-                token = self._request.payment_token if self._request else ""
                 more = await self._step(
                     AUTHORIZE_PAYMENT,
-                    AuthorizeInput(order_id=self._start.order_id, token=token, amount=total,
+                    AuthorizeInput(order_id=self._start.order_id, amount=total,
                                    currency=plan.quote.currency, purpose=f"change-{change.reference}",
                                    at=workflow.now()),
                 )  # fmt: skip

@@ -17,8 +17,8 @@ with workflow.unsafe.imports_passed_through():
         AcceptedOrder,
         BackorderPolicy,
         OrderOutcome,
+        OrderRequest,
         OrderStart,
-        PlaceOrder,
     )
     from domain.status import OrderStatus
     from workflows.refusals import refusal as _refusal
@@ -32,7 +32,7 @@ from workflows.order.base import (
 
 class Receiving(OrderBase):
     @workflow.update
-    async def accept(self, request: PlaceOrder) -> AcceptedOrder:
+    async def accept(self, request: OrderRequest) -> AcceptedOrder:
         """Price, tax and reserve; answers with the accepted order or a coded rejection."""
         async with self._accepting:
             if self._accepted is not None:
@@ -55,7 +55,7 @@ class Receiving(OrderBase):
             return accepted
 
     @accept.validator
-    def _validate_accept(self, request: PlaceOrder) -> None:
+    def _validate_accept(self, request: OrderRequest) -> None:
         if request.order_id != self._start.order_id:
             raise ValueError(f"this workflow is order {self._start.order_id}, not {request.order_id}")
         if self._rejected is not None:

@@ -48,7 +48,7 @@ class ReturnWindow(OrderBase):
         known = self._returns.return_for(request.reference)
         if known is not None:
             return known
-        assert self._accepted is not None and self._request is not None
+        assert self._accepted is not None
         start, quote = self._start, self._accepted.quote
         # Checked again here: two requests validated together must not share the same units.
         self._validate_return(request)
@@ -68,14 +68,14 @@ class ReturnWindow(OrderBase):
             ordered=self._received_units(), returned_before=before,
             accepted_before=dict(self._returns.accepted_back), approved_by_rules=approved, value=value,
             refund_shipping_on_full_return=start.refund_shipping_on_full_return,
-            payment_token=self._request.payment_token, decision_timeout=start.return_decision_timeout,
+            decision_timeout=start.return_decision_timeout,
             receipt_timeout=start.return_receipt_timeout,
         )  # fmt: skip
         child = await workflow.start_child_workflow(
             ReturnWorkflow.run,
             return_start,
             id=return_workflow_id(return_id),
-            search_attributes=return_search_attributes(return_start, start.channel, start.customer_id),
+            search_attributes=return_search_attributes(return_start, start.channel, start.customer_search_id),
             static_summary=return_summary(return_start),
         )
         self._return_tasks.append(asyncio.create_task(self._settle_return(return_id, units, child)))

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from starter.http.routes import (
     changes,
+    codec,
     feedback,
     health,
     inventory,
@@ -38,5 +39,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     keys.router,
     health.router,
     metrics.router,
+    codec.router,
     orders.router,
 )
