@@ -18,6 +18,8 @@ from domain.pseudonyms import customer_search_id
 from domain.tracking import JOURNEY, ParcelPolicy, TrackingStatus
 from providers.backoff import Backoff
 
+# An HMAC is as strong as its secret: a short one is found by trying.
+MIN_SECRET_LENGTH = 16
 DEV_SECRETS = {
     "carrier": "ordino-dev-carrier-secret",
     "payments": "ordino-dev-payments-secret",
@@ -220,6 +222,10 @@ class Settings(BaseSettings):
             )
         if not self.carrier_webhook_secrets or not self.payment_webhook_secrets:
             raise SystemExit("Each webhook sender needs at least one secret")
+        if any(len(secret) < MIN_SECRET_LENGTH for secret in used):
+            raise SystemExit(
+                f"A secret shorter than {MIN_SECRET_LENGTH} characters is guessed: make it longer"
+            )
 
     def customer_search_id(self, customer_id: str) -> str:
         """The customer as Temporal shows and searches it: the id, or its pseudonym."""

@@ -5,6 +5,7 @@ start and kept in the data folder; made again if the database no longer knows th
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,10 @@ def _make(db: Database) -> DevKeys:
 
 
 def _keep(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o600)  # readable by this user only
+    """Written readable by this user only, from the first byte."""
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(text)
 
 
 def dev_keys(db: Database, path: Path) -> DevKeys:

@@ -297,5 +297,9 @@ def test_outside_the_dev_stack_ordino_will_not_run_on_built_in_secrets():
     with pytest.raises(SystemExit, match="built-in secret"):
         Settings().refuse_dev_secrets()
     Settings(dev_secrets_allowed=True).refuse_dev_secrets()
-    own = Settings(carrier_webhook_secrets=["c1"], payment_webhook_secrets=["p1"], link_secret="l1")
+    own = Settings(
+        carrier_webhook_secrets=["c" * 32], payment_webhook_secrets=["p" * 32], link_secret="l" * 32
+    )
     own.refuse_dev_secrets()
+    with pytest.raises(SystemExit, match="shorter"):
+        own.model_copy(update={"payment_webhook_secrets": [""]}).refuse_dev_secrets()
