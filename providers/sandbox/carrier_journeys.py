@@ -80,7 +80,9 @@ class CarrierSimulator:
                 self._advance(tracking, step, journey, now)
                 continue
             event = TrackingEvent(
-                event_id=f"{tracking}-{step}",
+                # The status is part of the id: a recalled parcel starts a journey home at step
+                # 0 again, and its news must not pass for the pickup already reported.
+                event_id=f"{tracking}-{step}-{journey[step]}",
                 tracking_number=tracking,
                 status=TrackingStatus(journey[step]),
                 occurred_at=now,

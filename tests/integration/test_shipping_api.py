@@ -196,4 +196,4 @@ async def test_a_refused_carrier_event_is_tried_again_later_not_every_tick(db):
     assert await carrier.tick(now) == 0
     assert await carrier.tick(now + timedelta(milliseconds=50)) == 0  # not yet asked again
     assert await carrier.tick(now + REFUSED_RETRY) == 1
-    assert [e.event_id for e in posted] == [f"{booking.tracking_number}-0"] * 2
+    assert [e.event_id for e in posted] == [f"{booking.tracking_number}-0-picked_up"] * 2

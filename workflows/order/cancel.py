@@ -125,16 +125,20 @@ class Cancelling(OrderBase):
         return await self._cancelled_outcome(request.reference)
 
     async def _choose_parcels(self, request: Cancellation) -> dict[str, dict[str, int]]:
-        """The parcels on their way that hold exactly the units asked for, with what each holds."""
+        """The parcels on their way that hold exactly the units asked for, with what each holds.
+        The carrier's news about them is heard first (a delivery wins over a cancellation), and
+        waited for, not refused: a refusal once the update is accepted would be the server's
+        answer to every retry of the same request."""
         assert request.lines is not None
+
+        def news_pending() -> bool:
+            on_their_way = {p.tracking_number for p in self._parcels.on_their_way()}
+            return any(ev.tracking_number in on_their_way for ev in self._inbox)
+
+        await workflow.wait_condition(lambda: not news_pending())
         contents: dict[str, dict[str, int]] = await self._step(PARCEL_CONTENTS, self._start.order_id)
         on_their_way = {p.tracking_number for p in self._parcels.on_their_way()}
         travelling = {tn: c for tn, c in sorted(contents.items()) if tn in on_their_way}
-        if any(ev.tracking_number in travelling for ev in self._inbox):
-            raise refuse(
-                ErrorCode.ORDER_BUSY,
-                "The carrier's latest news about these parcels is being recorded; try again in a moment",
-            )
         with business_rules():
             return parcels_holding(travelling, {line.sku: line.quantity for line in request.lines})
 
