@@ -20,8 +20,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -49,10 +50,11 @@ ADMIN_URL = os.environ.get("ORDINO_TEST_ADMIN_URL", "postgresql://postgres@127.0
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
-def order(n: int, run: str) -> dict:
+def order(n: int, run: str) -> dict[str, Any]:
     return {
         "channel": "webshop",
         "external_id": f"B{run}-{n}",
@@ -107,9 +109,11 @@ async def closed_loop(total: int, concurrency: int, one: Callable[[int], Awaitab
     return total / (time.perf_counter() - start)
 
 
-async def open_loop(rate: float, seconds: float, one: Callable[[int], Awaitable[float]]) -> list[float]:
+async def open_loop(
+    rate: float, seconds: float, one: Callable[[int], Coroutine[Any, Any, float]]
+) -> list[float]:
     """Start jobs at a fixed rate regardless of how long each takes; return their latencies."""
-    tasks = []
+    tasks: list[asyncio.Task[float]] = []
     start = time.perf_counter()
     for n in range(int(rate * seconds)):
         delay = start + n / rate - time.perf_counter()
@@ -178,7 +182,7 @@ async def main(args: argparse.Namespace) -> None:
     db = Database(db_url, pool_size=2)
     seed_demo_catalog(db)
     add_bench_stock(db)
-    keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
+    api_keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
 
     keys = new_keys("bench-1")  # the run's own
     env = await WorkflowEnvironment.start_local(
@@ -205,7 +209,7 @@ async def main(args: argparse.Namespace) -> None:
         "ORDINO_FEEDBACK_DELAY": "PT0S",
         "ORDINO_SMTP_PORT": str(free_port()),
         "ORDINO_DEV_SECRETS_ALLOWED": "true",
-        **keys.env(),
+        **api_keys.env(),
         **environment(keys),
     }
     cli = [sys.executable, "-m", "starter.cli"]
@@ -227,7 +231,7 @@ async def main(args: argparse.Namespace) -> None:
         base_url=f"http://127.0.0.1:{api_port}",
         timeout=60,
         limits=httpx.Limits(max_connections=200),
-        headers=keys.header("channel"),
+        headers=api_keys.header("channel"),
     )
     try:
         await wait_http(f"http://127.0.0.1:{api_port}/health")

@@ -246,7 +246,8 @@ class Channel:
                 ]  # fmt: skip
                 travelling = [s for s in wanted if s["status"] in TRAVELLING]
                 if travelling:
-                    return travelling[0]
+                    first: dict[str, Any] = travelling[0]
+                    return first
                 if wanted and all(s["status"] == "delivered" for s in wanted):
                     outcome.cancel_note = "parcel delivered before the cancellation could go out"
                     return None

@@ -40,7 +40,8 @@ START_ORDER = ("postgres", "temporal", "mailsink", "worker", "api", "carrier", "
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @dataclass(frozen=True)
