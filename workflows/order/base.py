@@ -257,7 +257,6 @@ class OrderBase:
         not its message, which may quote the customer's address."""
         n, pending = self._retries, self._cancels.pending
         alert = f"alert:parked:{step}:{n}"
-        self._parked = f"{step}: {why}"
         workflow.logger.warning("step parked", extra={"order_id": self._start.order_id, "step": step})
         # No command, so no patch: the SDK records a workflow's metrics only when not replaying.
         workflow.metric_meter().create_counter(
@@ -272,6 +271,8 @@ class OrderBase:
                                  reason=f"step {step} keeps failing: {why}",
                                  data={"kind": "step_parked", "step": step}),
             )  # fmt: skip
+        # Shown as parked once its alert is written: whoever sees the one finds the other.
+        self._parked = f"{step}: {why}"
         workflow.set_current_details(
             f"Order {self._start.order_id}: parked at {step} ({kind}){self._total_text()}"
         )
