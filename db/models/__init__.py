@@ -1,7 +1,7 @@
 """The application's tables, a module per area. Unique constraints carry the idempotency
 keys that make every retried activity harmless."""
 
-from db.models.access import ApiKey
+from db.models.access import ApiKey, ConsoleSession
 from db.models.base import Base, Money, Rate
 from db.models.catalog import (
     CouponRedemption,
@@ -25,6 +25,7 @@ __all__ = [
     "ApiKey",
     "Backorder",
     "Base",
+    "ConsoleSession",
     "CouponRedemption",
     "CreditNote",
     "CustomerNotification",
