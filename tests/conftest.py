@@ -147,11 +147,13 @@ def ledger_balances(request: pytest.FixtureRequest):
 
 
 # Folders whose tests need PostgreSQL and a Temporal server; `pytest -m "not integration"`
-# is the fast loop without them.
-SERVER_FOLDERS = ("integration", "workflows")
+# is the fast loop without them. The browser's also need Chromium: `-m browser` picks them.
+SERVER_FOLDERS = ("integration", "workflows", "browser")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.parent.name in SERVER_FOLDERS:
             item.add_marker(pytest.mark.integration)
+        if item.path.parent.name == "browser":
+            item.add_marker(pytest.mark.browser)

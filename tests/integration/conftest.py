@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
-from contracts.ids import order_workflow_id
-from domain.orders import PackConfirmation
-from providers.sandbox.warehouse import WarehouseSimulator
 from settings import Settings, get_settings
 from starter.cli import app
 from starter.http.app import create_app
 from starter.http.dependencies import Services
 from tests.support.codec import SECRETS_ENV
 from tests.support.keys import api_client
+from tests.support.packing import warehouse_packing
 from worker import build_worker
-from workflows.order import OrderWorkflow
 
 
 @pytest.fixture(scope="module")
@@ -44,31 +40,9 @@ async def stack(dev_env: WorkflowEnvironment, db, settings: Settings):
 
 @pytest.fixture(scope="module", autouse=True)
 async def warehouse_packs(dev_env: WorkflowEnvironment, db):
-    """The sandbox warehouse packs every order as soon as it is picked, whichever worker
-    runs it. Orders of workers gone by (earlier modules) never answer: give up on those."""
-    tried: set[tuple[str, str]] = set()
-
-    async def confirm(order_id: str, warehouse: str) -> bool:
-        if (order_id, warehouse) in tried:
-            return False
-        tried.add((order_id, warehouse))
-        handle = dev_env.client.get_workflow_handle(order_workflow_id(order_id))
-        update = handle.execute_update(
-            OrderWorkflow.confirm_packed, PackConfirmation(warehouse=warehouse), id=f"packed-{warehouse}"
-        )
-        asyncio.create_task(asyncio.wait_for(update, timeout=30)).add_done_callback(lambda t: t.exception())
-        return True
-
-    simulator = WarehouseSimulator(db, timedelta(0), confirm)
-
-    async def packing() -> None:
-        while True:
-            await simulator.tick(datetime.now(UTC))
-            await asyncio.sleep(0.05)
-
-    task = asyncio.create_task(packing())
-    yield
-    task.cancel()
+    """The sandbox warehouse packs every order as soon as it is picked."""
+    async with warehouse_packing(dev_env.client, db):
+        yield
 
 
 @pytest.fixture

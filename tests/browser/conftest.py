@@ -1,0 +1,130 @@
+"""The console in a real browser: the app served by uvicorn on a free port with a worker
+behind it (as the integration stack, on the session's one event loop), and Debian's
+Chromium driven by Playwright. A failing test leaves a screenshot of its page."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
+from temporalio.testing import WorkflowEnvironment
+
+from db.engine import Database
+from settings import Settings
+from starter.http.app import create_app
+from starter.http.dependencies import Services
+from tests.support.keys import KeyRing, api_client
+from tests.support.packing import warehouse_packing
+from tests.support.ports import free_port
+from worker import build_worker
+
+# Debian's chromium, never a browser Playwright downloads; another one by this variable.
+CHROMIUM = Path(os.environ.get("ORDINO_TEST_CHROMIUM", "/usr/bin/chromium"))
+# Git-ignored: what failing tests saw, and the pages tests photograph on purpose.
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@dataclass
+class LiveStack:
+    """The console's address, an API client acting as whoever may make each request (to
+    set the scene), the key ring the browser signs in with, and the stack's settings."""
+
+    url: str
+    api: httpx.AsyncClient
+    keys: KeyRing
+    db: Database
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+async def live(dev_env: WorkflowEnvironment, db: Database, settings: Settings) -> AsyncIterator[LiveStack]:
+    stack_settings = settings.model_copy(
+        update={
+            "task_queue": f"browser-{uuid.uuid4().hex[:6]}",
+            "return_window": timedelta(0),
+            "carrier_step_delay": timedelta(0),
+            "feedback_delay": timedelta(0),
+        }
+    )
+    app = create_app(stack_settings, Services(stack_settings, dev_env.client, db))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    keys = KeyRing(db)
+    async with (
+        build_worker(dev_env.client, db, stack_settings),
+        warehouse_packing(dev_env.client, db),
+        api_client(app, db, keys) as api,
+    ):
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises why it did not start
+            await asyncio.sleep(0.02)
+        yield LiveStack(f"http://127.0.0.1:{port}", api, keys, db, stack_settings)
+        server.should_exit = True
+        await serving
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's (or set ORDINO_TEST_CHROMIUM)")
+    async with async_playwright() as playwright:
+        # No sandbox: the suite runs as root in CI, where Chromium's sandbox refuses to start.
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
+    """A fresh browser context per test (no cookies carried over), laptop-sized."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    opened = await context.new_page()
+    yield opened
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        path = await screenshot(opened, f"failed/{request.node.name}")
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"\nscreenshot of the failing page: {path}")
+    await context.close()
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """The whole page, under SCREENSHOTS/<name>.png; answers the path."""
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_/-]+', '_', name)}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def snapshot(page: Page):
+    """Photograph the page for people to look at: `await snapshot("orders")` saves
+    SCREENSHOTS/pages/orders.png."""
+
+    async def take(name: str) -> Path:
+        return await screenshot(page, f"pages/{name}")
+
+    return take
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keep the test's own outcome on the item, for the page fixture's teardown to see."""
+    report = yield
+    if report.when == "call":
+        item.call_report = report  # type: ignore[attr-defined]
+    return report
