@@ -23,6 +23,7 @@ from settings import Settings
 from starter.dev.api_keys import SHOWN, DevKeys, dev_keys
 from starter.dev.binaries import temporal_cli
 from starter.dev.codec_keys import KEYS_FILE, environment, kept_keys
+from starter.dev.open_orders import place_open_orders
 from starter.dev.pace import Pace, describe
 from starter.dev.supervisor import Supervisor
 from starter.http.routes import codec
@@ -54,6 +55,19 @@ def _keys_text(keys: DevKeys, data_dir: Path) -> str:
         lines.append(f"  export ORDINO_{name.upper()}_KEY={keys.shown[name]}")
         lines.append(f"  [dim]# {what}[/]")
     return "\n".join(lines) + "\n"
+
+
+def console_url(settings: Settings) -> str:
+    return f"http://{settings.api_host}:{settings.api_port}/console"
+
+
+def _seed_history(ordino: list[str], env: dict[str, str]) -> None:
+    """Four weeks of closed orders on the first start, written with the pace's windows (the
+    stack's settings are its processes' environment, so the CLI writes it)."""
+    with console.status("Writing four weeks of demo history (on the first start only)…"):
+        done = subprocess.run([*ordino, "seed", "--history"], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        console.print(done.stdout.strip() or done.stderr.strip(), style="yellow")
 
 
 def codec_endpoint(settings: Settings) -> str:
@@ -119,6 +133,7 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             **keys.env(),
         }
         ordino = [sys.executable, "-m", "starter.cli"]
+        _seed_history(ordino, env)
         mailsink = stack.start("mailsink", [*ordino, "mailsink"], env)
         _wait_for_port(settings.smtp_host, settings.smtp_port, 30, mailsink)
         stack.start("worker", [*ordino, "worker"], env)
@@ -127,10 +142,14 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
             _wait_for_port(settings.api_host, settings.api_port, 60, api)
         stack.start("carrier", [*ordino, "carrier"], env)
         stack.start("warehouse", [*ordino, "warehouse"], env)
+        with console.status("Placing a few open orders…"):
+            open_orders = place_open_orders(settings.api_base_url, keys.shown["channel"])
 
         console.print(
             Panel.fit(
                 f"[bold]Ordino is running[/]\n\n"
+                f"Support console       {console_url(settings)}\n"
+                f"                      (sign in with the support key: {keys.shown['support']})\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
                 f"Temporal Web UI       http://{settings.api_host}:{settings.temporal_ui_port} "
                 f"(payloads decrypted by {codec_endpoint(settings)}\n"
@@ -142,7 +161,8 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
                 f"Data kept in          {data_dir} (the codec key in {KEYS_FILE})\n"
                 f"Mail to customers     SMTP sink on {settings.smtp_host}:{settings.smtp_port}, "
                 f"kept in {data_dir / settings.mailbox_dir}\n"
-                f"Pace                  {pace.value}: {describe(env)}\n\n"
+                f"Pace                  {pace.value}: {describe(env)}\n"
+                f"Demo orders           four weeks closed (HIST-...), open: {', '.join(open_orders)}\n\n"
                 f"{_keys_text(keys, data_dir)}\n"
                 "Place an order:\n"
                 f"  curl -s -X POST http://{settings.api_host}:{settings.api_port}/orders \\\n"
