@@ -10,11 +10,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from starter.console import documents, order_actions, orders, return_actions, sign_in
+from starter.console import documents, order_actions, orders, reports, return_actions, sign_in
 from starter.console.pages import render
 from starter.console.sessions import PREFIX, ConsoleRefusal, SignInRequired
 
-ROUTERS = (sign_in.router, orders.router, order_actions.router, return_actions.router, documents.router)
+ROUTERS = (
+    sign_in.router,
+    orders.router,
+    order_actions.router,
+    return_actions.router,
+    documents.router,
+    reports.router,
+)
 
 
 async def _sign_in_first(request: Request, err: SignInRequired) -> Response:
