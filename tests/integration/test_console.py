@@ -16,7 +16,7 @@ from domain.access import Role
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.support.api_orders import wait_for_status
+from tests.support.api_orders import delivered_order, wait_for_status
 from tests.support.bodies import order_body
 from tests.support.console import BASE, console
 from tests.support.keys import KeyRing, api_client
@@ -207,3 +207,44 @@ async def test_the_order_page_tells_the_whole_story(shop, catalog):
         assert label.status_code == 200 and label.content.startswith(b"%PDF")
         missing = await page.get("/console/orders/no-such-order")
         assert missing.status_code == 404 and "No order no-such-order" in missing.text
+
+
+async def test_a_return_asked_for_approved_and_received_from_the_order_page(shop, catalog):
+    app, api, keys = shop
+    sku = catalog({"MIL": 5}, price="120.00")
+    order = await delivered_order(api, app.state.services.settings, [(sku, 1)])
+    page_url = f"/console/orders/{order['id']}"
+    async with console(app, keys) as page:
+        shown = await page.get(page_url)
+        assert "Ask for a return for the customer" in shown.text
+        asked = {
+            "reference": "RMA-7",
+            f"qty:{sku}": "1",
+            f"reason:{sku}": "changed_mind",
+            "resolution": "refund",
+        }
+        confirm = await page.post(f"{page_url}/returns", asked)
+        assert f"1 of {sku} (changed_mind)" in confirm.text
+        done = await page.post(f"{page_url}/returns", asked | {"confirmed": "yes"})
+        assert done.headers["location"].endswith("?done=return_requested")
+
+        # 120.00 and a change of mind: the rules leave it to support.
+        shown = await page.get(page_url)
+        (ret,) = (await api.get(f"/orders/{order['id']}/returns")).json()
+        assert ret["status"] == "requested" and f"/console/returns/{ret['id']}/approve" in shown.text
+        approve = {"reason": "regular customer", "confirmed": "yes"}
+        assert (await page.post(f"/console/returns/{ret['id']}/approve", approve)).status_code == 303
+
+        shown = await page.get(page_url)
+        assert f"/console/returns/{ret['id']}/receive" in shown.text
+        early = await page.post(f"/console/returns/{ret['id']}/receive",
+                                {"warehouse": "MIL", f"damaged:{sku}": "2", "confirmed": "yes"})  # fmt: skip
+        assert early.status_code == 422 and "return_mismatch" in early.text
+        found = {"warehouse": "MIL", f"resellable:{sku}": "1", "confirmed": "yes"}
+        received = await page.post(f"/console/returns/{ret['id']}/receive", found)
+        assert received.headers["location"].endswith("?done=return_received")
+        after = await page.get(received.headers["location"])
+        assert "The return is received." in after.text
+    closed = (await api.get(f"/returns/{ret['id']}")).json()
+    assert (closed["status"], closed["decided_by"]) == ("closed", "test-support (support)")
+    assert closed["refunded"] == "124.90"  # the whole order back: its shipping too
