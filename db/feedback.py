@@ -1,12 +1,10 @@
-"""Customer feedback: one rating per delivered order, and the report over all of them."""
+"""Customer feedback: one rating per delivered order (the report is db/reports.py `feedback`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
-from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -17,12 +15,6 @@ from domain.orders import FeedbackRequest
 
 # Feedback is asked for once the goods arrived.
 RATEABLE = {"partially_delivered", "delivered", "completed"}
-
-
-class FeedbackReport(BaseModel):
-    count: int
-    average: Decimal | None
-    distribution: dict[int, int]
 
 
 def record(session: Session, order_id: str, body: FeedbackRequest, at: datetime) -> None:
@@ -41,13 +33,3 @@ def record(session: Session, order_id: str, body: FeedbackRequest, at: datetime)
         raise OrdinoError(ErrorCode.FEEDBACK_EXISTS, f"Order {order_id} has been rated already")
     order_log.append_event(session, order_id, "feedback", "feedback_received", None, at, actor="customer",
                            data={"rating": body.rating})  # fmt: skip
-
-
-def report(session: Session) -> FeedbackReport:
-    rows = dict(
-        session.execute(select(OrderFeedback.rating, func.count()).group_by(OrderFeedback.rating)).all()
-    )
-    count = sum(rows.values())
-    total = sum(r * n for r, n in rows.items())
-    average = (Decimal(total) / count).quantize(Decimal("0.01")) if count else None
-    return FeedbackReport(count=count, average=average, distribution={r: rows.get(r, 0) for r in range(1, 6)})

@@ -80,6 +80,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_UNDECODABLE = "payload_undecodable"
     UNKNOWN_NAMESPACE = "unknown_namespace"
     UPDATE_TIMEOUT = "update_timeout"
+    INVALID_DATE_RANGE = "invalid_date_range"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -161,6 +162,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TEMPORAL_UNAVAILABLE: 503,
     ErrorCode.UPDATE_LOST: 503,
     ErrorCode.UPDATE_TIMEOUT: 503,
+    ErrorCode.INVALID_DATE_RANGE: 422,
 }
 
 # The API cannot reach what it stands on: every call fails alike until it is back.

@@ -3,16 +3,18 @@ act on shipping from the terminal (orders.py puts these commands in its group)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from db import feedback, shipping_views
+from db import reports, shipping_views
 from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, AddressCorrection, PackConfirmation
+from domain.reports import ReportPeriod
 from providers.mailer import message_id
 from starter.cli.support import actor, console, database, reported_errors, with_temporal
 from starter.operations import shipping
@@ -81,10 +83,19 @@ def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     console.print(table)
 
 
-def feedback_report() -> None:
-    """Customers' ratings: the average and how many gave each."""
+def feedback_report(
+    first: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
+    last: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
+    channel: str | None = None,
+) -> None:
+    """Customers' ratings of the orders placed from --from to --to (UTC days; by default the
+    last 7 days): the average and how many gave each (as GET /reports/feedback)."""
+    with reported_errors():
+        period = ReportPeriod.of(
+            first and first.date(), last and last.date(), channel, datetime.now(UTC).date()
+        )
     with database() as db, db.reader() as s:
-        report = feedback.report(s)
+        report = reports.feedback(s, period)
     console.print(
         f"{report.count} rating(s), average {report.average if report.average is not None else '-'}"
     )

@@ -7,6 +7,9 @@ from __future__ import annotations
 from domain.access import Role
 from starter.http.access import Rule
 
+REPORT_PATHS = ("daily", "order-value", "processing-time", "delivery-time", "on-time", "cancellations",
+                "returns", "feedback", "{name}.csv")  # fmt: skip
+
 C, S, W, F, A = Role.CHANNEL, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE, Role.ADMIN
 
 
@@ -78,7 +81,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/tax/regions/{code}"): allow(A, S, F),
     ("GET", "/tax/regions/{code}/rates"): allow(A, S, F),
     ("POST", "/tax/regions/{code}/rates"): allow(A),
-    ("GET", "/reports/feedback"): allow(S, F, A),
+    # Reports: the operations figures, for support, finance and admin.
+    **{("GET", f"/reports/{name}"): allow(S, F, A) for name in REPORT_PATHS},
     # Keys and operations.
     ("GET", "/keys"): allow(A),
     ("POST", "/keys"): allow(A),

@@ -89,6 +89,7 @@ async def world(api: httpx.AsyncClient, keys: KeyRing, settings: Settings, catal
         "sku": sku,
         "code": "NO-SUCH-CODE",
         "key_id": "nosuchkey",
+        "name": "daily",  # a report
     }
 
 

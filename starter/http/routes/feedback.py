@@ -1,4 +1,4 @@
-"""Customer feedback over HTTP: one rating per order, and the report."""
+"""Customer feedback over HTTP: one rating per order (the report is routes/reports.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from starter.http.access import GuardedRoute
 from starter.http.dependencies import Services, Svc
 from starter.http.openapi import refusals
 from starter.http.params import OrderId
-from starter.operations.sessions import read, write
+from starter.operations.sessions import write
 
 router = APIRouter(tags=["feedback"], route_class=GuardedRoute)
 
@@ -137,9 +137,3 @@ async def feedback_form_sent(
     except OrdinoError as err:
         return _page(f"<p>{escape(err.message)}.</p>", HTTP_STATUS[err.code])
     return _page("<h1>Thank you!</h1><p>Your rating helps us do better.</p>", 201)
-
-
-@router.get("/reports/feedback", response_model=feedback.FeedbackReport)
-async def feedback_report(svc: Svc) -> feedback.FeedbackReport:
-    """The average rating and how many orders got each rating."""
-    return await read(svc.db, feedback.report)
