@@ -1,6 +1,9 @@
 """The console in a real browser: the app served by uvicorn on a free port with a worker
 behind it (as the integration stack, on the session's one event loop), and Debian's
-Chromium driven by Playwright. A failing test leaves a screenshot of its page."""
+Chromium driven by Playwright. A failing test leaves a screenshot of its page.
+
+Warehouses pack when a test says so (an edit needs an order not packed yet), and a
+delivered order stays in its return window for a day."""
 
 from __future__ import annotations
 
@@ -10,22 +13,26 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import Database
+from domain.access import Role
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
+from tests.support.api_orders import wait_for_status
+from tests.support.bodies import order_body
 from tests.support.keys import KeyRing, api_client
-from tests.support.packing import warehouse_packing
 from tests.support.ports import free_port
+from tests.support.webhooks import post_signed
 from worker import build_worker
 
 # Debian's chromium, never a browser Playwright downloads; another one by this variable.
@@ -45,13 +52,37 @@ class LiveStack:
     db: Database
     settings: Settings
 
+    async def place(self, lines: list[tuple[str, int]], **body: Any) -> dict[str, Any]:
+        """An order placed by the web shop, paid and being picked."""
+        placed = await self.api.post("/orders", json=order_body(lines, **body))
+        assert placed.status_code == 201, placed.text
+        return await wait_for_status(self.api, placed.json()["order_id"], "authorized")
+
+    async def ship(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Its parcels packed (so captured, invoiced and booked)."""
+        for warehouse in {r["warehouse"] for r in order["reservations"]}:
+            packed = await self.api.post(f"/orders/{order['id']}/fulfillments/{warehouse}/packed", json={})
+            assert packed.status_code == 200, packed.text
+        return await wait_for_status(self.api, order["id"], "shipped")
+
+    async def deliver(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Shipped, and each parcel delivered as the carrier's webhook says."""
+        shipped = await self.ship(order)
+        for parcel in shipped["shipments"]:
+            tn = parcel["tracking_number"]
+            event = {"event_id": f"{tn}-delivered", "tracking_number": tn, "status": "delivered",
+                     "occurred_at": datetime.now(UTC).isoformat()}  # fmt: skip
+            posted = await post_signed(self.api, self.settings, "/webhooks/carrier", event)
+            assert posted.status_code == 202, posted.text
+        return await wait_for_status(self.api, order["id"], "delivered")
+
 
 @pytest.fixture(scope="session")
 async def live(dev_env: WorkflowEnvironment, db: Database, settings: Settings) -> AsyncIterator[LiveStack]:
     stack_settings = settings.model_copy(
         update={
             "task_queue": f"browser-{uuid.uuid4().hex[:6]}",
-            "return_window": timedelta(0),
+            "return_window": timedelta(days=1),
             "carrier_step_delay": timedelta(0),
             "feedback_delay": timedelta(0),
         }
@@ -60,11 +91,7 @@ async def live(dev_env: WorkflowEnvironment, db: Database, settings: Settings) -
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     keys = KeyRing(db)
-    async with (
-        build_worker(dev_env.client, db, stack_settings),
-        warehouse_packing(dev_env.client, db),
-        api_client(app, db, keys) as api,
-    ):
+    async with build_worker(dev_env.client, db, stack_settings), api_client(app, db, keys) as api:
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():
@@ -108,6 +135,20 @@ async def screenshot(page: Page, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def sign_in(live: LiveStack, page: Page):
+    """Sign in on the console's own page with a key of this role (support unless told);
+    answers once the order list shows."""
+
+    async def as_role(role: Role = Role.SUPPORT) -> None:
+        await page.goto(f"{live.url}/console/orders")
+        await page.get_by_label("Your API key").fill(live.keys.key(role))
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", name="Orders")).to_be_visible()
+
+    return as_role
 
 
 @pytest.fixture
