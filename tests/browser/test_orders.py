@@ -57,7 +57,9 @@ async def test_the_order_page_tells_the_orders_story(live, page, sign_in, catalo
     tracking = order["shipments"][0]["tracking_number"]
     await expect(page.get_by_role("region", name=f"Parcel {tracking}")).to_contain_text("delivered")
     timeline = page.get_by_role("list", name="Timeline")
-    await expect(timeline.get_by_role("listitem").filter(has_text="parcel delivered")).to_contain_text("carrier")
+    await expect(timeline.get_by_role("listitem").filter(has_text="parcel delivered")).to_contain_text(
+        "carrier"
+    )
     await expect(timeline.get_by_role("listitem").last).to_contain_text("order accepted")  # newest first
     await snapshot("order-page")
 
