@@ -57,8 +57,9 @@ def _keys_text(keys: DevKeys, data_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def console_url(settings: Settings) -> str:
-    return f"http://{settings.api_host}:{settings.api_port}/console"
+def api_url(settings: Settings) -> str:
+    """Where the stack's own API listens (what it waits for at start)."""
+    return f"http://{settings.api_host}:{settings.api_port}"
 
 
 def _seed_history(ordino: list[str], env: dict[str, str]) -> None:
@@ -143,12 +144,12 @@ def run_dev_stack(settings: Settings, pace: Pace) -> None:
         stack.start("carrier", [*ordino, "carrier"], env)
         stack.start("warehouse", [*ordino, "warehouse"], env)
         with console.status("Placing a few open orders…"):
-            open_orders = place_open_orders(settings.api_base_url, keys.shown["channel"])
+            open_orders = place_open_orders(api_url(settings), keys.shown["channel"])
 
         console.print(
             Panel.fit(
                 f"[bold]Ordino is running[/]\n\n"
-                f"Support console       {console_url(settings)}\n"
+                f"Support console       {api_url(settings)}/console\n"
                 f"                      (sign in with the support key: {keys.shown['support']})\n"
                 f"API and OpenAPI docs  http://{settings.api_host}:{settings.api_port}/docs\n"
                 f"Temporal Web UI       http://{settings.api_host}:{settings.temporal_ui_port} "
