@@ -58,11 +58,14 @@ class LiveStack:
         assert placed.status_code == 201, placed.text
         return await wait_for_status(self.api, placed.json()["order_id"], "authorized")
 
-    async def ship(self, order: dict[str, Any]) -> dict[str, Any]:
-        """Its parcels packed (so captured, invoiced and booked)."""
+    async def pack(self, order: dict[str, Any]) -> None:
+        """Its parcels packed: so captured, invoiced and booked (unless the carrier refuses)."""
         for warehouse in {r["warehouse"] for r in order["reservations"]}:
             packed = await self.api.post(f"/orders/{order['id']}/fulfillments/{warehouse}/packed", json={})
             assert packed.status_code == 200, packed.text
+
+    async def ship(self, order: dict[str, Any]) -> dict[str, Any]:
+        await self.pack(order)
         return await wait_for_status(self.api, order["id"], "shipped")
 
     async def deliver(self, order: dict[str, Any]) -> dict[str, Any]:

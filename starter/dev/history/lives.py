@@ -114,12 +114,16 @@ class OrderLife:
         self._now = max(moment, self._now + STEP)
         return self._now
 
+    def _next(self) -> datetime:
+        """The moment of a step that follows the last one at once."""
+        return self._at(self._now)
+
     def steps(self) -> Iterator[datetime]:
         """Yields when the next step happens; resumed, it takes that step."""
         plan, w = self._plan, self._windows
         yield self._at(plan.placed_at)
         accepted = self._accept(self._now)
-        yield self._at(self._now)
+        yield self._next()
         auth = self._run.payments.authorize_payment(
             AuthorizeInput(
                 order_id=self.order_id,
@@ -129,20 +133,19 @@ class OrderLife:
             )
         )
         if not auth.approved:
-            yield self._at(self._now)
+            yield self._next()
             self._cancel(f"payment declined: {auth.decline_code}")
             return
-        yield self._at(self._now)
+        yield self._next()
         opened = OpenFulfillmentsInput(order_id=self.order_id, at=self._now)
         warehouses = self._run.fulfillment.open_fulfillments(opened)
-        packed = plan.placed_at + w.pack * plan.packing
-        if plan.fate is Fate.CANCELLED:
-            yield self._at(plan.placed_at + (packed - plan.placed_at) * 0.4)
+        if plan.fate is Fate.CANCELLED:  # the customer calls while the warehouses pick
+            yield self._at(plan.placed_at + w.pack * plan.packing * 0.4)
             self._cancel_requested(plan.cancel_reason or "customer changed their mind")
             return
-        yield self._at(packed)
+        yield self._at(plan.placed_at + w.pack * plan.packing)
         self._pack_pay_and_invoice(warehouses, auth.reference or "")
-        yield self._at(self._now)
+        yield self._next()
         parcels = self._book(warehouses)
         yield from self._journey(parcels, delivered=self._now + w.sla * plan.journey)
         delivered = self._now
@@ -332,7 +335,7 @@ class OrderLife:
                 order_id=self.order_id, return_id=return_id, request=request, receipt=receipt, at=self._now
             )
         )
-        yield self._at(self._now)
+        yield self._next()
         worth = goods_worth(quote, units, {})
         ordered = {line.sku: line.quantity for line in quote.lines}
         if self._settings.refund_shipping_on_full_return and whole_order_back(ordered, units):
