@@ -28,7 +28,7 @@ from domain.access import Role
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.support.api_orders import wait_for_status
+from tests.support.api_orders import wait_for_event, wait_for_status
 from tests.support.bodies import order_body
 from tests.support.keys import KeyRing, api_client
 from tests.support.ports import free_port
@@ -56,7 +56,7 @@ class LiveStack:
         """An order placed by the web shop, paid and being picked."""
         placed = await self.api.post("/orders", json=order_body(lines, **body))
         assert placed.status_code == 201, placed.text
-        return await wait_for_status(self.api, placed.json()["order_id"], "authorized")
+        return await wait_for_event(self.api, placed.json()["order_id"], "picking_started")
 
     async def pack(self, order: dict[str, Any]) -> None:
         """Its parcels packed: so captured, invoiced and booked (unless the carrier refuses)."""

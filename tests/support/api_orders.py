@@ -21,6 +21,16 @@ async def wait_for_status(api, order_id: str, status: str, tries: int = 200) -> 
     raise AssertionError(f"order {order_id} is {order.get('status')}, not {status}")
 
 
+async def wait_for_event(api, order_id: str, event: str, tries: int = 200) -> dict:
+    """The order once its timeline holds this event (say picking_started: packing is open)."""
+    for _ in range(tries):
+        order = (await api.get(f"/orders/{order_id}")).json()
+        if any(e["type"] == event for e in order.get("timeline", [])):
+            return order
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"order {order_id} has no {event} event")
+
+
 async def delivered_order(api, settings, lines: list[tuple[str, int]], **body: Any) -> dict:
     """An order placed (order_body with these overrides), shipped, and delivered by the carrier's webhook."""
     placed = await api.post("/orders", json=order_body(lines, **body))
