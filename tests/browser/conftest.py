@@ -39,6 +39,8 @@ from worker import build_worker
 CHROMIUM = Path(os.environ.get("ORDINO_TEST_CHROMIUM", "/usr/bin/chromium"))
 # Git-ignored: what failing tests saw, and the pages tests photograph on purpose.
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# How long a page may take to show what a test expects: room for a machine under load.
+expect.set_options(timeout=10_000)
 
 
 @dataclass

@@ -6,7 +6,7 @@ these parcels again (nor post their events to orders whose workflows are gone)."
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from db.engine import Database
 from domain.orders import Address
@@ -21,7 +21,7 @@ def tracking_number(key: str) -> str:
 class HistoryCarrier:
     def __init__(self, db: Database) -> None:
         # Only for its prices: booking with it would start a journey.
-        self._rates = SandboxCarrier(db, timedelta(0), clock=lambda: NotImplemented)
+        self._rates = SandboxCarrier(db, timedelta(0), clock=lambda: datetime.now(UTC))
 
     def rate(self, sender: str, recipient: Address, weight_grams: int) -> Rate:
         return self._rates.rate(sender, recipient, weight_grams)
