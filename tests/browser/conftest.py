@@ -11,7 +11,8 @@ import asyncio
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,6 +83,15 @@ class LiveStack:
         return await wait_for_status(self.api, order["id"], "delivered")
 
 
+class _Server(uvicorn.Server):
+    """Leaves the process's signals to pytest: uvicorn's own handlers would turn Ctrl-C (and
+    SIGTERM) into stopping this server, for the rest of the run, instead of the run."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @pytest.fixture(scope="session")
 async def live(dev_env: WorkflowEnvironment, db: Database, settings: Settings) -> AsyncIterator[LiveStack]:
     stack_settings = settings.model_copy(
@@ -94,7 +104,7 @@ async def live(dev_env: WorkflowEnvironment, db: Database, settings: Settings) -
     )
     app = create_app(stack_settings, Services(stack_settings, dev_env.client, db))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     keys = KeyRing(db)
     async with build_worker(dev_env.client, db, stack_settings), api_client(app, db, keys) as api:
         serving = asyncio.create_task(server.serve())
