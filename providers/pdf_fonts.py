@@ -5,13 +5,14 @@ a PyPI package, so no system fonts are needed."""
 
 from __future__ import annotations
 
-from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import TextEmphasis
+
+from providers.pdf_font_faces import face
 
 SANS = "noto-sans"
 _CJK = "noto-sans-sc"
@@ -29,21 +30,22 @@ class _FallbackSafePDF(FPDF):
             self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
         return super()._render_styled_text_line(*args, **kwargs)
 
-
-@cache
-def _sans_covers() -> frozenset[int]:
-    return frozenset(TTFont(_FONTS / "NotoSans.ttf", lazy=True).getBestCmap())
+    def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
+        # One weight: the package has no bold Noto Sans, so headings stand out by size and
+        # colour, and "B" draws in the one font the document embeds.
+        if (family or self.font_family) == SANS and isinstance(style, str):
+            style = style.replace("B", "")
+        super().set_font(family, style, size)
 
 
 def unicode_pdf(text: str, **page: Any) -> FPDF:
     """An FPDF (page options as FPDF's) whose font family SANS, regular and "B", shows
     every character of text: the variable text the document will hold. The CJK font
-    (17 MB) is loaded only for a text that needs it."""
+    (17 MB) is read only once a text needs it, and each font once per process."""
     pdf = _FallbackSafePDF(**page)
-    # One weight: the package has no bold Noto Sans, so headings stand out by size and colour.
-    for style in ("", "B"):
-        pdf.add_font(SANS, style, _FONTS / "NotoSans.ttf")
-    if any(ord(c) not in _sans_covers() for c in set(text) if not c.isspace()):
-        pdf.add_font(_CJK, "", _FONTS / "NotoSansSC.ttf")
+    sans = face(_FONTS / "NotoSans.ttf")
+    sans.for_document(pdf, SANS)
+    if any(ord(c) not in sans.characters for c in set(text) if not c.isspace()):
+        face(_FONTS / "NotoSansSC.ttf").for_document(pdf, _CJK)
         pdf.set_fallback_fonts([_CJK], exact_match=False)
     return pdf
