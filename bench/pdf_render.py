@@ -29,7 +29,7 @@ from starter.operations.invoice_pdf import render_credit_note, render_invoice
 LATIN = Address(name="José Müller", line1="Via Roma 1", postal_code="20121", city="Milano", country="IT")
 CJK = Address(name="王芳", line1="朝阳区建国路 88 号", postal_code="100022", city="北京", country="CN")
 BOOKING = Booking(carrier="sandbox", tracking_number="SBX0123456789AB")
-SELLER = {"name": "Ordino Coffee S.r.l.", "vat_id": "IT12345678901"}
+SELLER = {"name": "Ordino Demo Store S.r.l.", "vat_id": "IT01234560157"}  # as in settings.py
 ISSUED = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
 
 
