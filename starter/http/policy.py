@@ -29,6 +29,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/orders/{order_id}/retry"): allow(S),
     ("PUT", "/orders/{order_id}/shipping-address"): allow(S),
     ("POST", "/orders/{order_id}/fulfillments/{warehouse}/packed"): allow(W),
+    # Internal notes: staff write them for staff; no channel reads them.
+    ("POST", "/orders/{order_id}/notes"): allow(S, F),
+    ("GET", "/orders/{order_id}/notes"): allow(S, F),
     ("POST", "/orders/{order_id}/feedback"): allow(C, S),
     ("GET", "/orders/{order_id}/feedback"): PUBLIC,
     ("POST", "/orders/{order_id}/feedback/form"): PUBLIC,

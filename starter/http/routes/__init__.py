@@ -14,6 +14,7 @@ from starter.http.routes import (
     invoices,
     keys,
     metrics,
+    notes,
     orders,
     pricing,
     promotions,
@@ -41,4 +42,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,
     codec.router,
     orders.router,
+    notes.router,
 )
