@@ -80,6 +80,9 @@ class ErrorCode(StrEnum):
     PAYLOAD_UNDECODABLE = "payload_undecodable"
     UNKNOWN_NAMESPACE = "unknown_namespace"
     UPDATE_TIMEOUT = "update_timeout"
+    ALERT_NOT_FOUND = "alert_not_found"
+    ALERT_ALREADY_RESOLVED = "alert_already_resolved"
+    ALERT_CAUSE_STANDS = "alert_cause_stands"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -161,6 +164,11 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TEMPORAL_UNAVAILABLE: 503,
     ErrorCode.UPDATE_LOST: 503,
     ErrorCode.UPDATE_TIMEOUT: 503,
+    ErrorCode.ALERT_NOT_FOUND: 404,
+    # Resolved meanwhile by someone else (or by the step that removed its cause).
+    ErrorCode.ALERT_ALREADY_RESOLVED: 409,
+    # Resolved by its fix (a retry, a corrected address), not by hand.
+    ErrorCode.ALERT_CAUSE_STANDS: 409,
 }
 
 # The API cannot reach what it stands on: every call fails alike until it is back.

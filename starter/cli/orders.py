@@ -14,7 +14,7 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
 from domain.pseudonyms import looks_like_email
 from settings import MissingSecret
-from starter.cli import changes, notes, shipping
+from starter.cli import alerts, changes, notes, shipping
 from starter.cli.support import actor, console, database, load_settings, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
@@ -141,14 +141,16 @@ def _pseudonym(customer_id: str) -> str | None:
         return None
 
 
-# Warehouses and support act on one order's shipping, support edits or cancels it and
-# writes notes on it.
+# Warehouses and support act on one order's shipping, support edits or cancels it, writes
+# notes on it and handles its alerts.
 for name, command in (
     ("pack", shipping.pack),
     ("retry", shipping.retry_parked),
     ("address", shipping.correct_address),
     ("mails", shipping.mails),
-    ("alerts", shipping.alerts),
+    ("alerts", alerts.list_alerts),
+    ("acknowledge", alerts.acknowledge),
+    ("resolve", alerts.resolve),
     ("note", notes.note),
     ("feedback", shipping.feedback_report),
     ("change", changes.change),

@@ -47,7 +47,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     # Parcels.
     ("GET", "/shipments/{tracking_number}"): PUBLIC,
     ("GET", "/shipments/{tracking_number}/label.pdf"): allow(W, S),
+    # Support alerts: support acknowledges them and resolves them by hand.
     ("GET", "/support/alerts"): allow(S),
+    ("GET", "/support/alerts/{alert_id}"): allow(S),
+    ("POST", "/support/alerts/{alert_id}/acknowledge"): allow(S),
+    ("POST", "/support/alerts/{alert_id}/resolve"): allow(S),
     # Money.
     ("GET", "/invoices"): allow(F, S),
     ("GET", "/invoices/{number}"): allow(F, S, C),

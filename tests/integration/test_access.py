@@ -89,6 +89,7 @@ async def world(api: httpx.AsyncClient, keys: KeyRing, settings: Settings, catal
         "sku": sku,
         "code": "NO-SUCH-CODE",
         "key_id": "nosuchkey",
+        "alert_id": "999999999",  # none: support's answer is 404, the others' a refusal
     }
 
 

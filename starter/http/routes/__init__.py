@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from starter.http.routes import (
+    alerts,
     changes,
     codec,
     feedback,
@@ -36,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     changes.router,
     webhooks.router,
     shipping.router,
+    alerts.router,
     feedback.router,
     keys.router,
     health.router,
