@@ -63,6 +63,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/inventory"): allow(S, A),
     ("GET", "/inventory/replenishment"): allow(S, A),
     ("GET", "/inventory/alerts"): allow(S, A),
+    ("GET", "/inventory/backorders"): allow(S, A),
     ("GET", "/inventory/{sku}"): allow(S, A),
     ("GET", "/inventory/{sku}/movements"): allow(S, A),
     ("POST", "/inventory/receipts"): allow(W, body="warehouse"),
