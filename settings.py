@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     refund_shipping_on_full_return: bool = True
     # Support grants goodwill refunds up to this much (in the order's currency); finance, any.
     support_refund_limit: Decimal = Decimal(100)
+    # How long a console sign-in lasts before it asks for the key again.
+    console_session: timedelta = timedelta(hours=8)
     backorder_wait_limit: timedelta = timedelta(days=14)
     # How often a waiting backorder looks at the stock itself, in case a wake-up was lost.
     backorder_recheck_interval: timedelta = timedelta(hours=1)

@@ -176,6 +176,13 @@ class GuardedRoute(JsonBodyRoute):
         return guarded
 
 
+def same_origin(request: Request) -> bool:
+    """A form posted from this server's own page, not from another site's (a sign-in
+    another site posts would sign the browser in as someone else)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == str(request.base_url).rstrip("/")
+
+
 def caller(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     assert principal is not None, "only routes with a key ask who calls"

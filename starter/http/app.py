@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from providers.backoff import OutageLog
 from settings import Settings
+from starter import console
 from starter.http.access import GuardedRoute
 from starter.http.access_log import AccessLog
 from starter.http.cors import CrossOriginFor
@@ -57,4 +58,5 @@ def create_app(settings: Settings, svc: Services | None = None, database_url: st
     install_contract(app)
     for router in ROUTERS:
         app.include_router(router)
+    console.install(app)  # the support console's pages, at /console
     return app

@@ -26,7 +26,7 @@ from db import api_keys
 from domain.errors import ErrorCode, OrdinoError
 from domain.sign_ins import sign_in_token
 from runtime.payload_codec import UndecodablePayload
-from starter.http.access import SIGN_IN_COOKIE, GuardedRoute, rule_of
+from starter.http.access import SIGN_IN_COOKIE, GuardedRoute, rule_of, same_origin
 from starter.http.dependencies import Svc
 from starter.http.openapi import json_body, refusals
 
@@ -137,12 +137,6 @@ async def sign_in_form() -> HTMLResponse:
     )
 
 
-def _same_origin(request: Request) -> bool:
-    """A sign-in posted by this server's own form, not by another site's page."""
-    origin = request.headers.get("origin")
-    return origin is None or origin == str(request.base_url).rstrip("/")
-
-
 @router.post(
     "/sign-in",
     response_class=HTMLResponse,
@@ -156,7 +150,7 @@ def _same_origin(request: Request) -> bool:
 async def sign_in(request: Request, svc: Svc) -> HTMLResponse:
     """A sign-in for this server's /codec routes only, in an HttpOnly cookie: a signed token
     that stands for the key (not the key itself), for a few hours or until it is revoked."""
-    if not _same_origin(request):
+    if not same_origin(request):
         return _page("<p>Sign in from this server's own page.</p>", 403)
     fields = parse_qs((await request.body()).decode("utf-8", errors="replace"))
     key = (fields.get("key") or [""])[0].strip()
