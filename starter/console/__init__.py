@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from starter.console import documents, orders, sign_in
+from starter.console import documents, notes, orders, queues, sign_in
 from starter.console.pages import render
 from starter.console.sessions import PREFIX, ConsoleRefusal, SignInRequired
 
-ROUTERS = (sign_in.router, orders.router, documents.router)
+ROUTERS = (sign_in.router, orders.router, documents.router, notes.router, queues.router)
 
 
 async def _sign_in_first(request: Request, err: SignInRequired) -> Response:
