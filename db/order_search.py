@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import alerts
-from db.models import Invoice, Order, OrderEvent, ReturnRow, Shipment
+from db.models import Invoice, Order, OrderEvent, ReturnRow, Shipment, Warehouse
 from db.order_views import OrderPage, OrderSummary, _summary
 from domain.returns import CLOSED_STATES
 from domain.status import OrderStatus
@@ -118,3 +118,8 @@ def search_orders(session: Session, search: OrderSearch) -> OrderPage:
 def channels(session: Session) -> list[str]:
     """The channels that have orders, for the filter's choices."""
     return list(session.scalars(select(Order.channel).distinct().order_by(Order.channel)))
+
+
+def warehouses(session: Session) -> list[str]:
+    """Where a return may be booked in."""
+    return list(session.scalars(select(Warehouse.code).order_by(Warehouse.code)))

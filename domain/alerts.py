@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from domain.inputs import Text
+from domain.orders import Contract
 from domain.status import TERMINAL, OrderStatus
 
 
@@ -31,6 +32,12 @@ class Fix(StrEnum):
 
 # Why support resolves an alert by hand: kept in the timeline.
 ResolutionReason = Annotated[str, Text(200, min_length=3)]
+
+
+class AlertResolution(Contract):
+    """Support resolves an alert by hand; the actor is the key (or the CLI's user)."""
+
+    reason: ResolutionReason
 
 
 def standing_fix(kind: str, order_status: OrderStatus) -> Fix | None:

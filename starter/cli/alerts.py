@@ -9,15 +9,9 @@ import typer
 from rich.table import Table
 
 from db import alert_views
-from domain.alerts import AlertKind, ResolutionReason
+from domain.alerts import AlertKind, AlertResolution
 from starter.cli.support import actor, console, database, reported_errors
 from starter.operations import alerts as handling
-
-
-def _checked_reason(reason: str) -> str:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(ResolutionReason).validate_python(reason)
 
 
 def list_alerts(
@@ -51,6 +45,6 @@ def resolve(
 ) -> None:
     """Resolve an alert by hand (not a parked step or a held address: retry or correct those)."""
     with reported_errors(), database() as db:
-        alert = handling.resolve(db, alert_id, actor(), _checked_reason(reason))
+        alert = handling.resolve(db, alert_id, actor(), AlertResolution(reason=reason).reason)
     who = alert.resolved_by
     console.print(f"alert {alert.id} ({alert.kind}, order {alert.order_id}) resolved by {who}", markup=False)

@@ -10,11 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from starter.console import documents, notes, orders, queues, sign_in
+from starter.console import documents, notes, order_actions, orders, queues, return_actions, sign_in
 from starter.console.pages import render
 from starter.console.sessions import PREFIX, ConsoleRefusal, SignInRequired
 
-ROUTERS = (sign_in.router, orders.router, documents.router, notes.router, queues.router)
+ROUTERS = (
+    sign_in.router,
+    orders.router,
+    order_actions.router,
+    return_actions.router,
+    documents.router,
+    notes.router,
+    queues.router,
+)
 
 
 async def _sign_in_first(request: Request, err: SignInRequired) -> Response:
@@ -30,7 +38,7 @@ async def _refused(request: Request, err: ConsoleRefusal) -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     for router in ROUTERS:
-        app.include_router(router, prefix=PREFIX, include_in_schema=False)
+        app.include_router(router, include_in_schema=False)  # each router has the prefix
     static = StaticFiles(directory=Path(__file__).parent / "static")
     app.mount(f"{PREFIX}/static", static, name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in_first)  # type: ignore[arg-type]

@@ -14,13 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from db import invoice_views, shipping_views
 from starter.console.pages import render
 from starter.console.permissions import may
-from starter.console.sessions import ConsoleRefusal, Staff, StaffSession
+from starter.console.sessions import PREFIX, ConsoleRefusal, Staff, StaffSession
 from starter.http.dependencies import Svc
 from starter.http.routes.invoices import inline_pdf
 from starter.operations.invoice_pdf import render_credit_note, render_invoice
 from starter.operations.sessions import read
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX)
 Number = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 

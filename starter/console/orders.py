@@ -13,12 +13,15 @@ from contracts.ids import order_workflow_id
 from db import order_search, order_views, return_views
 from db.shipping_views import TrackingView
 from domain.status import OrderStatus
+from starter.console import order_actions
+from starter.console.confirmation import DONE
+from starter.console.forms import fresh_reference
 from starter.console.pages import render
-from starter.console.sessions import Staff
+from starter.console.sessions import PREFIX, Staff
 from starter.http.dependencies import Svc
 from starter.operations.sessions import read
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX)
 SORTS = {s.value for s in order_search.SortBy}
 PAGE_SIZE = 25
 Text = Annotated[str, Query(max_length=200)]
@@ -90,7 +93,9 @@ async def order_list(
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-async def order_page(request: Request, order_id: OrderId, staff: Staff, svc: Svc) -> HTMLResponse:
+async def order_page(
+    request: Request, order_id: OrderId, staff: Staff, svc: Svc, done: Text = ""
+) -> HTMLResponse:
     order = await read(svc.db, order_views.order_detail, order_id) if order_id.isprintable() else None
     if order is None:
         return render(request, staff, "orders/missing.html", status_code=404, order_id=order_id)
@@ -99,6 +104,11 @@ async def order_page(request: Request, order_id: OrderId, staff: Staff, svc: Svc
         staff,
         "orders/page.html",
         order=order,
+        offers=order_actions.offered(staff, order),
+        reference=fresh_reference(),
+        done=DONE.get(done or ""),
+        warehouses=await read(svc.db, order_search.warehouses),
+        refund_limit=svc.settings.support_refund_limit,
         parcels=parcels_of(order),
         returns=await read(svc.db, return_views.returns_of, order_id),
         workflow_id=order_workflow_id(order.id),

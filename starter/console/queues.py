@@ -12,29 +12,28 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from db import alert_views, inventory_views, return_views
 from db.engine import Database
 from domain.access import Principal
-from domain.alerts import AlertKind, ResolutionReason
-from domain.errors import HTTP_STATUS, ErrorCode, OrdinoError
+from domain.alerts import AlertKind, AlertResolution
+from domain.errors import HTTP_STATUS, OrdinoError
 from domain.returns import ReturnStatus
+from starter.console.forms import validated
 from starter.console.pages import render
 from starter.console.permissions import may
 from starter.console.sessions import PREFIX, ConsoleRefusal, Staff, StaffPost, StaffSession
 from starter.http.dependencies import Svc
 from starter.operations import alerts
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX)
 LIMIT = 100  # rows a queue shows; its count says "100+" beyond
 Text = Annotated[str, Query(max_length=64)]
 FormText = Annotated[str, Form(max_length=64)]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ACKNOWLEDGE = ("POST", "/support/alerts/{alert_id}/acknowledge")
 RESOLVE = ("POST", "/support/alerts/{alert_id}/resolve")
-_reason = TypeAdapter(ResolutionReason)
 
 
 @dataclass(frozen=True)
@@ -158,12 +157,7 @@ async def resolve(
     filters, actor = Filters(kind, acknowledged, channel), staff.principal.actor
 
     def resolve_it() -> None:
-        try:
-            why = _reason.validate_python(reason)
-        except ValidationError:
-            raise OrdinoError(
-                ErrorCode.INVALID_BODY, "Say why it is dealt with: 3 to 200 characters, on one line"
-            ) from None
-        alerts.resolve(svc.db, alert_id, actor, why)
+        body = validated(AlertResolution, {"reason": reason})
+        alerts.resolve(svc.db, alert_id, actor, body.reason)
 
     return await _act(request, staff, svc, alert_id, filters, resolve_it)

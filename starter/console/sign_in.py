@@ -18,7 +18,7 @@ from starter.http.access import same_origin
 from starter.http.dependencies import Svc
 
 log = structlog.get_logger()
-router = APIRouter()
+router = APIRouter(prefix=PREFIX)
 HOME = f"{PREFIX}/orders"
 
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from db import alert_views as views
-from domain.alerts import AlertKind, ResolutionReason
+from domain.alerts import AlertKind, AlertResolution
 from domain.errors import ErrorCode, OrdinoError
-from domain.orders import Contract
 from starter.http.access import Caller, GuardedRoute
 from starter.http.dependencies import Svc
 from starter.http.openapi import refusals
@@ -20,10 +19,6 @@ from starter.operations import alerts
 from starter.operations.sessions import read, read_one
 
 router = APIRouter(prefix="/support/alerts", tags=["support"], route_class=GuardedRoute)
-
-
-class Resolution(Contract):
-    reason: ResolutionReason
 
 
 @router.get("", response_model=list[views.AlertView])
@@ -65,7 +60,7 @@ async def acknowledge(alert_id: RowId, svc: Svc, caller: Caller) -> views.AlertV
         ErrorCode.ALERT_NOT_FOUND, ErrorCode.ALERT_ALREADY_RESOLVED, ErrorCode.ALERT_CAUSE_STANDS
     ),
 )
-async def resolve(alert_id: RowId, body: Resolution, svc: Svc, caller: Caller) -> views.AlertView:
+async def resolve(alert_id: RowId, body: AlertResolution, svc: Svc, caller: Caller) -> views.AlertView:
     """Resolve an alert by hand, with a reason (kept in the order's timeline). The same key
     again answers the same; resolved by someone else first, `409 alert_already_resolved`.
     An alert with a fix of its own while its cause stands (`fix` in the alert: a parked step

@@ -10,10 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from contracts.refunds import RefundOutcome
 from db import invoice_views as views
-from domain.access import Role
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import RefundRequest
-from starter.http.access import Caller, GuardedRoute, acting
+from starter.http.access import Caller, GuardedRoute
 from starter.http.dependencies import Svc
 from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
@@ -43,9 +42,7 @@ async def refund(order_id: OrderId, body: RefundRequest, svc: Svc, caller: Calle
     """A goodwill refund by support: reason required; never more than was captured net of
     earlier refunds; one credit note per invoice it corrects. The reference makes it
     idempotent: the same reference again answers with the same refund."""
-    limit = svc.settings.support_refund_limit if caller.role is Role.SUPPORT else None
-    request = acting(body, caller).model_copy(update={"limit": limit})
-    return await refunds.refund(svc.client, svc.db, order_id, request)
+    return await refunds.refund(svc.client, svc.db, order_id, refunds.with_limit(body, caller, svc.settings))
 
 
 @router.get("/credit-notes", response_model=list[views.CreditNoteView], tags=["invoices"])
