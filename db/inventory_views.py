@@ -55,6 +55,15 @@ class ReplenishmentRow(BaseModel):
     suggested_quantity: int
 
 
+class BackorderRow(BaseModel):
+    """Units an order waits for, and since when (the queue is first come, first served)."""
+
+    order_id: str
+    sku: str
+    quantity: int
+    since: datetime
+
+
 class AlertRow(BaseModel):
     at: datetime
     kind: str
@@ -197,3 +206,13 @@ def replenishment(session: Session) -> list[ReplenishmentRow]:
 def alerts(session: Session, limit: int = 100) -> list[AlertRow]:
     rows = session.scalars(select(InventoryAlert).order_by(InventoryAlert.id.desc()).limit(limit))
     return [AlertRow.model_validate(a, from_attributes=True) for a in rows]
+
+
+def waiting_backorders(session: Session, limit: int = 100) -> list[BackorderRow]:
+    """Orders waiting for stock, longest waiting first (the order receipts fill them in)."""
+    rows = session.scalars(
+        select(Backorder).where(Backorder.state == "waiting").order_by(Backorder.id).limit(limit)
+    )
+    return [
+        BackorderRow(order_id=b.order_id, sku=b.sku, quantity=b.quantity, since=b.created_at) for b in rows
+    ]

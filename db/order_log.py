@@ -63,3 +63,31 @@ def append_event(
         values["status_reason"] = None  # moved on: why it was on hold no longer holds
     session.execute(update(Order).where(Order.id == order_id).values(**values))
     return True
+
+
+# In an event's data: written by staff for staff (a note, an acknowledgement, an alert
+# resolved by hand), so never shown where a customer might read it (a channel's key).
+INTERNAL = "internal"
+
+
+def append_internal(
+    session: Session,
+    order_id: str,
+    key: str,
+    type: str,
+    at: datetime,
+    actor: str,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Record a staff member's event that changes nothing of the order (its row, status and
+    reason stay as they are); False if an event with this key was recorded before."""
+    status = session.execute(select(Order.status).where(Order.id == order_id)).scalar_one()
+    added = session.execute(
+        insert(OrderEvent)
+        .values(order_id=order_id, key=key, type=type, status=status, at=at, actor=actor, reason=reason,
+                data={**(data or {}), INTERNAL: True})
+        .on_conflict_do_nothing(constraint="order_events_once")
+        .returning(OrderEvent.id)
+    ).scalar_one_or_none()  # fmt: skip
+    return added is not None

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import stock
+from db import order_log, stock
 from db.invoice_views import refund_credit_notes
 from db.models import (
     CreditNote,
@@ -75,6 +75,9 @@ class EventView(BaseModel):
     actor: str
     reason: str | None
     data: dict[str, Any]
+    # Written by staff for staff (a note, an alert acknowledged or resolved by hand): shown
+    # to support and finance only, never to a channel, whose pages customers read.
+    internal: bool = False
 
 
 class NotificationView(BaseModel):
@@ -172,9 +175,20 @@ def accepted_order(session: Session, order_id: str) -> AcceptedOrder | None:
     )
 
 
-def order_detail(session: Session, order_id: str) -> OrderDetail | None:
+def _timeline(events: list[OrderEvent], internal: bool) -> list[EventView]:
+    views = [
+        EventView.model_validate(e, from_attributes=True).model_copy(
+            update={"internal": bool(e.data.get(order_log.INTERNAL))}
+        )
+        for e in events
+    ]
+    return views if internal else [v for v in views if not v.internal]
+
+
+def order_detail(session: Session, order_id: str, internal: bool = True) -> OrderDetail | None:
     """The order read in one snapshot (call it first in a session): a step that commits
-    meanwhile, such as an event and the mail it sent, shows whole or not at all."""
+    meanwhile, such as an event and the mail it sent, shows whole or not at all. Without
+    `internal`, the timeline leaves out what staff wrote for staff."""
     session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     o = session.get(Order, order_id)
     if o is None:
@@ -186,7 +200,7 @@ def order_detail(session: Session, order_id: str) -> OrderDetail | None:
     def views(view: type[BaseModel], items: list[Any], *amounts: str) -> list[Any]:
         return [view.model_validate(_in_currency(i, o.currency, *amounts)) for i in items]
 
-    timeline = views(EventView, rows(OrderEvent, OrderEvent.at, OrderEvent.id))
+    timeline = _timeline(rows(OrderEvent, OrderEvent.at, OrderEvent.id), internal)
     return OrderDetail(
         **_summary(o),
         customer_email=o.customer_email,

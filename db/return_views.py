@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.invoice_views import refund_credit_notes
 from db.models import Order, ReturnLineRow, ReturnRow
 from domain.money import round_money
+from domain.returns import ReturnStatus
 
 
 class ReturnLineView(BaseModel):
@@ -73,12 +74,15 @@ def returns_of(s: Session, order_id: str) -> list[ReturnView]:
     return [v for i in ids if (v := return_view(s, i)) is not None]
 
 
-def open_returns(s: Session, limit: int = 100) -> list[ReturnView]:
-    """Returns support may have to act on: waiting for a decision or for their parcel."""
+# Returns support may have to act on: waiting for a decision (requested), for their parcel
+# (approved), or inspected and not yet settled (received).
+OPEN = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED)
+
+
+def open_returns(s: Session, limit: int = 100, status: ReturnStatus | None = None) -> list[ReturnView]:
+    """Open returns, oldest first; of one status only if given (none for a closed one)."""
+    wanted = [st.value for st in OPEN if status in (None, st)]
     ids = s.scalars(
-        select(ReturnRow.id)
-        .where(ReturnRow.status.in_(["requested", "approved", "received"]))
-        .order_by(ReturnRow.requested_at)
-        .limit(limit)
+        select(ReturnRow.id).where(ReturnRow.status.in_(wanted)).order_by(ReturnRow.requested_at).limit(limit)
     )
     return [v for i in ids if (v := return_view(s, i)) is not None]

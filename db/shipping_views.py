@@ -1,4 +1,4 @@
-"""The read side of shipping: parcels with their tracking history, labels, support alerts."""
+"""The read side of shipping: parcels with their tracking history, labels."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import alerts as support_alerts
-from db.models import Order, OrderEvent, Shipment
+from db.models import OrderEvent, Shipment
 
 
 class TrackingView(BaseModel):
@@ -29,14 +28,6 @@ class ParcelView(BaseModel):
     booked_at: datetime
     delivered_at: datetime | None
     events: list[TrackingView]
-
-
-class AlertView(BaseModel):
-    order_id: str
-    order_status: str
-    kind: str
-    message: str | None
-    at: datetime
 
 
 def parcel(session: Session, tracking_number: str) -> ParcelView | None:
@@ -61,20 +52,3 @@ def parcel(session: Session, tracking_number: str) -> ParcelView | None:
 
 def label(session: Session, tracking_number: str) -> bytes | None:
     return session.scalar(select(Shipment.label_pdf).where(Shipment.tracking_number == tracking_number))
-
-
-def alerts(session: Session, limit: int) -> list[AlertView]:
-    """The open alerts, newest first: one whose cause was removed is resolved in the timeline."""
-    rows = session.execute(
-        select(OrderEvent, Order.status)
-        .join(Order, Order.id == OrderEvent.order_id)
-        .where(OrderEvent.type == support_alerts.RAISED, support_alerts.still_open())
-        .order_by(OrderEvent.at.desc(), OrderEvent.id.desc())
-        .limit(limit)
-    ).all()
-    return [
-        AlertView(
-            order_id=e.order_id, order_status=status, kind=e.data.get("kind", ""), message=e.reason, at=e.at
-        )
-        for e, status in rows
-    ]

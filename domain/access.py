@@ -56,3 +56,9 @@ def check_scope(role: Role, scope: str | None) -> None:
 KeyName = Annotated[str, Text(60)]
 # The channel or warehouse code a key is bound to.
 ScopeCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+def reads_internal(role: Role) -> bool:
+    """Whether a key sees what staff write for staff on an order (internal notes): never a
+    channel's, whose pages its customers read."""
+    return role is not Role.CHANNEL

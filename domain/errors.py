@@ -81,6 +81,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_NAMESPACE = "unknown_namespace"
     UPDATE_TIMEOUT = "update_timeout"
     INVALID_DATE_RANGE = "invalid_date_range"
+    ALERT_NOT_FOUND = "alert_not_found"
+    ALERT_ALREADY_RESOLVED = "alert_already_resolved"
+    ALERT_CAUSE_STANDS = "alert_cause_stands"
 
 
 # HTTP status per code: 404 for missing resources, 409 for a conflict with the
@@ -163,6 +166,11 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPDATE_LOST: 503,
     ErrorCode.UPDATE_TIMEOUT: 503,
     ErrorCode.INVALID_DATE_RANGE: 422,
+    ErrorCode.ALERT_NOT_FOUND: 404,
+    # Resolved meanwhile by someone else (or by the step that removed its cause).
+    ErrorCode.ALERT_ALREADY_RESOLVED: 409,
+    # Resolved by its fix (a retry, a corrected address), not by hand.
+    ErrorCode.ALERT_CAUSE_STANDS: 409,
 }
 
 # The API cannot reach what it stands on: every call fails alike until it is back.

@@ -14,7 +14,7 @@ from domain.errors import ErrorCode, OrdinoError
 from domain.money import percent, quantum
 from domain.pseudonyms import looks_like_email
 from settings import MissingSecret
-from starter.cli import changes, shipping
+from starter.cli import alerts, changes, notes, shipping
 from starter.cli.support import actor, console, database, load_settings, money, reported_errors, with_temporal
 
 orders_app = typer.Typer(help="Look at orders (read from PostgreSQL).", no_args_is_help=True)
@@ -93,7 +93,8 @@ def show_order(order_id: str) -> None:
         console.print(f"mail     to {n.recipient}: {n.subject} ({'sent' if n.sent_at else 'queued'})")
     timeline = Table("when", "event", "status", "by", "why", title="Timeline")
     for e in o.timeline:
-        timeline.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.type, e.status, e.actor, e.reason or "")
+        kind = f"{e.type} (internal)" if e.internal else e.type
+        timeline.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), kind, e.status, e.actor, e.reason or "")
     console.print(timeline)
 
 
@@ -140,13 +141,17 @@ def _pseudonym(customer_id: str) -> str | None:
         return None
 
 
-# Warehouses and support act on one order's shipping, and support edits or cancels it.
+# Warehouses and support act on one order's shipping, support edits or cancels it, writes
+# notes on it and handles its alerts.
 for name, command in (
     ("pack", shipping.pack),
     ("retry", shipping.retry_parked),
     ("address", shipping.correct_address),
     ("mails", shipping.mails),
-    ("alerts", shipping.alerts),
+    ("alerts", alerts.list_alerts),
+    ("acknowledge", alerts.acknowledge),
+    ("resolve", alerts.resolve),
+    ("note", notes.note),
     ("feedback", shipping.feedback_report),
     ("change", changes.change),
     ("cancel", changes.cancel),

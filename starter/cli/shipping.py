@@ -1,4 +1,4 @@
-"""`ordino orders pack | retry | address | mails | alerts | feedback`: warehouses and support
+"""`ordino orders pack | retry | address | mails | feedback`: warehouses and support
 act on shipping from the terminal (orders.py puts these commands in its group)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from db import reports, shipping_views
+from db import reports
 from db.models import CustomerNotification, Order
 from domain.errors import ErrorCode, OrdinoError
 from domain.orders import Address, AddressCorrection, PackConfirmation
@@ -71,16 +71,6 @@ def mails(order_id: str, body: Annotated[bool, typer.Option(help="Print each mes
         for n in rows:
             console.rule(n.subject)
             console.print(n.body, markup=False)
-
-
-def alerts(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
-    """What support must look at: refused addresses, late, lost, damaged, returned parcels."""
-    with database() as db, db.reader() as s:
-        found = shipping_views.alerts(s, limit)
-    table = Table("when", "order", "status", "kind", "what", title="Support alerts")
-    for a in found:
-        table.add_row(a.at.strftime("%Y-%m-%d %H:%M:%S"), a.order_id, a.order_status, a.kind, a.message or "")
-    console.print(table)
 
 
 def feedback_report(

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from starter.console import documents, order_actions, orders, reports, return_actions, sign_in
+from starter.console import documents, notes, order_actions, orders, queues, reports, return_actions, sign_in
 from starter.console.pages import render
 from starter.console.sessions import PREFIX, ConsoleRefusal, SignInRequired
 
@@ -21,6 +21,8 @@ ROUTERS = (
     return_actions.router,
     documents.router,
     reports.router,
+    notes.router,
+    queues.router,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from domain.inputs import Text
 from starter.http.limits import MAX_OFFSET
@@ -14,3 +14,5 @@ from starter.http.limits import MAX_OFFSET
 OrderId = Annotated[str, Text(100)]
 Key = Annotated[str, Text(64)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+# Ids the database gives out (a bigint), such as an alert's.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -32,6 +32,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/orders/{order_id}/retry"): allow(S),
     ("PUT", "/orders/{order_id}/shipping-address"): allow(S),
     ("POST", "/orders/{order_id}/fulfillments/{warehouse}/packed"): allow(W),
+    # Internal notes: staff write them for staff; no channel reads them.
+    ("POST", "/orders/{order_id}/notes"): allow(S, F),
+    ("GET", "/orders/{order_id}/notes"): allow(S, F),
     ("POST", "/orders/{order_id}/feedback"): allow(C, S),
     ("GET", "/orders/{order_id}/feedback"): PUBLIC,
     ("POST", "/orders/{order_id}/feedback/form"): PUBLIC,
@@ -47,7 +50,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     # Parcels.
     ("GET", "/shipments/{tracking_number}"): PUBLIC,
     ("GET", "/shipments/{tracking_number}/label.pdf"): allow(W, S),
+    # Support alerts: support acknowledges them and resolves them by hand.
     ("GET", "/support/alerts"): allow(S),
+    ("GET", "/support/alerts/{alert_id}"): allow(S),
+    ("POST", "/support/alerts/{alert_id}/acknowledge"): allow(S),
+    ("POST", "/support/alerts/{alert_id}/resolve"): allow(S),
     # Money.
     ("GET", "/invoices"): allow(F, S),
     ("GET", "/invoices/{number}"): allow(F, S, C),
@@ -59,6 +66,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/inventory"): allow(S, A),
     ("GET", "/inventory/replenishment"): allow(S, A),
     ("GET", "/inventory/alerts"): allow(S, A),
+    ("GET", "/inventory/backorders"): allow(S, A),
     ("GET", "/inventory/{sku}"): allow(S, A),
     ("GET", "/inventory/{sku}/movements"): allow(S, A),
     ("POST", "/inventory/receipts"): allow(W, body="warehouse"),

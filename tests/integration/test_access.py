@@ -90,6 +90,7 @@ async def world(api: httpx.AsyncClient, keys: KeyRing, settings: Settings, catal
         "code": "NO-SUCH-CODE",
         "key_id": "nosuchkey",
         "name": "daily",  # a report
+        "alert_id": "999999999",  # none: support's answer is 404, the others' a refusal
     }
 
 

@@ -376,6 +376,25 @@ async def test_receipt_fills_a_phone_backorder_and_the_order_ships(stack, catalo
     assert await levels(api, sku) == {"MIL": (0, 0, 0)}
 
 
+async def test_the_backorder_queue_shows_who_waits_for_what_since_when(stack, catalog):
+    api, _, _ = stack
+    sku = catalog({"MIL": 1})
+    first = await place(api, [(sku, 3)], channel="phone")
+    second = await place(api, [(sku, 2)], channel="phone")
+    queue = [b for b in (await api.get("/inventory/backorders")).json() if b["sku"] == sku]
+    # First come, first served: the order receipts fill them in.
+    assert [(b["order_id"], b["quantity"]) for b in queue] == [
+        (first["order_id"], 2),
+        (second["order_id"], 2),
+    ]
+    assert queue[0]["since"] <= queue[1]["since"]
+
+    response = await api.post("/inventory/receipts", json=receipt("MIL", [(sku, 2)]))
+    assert response.json()["woken_orders"] == [first["order_id"]]
+    after = [b for b in (await api.get("/inventory/backorders")).json() if b["sku"] == sku]
+    assert [b["order_id"] for b in after] == [second["order_id"]]
+
+
 async def test_replenishment_lists_backorders_of_a_never_stocked_sku(stack, catalog):
     api, _, _ = stack
     sku = catalog({})  # a new product, not yet received anywhere

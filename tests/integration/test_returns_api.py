@@ -155,3 +155,25 @@ async def test_a_return_booked_in_where_the_product_was_never_stocked_is_on_its_
     assert received.status_code == 200, received.text
     berlin = {w["warehouse"]: w for w in (await api.get(f"/inventory/{sku}")).json()["warehouses"]}["BER"]
     assert (berlin["on_hand"], berlin["available"]) == (1, 1)
+
+
+async def test_the_return_queues_tell_a_decision_from_a_parcel_to_wait_for(shop, catalog):
+    api, settings = shop
+    sku = catalog({"MIL": 5}, price="60.00")
+    order = await delivered_order(api, settings, [(sku, 3)])
+    url = f"/orders/{order['id']}/returns"
+    small = {"reference": "RMA-Q1", "lines": [{"sku": sku, "quantity": 1, "reason": "changed_mind"}]}
+    # Worth 120.00 and not the seller's fault: above the rules' limit, so support decides.
+    large = {"reference": "RMA-Q2", "lines": [{"sku": sku, "quantity": 2, "reason": "changed_mind"}]}
+    approved = (await api.post(url, json=small)).json()
+    waiting = (await api.post(url, json=large)).json()
+    assert (approved["status"], waiting["status"]) == ("approved", "requested")
+
+    async def queue(status: str) -> set[str]:
+        answer = await api.get("/returns", params={"status": status, "limit": 500})
+        assert answer.status_code == 200, answer.text
+        return {r["id"] for r in answer.json() if r["order_id"] == order["id"]}
+
+    assert await queue("requested") == {waiting["id"]}
+    assert await queue("approved") == {approved["id"]}
+    assert await queue("closed") == set()  # the queues hold open returns only

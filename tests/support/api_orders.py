@@ -35,7 +35,12 @@ async def delivered_order(api, settings, lines: list[tuple[str, int]], **body: A
     """An order placed (order_body with these overrides), shipped, and delivered by the carrier's webhook."""
     placed = await api.post("/orders", json=order_body(lines, **body))
     assert placed.status_code == 201, placed.text
-    order = await wait_for_status(api, placed.json()["order_id"], "shipped")
+    return await deliver(api, settings, placed.json()["order_id"])
+
+
+async def deliver(api, settings, order_id: str) -> dict:
+    """A placed order, once shipped, delivered by the carrier's webhook."""
+    order = await wait_for_status(api, order_id, "shipped")
     for parcel in order["shipments"]:
         tn = parcel["tracking_number"]
         event = {"event_id": f"{tn}-d", "tracking_number": tn, "status": "delivered",

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from db import order_views, shipping_views
+from db import alert_views, order_views
 from db.models import CreditNote, CustomerNotification, OrderEvent, Payment, Shipment, StockMovement
 from domain.orders import Address, AddressCorrection, PlaceOrder
 from domain.status import OrderStatus
@@ -79,7 +79,7 @@ def outbox(db, order_id: str) -> list[str]:
 def open_alerts(db, order_id: str) -> list[str]:
     """The kinds of the order's alerts support still sees (GET /support/alerts)."""
     with db.reader() as s:
-        return [a.kind for a in shipping_views.alerts(s, 200) if a.order_id == order_id]
+        return [a.kind for a in alert_views.alerts(s, 200) if a.order_id == order_id]
 
 
 def mail(mail_sink, order_id: str, subject_part: str):

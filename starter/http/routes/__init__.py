@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from starter.http.routes import (
+    alerts,
     changes,
     codec,
     feedback,
@@ -14,6 +15,7 @@ from starter.http.routes import (
     invoices,
     keys,
     metrics,
+    notes,
     orders,
     pricing,
     promotions,
@@ -36,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     changes.router,
     webhooks.router,
     shipping.router,
+    alerts.router,
     feedback.router,
     reports.router,
     keys.router,
@@ -43,4 +46,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,
     codec.router,
     orders.router,
+    notes.router,
 )

@@ -43,6 +43,13 @@ async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> 
     return await read(svc.db, views.alerts, limit)
 
 
+@router.get("/backorders", response_model=list[views.BackorderRow])
+async def backorders(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[views.BackorderRow]:
+    """Orders waiting for stock: the order, the SKU, how many units and since when, in the
+    order receipts fill them."""
+    return await read(svc.db, views.waiting_backorders, limit)
+
+
 @router.post(
     "/receipts",
     response_model=inventory.Booked,

@@ -8,7 +8,7 @@ import structlog
 from fastapi import APIRouter, Query, Request, Response
 
 from db import order_views
-from domain.access import Role
+from domain.access import Role, reads_internal
 from domain.errors import PRICING_CODES, ErrorCode, OrdinoError
 from domain.orders import AcceptedOrder, PlaceOrder
 from domain.status import OrderStatus
@@ -80,6 +80,7 @@ async def list_orders(
     response_model=order_views.OrderDetail,
     openapi_extra=refusals(ErrorCode.ORDER_NOT_FOUND),
 )
-async def get_order(order_id: OrderId, svc: Svc) -> order_views.OrderDetail:
+async def get_order(order_id: OrderId, svc: Svc, caller: Caller) -> order_views.OrderDetail:
+    """The order; its timeline holds staff's internal notes for support and finance only."""
     missing = OrdinoError(ErrorCode.ORDER_NOT_FOUND, f"No order {order_id}")
-    return await read_one(svc.db, missing, order_views.order_detail, order_id)
+    return await read_one(svc.db, missing, order_views.order_detail, order_id, reads_internal(caller.role))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from db import return_views as views
 from domain.errors import ErrorCode
 from domain.orders import Contract
-from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest
+from domain.returns import Decision, Note, ReceiveReturn, ReturnRequest, ReturnStatus
 from starter.http.access import Caller, GuardedRoute, acting
 from starter.http.dependencies import Svc
 from starter.http.openapi import refusals
@@ -54,9 +54,12 @@ async def returns_of_order(order_id: OrderId, svc: Svc) -> list[views.ReturnView
 
 
 @router.get("/returns", response_model=list[views.ReturnView])
-async def open_returns(svc: Svc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[views.ReturnView]:
-    """Returns waiting for support: a decision, or their parcel."""
-    return await read(svc.db, views.open_returns, limit)
+async def open_returns(
+    svc: Svc, status: ReturnStatus | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[views.ReturnView]:
+    """Returns waiting for support, oldest first: `status=requested` those waiting for a
+    decision, `approved` those waiting for their parcel, `received` those being settled."""
+    return await read(svc.db, views.open_returns, limit, status)
 
 
 @router.get("/returns/{return_id}", response_model=views.ReturnView, openapi_extra=NOT_FOUND)

@@ -1,11 +1,9 @@
 """Shipping over HTTP: warehouses confirm packed parcels, support corrects an address the
-carrier refused, reads its alerts and retries a parked step, customers follow a parcel."""
+carrier refused and retries a parked step, customers follow a parcel."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from contracts.fulfillment import ParcelPacked
 from db import shipping_views as views
@@ -23,7 +21,7 @@ from starter.http.openapi import refusals
 from starter.http.params import Key, OrderId
 from starter.http.routes.invoices import PDF
 from starter.operations import shipping
-from starter.operations.sessions import read, read_one
+from starter.operations.sessions import read_one
 
 router = APIRouter(tags=["shipping"], route_class=GuardedRoute)
 NO_PARCEL = refusals(ErrorCode.SHIPMENT_NOT_FOUND)
@@ -89,9 +87,3 @@ async def retry_parked(order_id: OrderId, body: ParkedStepRetry, svc: Svc, calle
     again. `409 not_parked` when the order is not parked."""
     step = await shipping.retry_parked(svc.client, svc.db, order_id, caller.actor)
     return RetriedStep(order_id=order_id, step=step)
-
-
-@router.get("/support/alerts", response_model=list[views.AlertView])
-async def alerts(svc: Svc, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[views.AlertView]:
-    """What support must look at: undeliverable addresses, late, lost, damaged, returned parcels."""
-    return await read(svc.db, views.alerts, limit)
