@@ -14,7 +14,7 @@ from domain.access import Role
 from settings import Settings
 from starter.http.app import create_app
 from starter.http.dependencies import Services
-from tests.support.api_orders import wait_for_status
+from tests.support.api_orders import wait_for_event, wait_for_status
 from tests.support.bodies import order_body
 from tests.support.console import console
 from tests.support.keys import KeyRing, api_client
@@ -144,6 +144,7 @@ async def test_refunds_within_what_was_captured_and_the_support_limit(shop, cata
     app, api, keys = shop
     a = catalog({"MIL": 5}, price="150.00")
     order = await placed(api, [(a, 1)])
+    await wait_for_event(api, order["id"], "picking_started")  # packing is open from here
     packed = await api.post(f"/orders/{order['id']}/fulfillments/MIL/packed", json={})
     assert packed.status_code == 200, packed.text
     order = await wait_for_status(api, order["id"], "shipped")
