@@ -3,11 +3,12 @@ with the form's fields carried along, and the refusal shown there if the action 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from domain.changes import ChangePlan
@@ -50,6 +51,24 @@ class Confirmation:
     fields: list[tuple[str, str]] = field(default_factory=list)
     danger: bool = False
     plan: ChangePlan | None = None
+
+    async def answer(
+        self,
+        request: Request,
+        staff: StaffSession,
+        form: FormData,
+        act: Callable[[bool], Awaitable[None]],
+        then: Response,
+    ) -> Response:
+        """What an action's POST answers. Not yet confirmed: `act(False)` checks the request
+        (and may fill in a preview), then this page asks for confirmation. Confirmed:
+        `act(True)` does it, then `then`. A refusal of either is shown on this page."""
+        sure = confirmed(form)
+        try:
+            await act(sure)
+        except OrdinoError as err:
+            return self.page(request, staff, err)
+        return then if sure else self.page(request, staff)
 
     def page(self, request: Request, staff: StaffSession, error: OrdinoError | None = None) -> HTMLResponse:
         status = HTTP_STATUS[error.code] if error else 200

@@ -12,10 +12,9 @@ from starlette.datastructures import FormData
 
 from db import order_views
 from domain.changes import Cancellation, OrderChange
-from domain.errors import OrdinoError
 from domain.orders import AddressCorrection, RefundRequest
 from domain.status import TERMINAL, OrderStatus
-from starter.console.confirmation import Confirmation, carried, confirmed, done
+from starter.console.confirmation import Confirmation, carried, done
 from starter.console.forms import address, amount, fresh_reference, text, validated, whole
 from starter.console.pages import money
 from starter.console.permissions import may
@@ -27,6 +26,20 @@ from starter.operations.sessions import read
 router = APIRouter(prefix=PREFIX)
 OrderId = Annotated[str, Path(max_length=100)]
 QTY = "qty:"  # a line's new quantity: qty:<SKU>
+
+
+# The actions of the order page, by the API route each one sends.
+ROUTES = {
+    "change": ("POST", "/orders/{order_id}/changes"),
+    "cancel": ("POST", "/orders/{order_id}/cancellations"),
+    "refund": ("POST", "/orders/{order_id}/refunds"),
+    "address": ("PUT", "/orders/{order_id}/shipping-address"),
+    "retry": ("POST", "/orders/{order_id}/retry"),
+    "return": ("POST", "/orders/{order_id}/returns"),
+    "approve": ("POST", "/returns/{return_id}/approve"),
+    "reject": ("POST", "/returns/{return_id}/reject"),
+    "receive": ("POST", "/returns/{return_id}/receive"),
+}
 
 
 def allowed(staff: StaffSession, method: str, api_route: str) -> None:
@@ -56,7 +69,7 @@ def _quantities(form: FormData, order: order_views.OrderDetail) -> list[dict[str
 
 @router.post("/orders/{order_id}/change", response_model=None)
 async def change(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/orders/{order_id}/changes")
+    allowed(staff, *ROUTES["change"])
     form, order = await request.form(), await order_of(svc, order_id)
     data: dict[str, Any] = {
         "reference": text(form, "reference") or fresh_reference(),
@@ -66,23 +79,18 @@ async def change(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc
         "actor": staff.principal.actor,
     }
     ask = Confirmation(order, "Change the order", request.url.path, "Make the change", fields=carried(form))
-    try:
-        body = validated(OrderChange, data)
-        if not confirmed(form):
-            preview = await changes.change(
-                svc.client, svc.db, order_id, body.model_copy(update={"preview": True})
-            )
-            ask.plan = preview.plan
-            return ask.page(request, staff)
-        await changes.change(svc.client, svc.db, order_id, body)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "changed")
+
+    async def act(sure: bool) -> None:
+        body = validated(OrderChange, data).model_copy(update={"preview": not sure})
+        outcome = await changes.change(svc.client, svc.db, order_id, body)
+        ask.plan = outcome.plan  # the workflow's own preview is the confirmation
+
+    return await ask.answer(request, staff, form, act, done(order_id, "changed"))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=None)
 async def cancel(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/orders/{order_id}/cancellations")
+    allowed(staff, *ROUTES["cancel"])
     form, order = await request.form(), await order_of(svc, order_id)
     some = form.get("scope") == "some"
     lines = [
@@ -102,19 +110,20 @@ async def cancel(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc
         facts.append(("Money", "the authorization is voided, or what was captured is refunded"))
     button = "Cancel these units" if some else "Cancel the order"
     ask = Confirmation(order, "Cancel", request.url.path, button, facts, carried(form), danger=True)
-    try:
+
+    async def act(sure: bool) -> None:
         body = validated(Cancellation, data)
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await changes.cancel(svc.client, svc.db, order_id, body)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "cancelled_units" if some else "cancelled")
+        if sure:
+            await changes.cancel(svc.client, svc.db, order_id, body)
+
+    return await ask.answer(
+        request, staff, form, act, done(order_id, "cancelled_units" if some else "cancelled")
+    )
 
 
 @router.post("/orders/{order_id}/refund", response_model=None)
 async def refund(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/orders/{order_id}/refunds")
+    allowed(staff, *ROUTES["refund"])
     form, order = await request.form(), await order_of(svc, order_id)
     data = {
         "amount": amount(form, "amount"),
@@ -126,19 +135,18 @@ async def refund(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc
     ask = Confirmation(
         order, "Goodwill refund", request.url.path, "Refund", facts=facts, fields=carried(form)
     )
-    try:
+
+    async def act(sure: bool) -> None:
         body = refunds.with_limit(validated(RefundRequest, data), staff.principal, svc.settings)
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await refunds.refund(svc.client, svc.db, order_id, body)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "refunded")
+        if sure:
+            await refunds.refund(svc.client, svc.db, order_id, body)
+
+    return await ask.answer(request, staff, form, act, done(order_id, "refunded"))
 
 
 @router.post("/orders/{order_id}/address", response_model=None)
 async def correct_address(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "PUT", "/orders/{order_id}/shipping-address")
+    allowed(staff, *ROUTES["address"])
     form, order = await request.form(), await order_of(svc, order_id)
     new = address(form)
     shown = ", ".join(v for v in new.values() if v)
@@ -146,47 +154,34 @@ async def correct_address(request: Request, order_id: OrderId, staff: StaffPost,
     ask = Confirmation(
         order, "Correct the address", request.url.path, "Correct and book again", facts, carried(form)
     )
-    try:
+
+    async def act(sure: bool) -> None:
         body = validated(AddressCorrection, {"address": new, "actor": staff.principal.actor})
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await shipping.correct_address(svc.client, svc.db, order_id, body)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "address")
+        if sure:
+            await shipping.correct_address(svc.client, svc.db, order_id, body)
+
+    return await ask.answer(request, staff, form, act, done(order_id, "address"))
 
 
 @router.post("/orders/{order_id}/retry", response_model=None)
 async def retry(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/orders/{order_id}/retry")
+    allowed(staff, *ROUTES["retry"])
     form, order = await request.form(), await order_of(svc, order_id)
     facts = [("Order", order.id), ("Status", order.status)]
     ask = Confirmation(
         order, "Run the parked step again", request.url.path, "Run it again", facts, carried(form)
     )
-    if not confirmed(form):
-        return ask.page(request, staff)
-    try:
-        await shipping.retry_parked(svc.client, svc.db, order_id, staff.principal.actor)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "retried")
+
+    async def act(sure: bool) -> None:
+        if sure:
+            await shipping.retry_parked(svc.client, svc.db, order_id, staff.principal.actor)
+
+    return await ask.answer(request, staff, form, act, done(order_id, "retried"))
 
 
 S = OrderStatus
 BEFORE_PACKING = frozenset({S.RECEIVED, S.BACKORDERED, S.ACCEPTED, S.AUTHORIZED})
 NOT_DELIVERED = frozenset(S) - {S.DELIVERED, S.PARTIALLY_DELIVERED, S.COMPLETED} - TERMINAL
-# The actions of the order page, by the API route each one sends.
-ROUTES = {
-    "change": ("POST", "/orders/{order_id}/changes"),
-    "cancel": ("POST", "/orders/{order_id}/cancellations"),
-    "refund": ("POST", "/orders/{order_id}/refunds"),
-    "address": ("PUT", "/orders/{order_id}/shipping-address"),
-    "retry": ("POST", "/orders/{order_id}/retry"),
-    "return": ("POST", "/orders/{order_id}/returns"),
-    "approve": ("POST", "/returns/{return_id}/approve"),
-    "receive": ("POST", "/returns/{return_id}/receive"),
-}
 
 
 def offered(staff: StaffSession, order: order_views.OrderDetail) -> set[str]:
@@ -202,6 +197,7 @@ def offered(staff: StaffSession, order: order_views.OrderDetail) -> set[str]:
         "retry": status not in TERMINAL and any(e.data.get("kind") == "step_parked" for e in order.timeline),
         "return": status in (S.DELIVERED, S.PARTIALLY_DELIVERED),
         "approve": True,
+        "reject": True,
         "receive": True,
     }
     return {

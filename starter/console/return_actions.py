@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from domain.errors import OrdinoError
 from domain.returns import Decision, ReceiveReturn, ReturnRequest
-from starter.console.confirmation import Confirmation, carried, confirmed, done
+from starter.console.confirmation import Confirmation, carried, done
 from starter.console.forms import fresh_reference, text, validated, whole
-from starter.console.order_actions import QTY, OrderId, allowed, order_of
+from starter.console.order_actions import QTY, ROUTES, OrderId, allowed, order_of
 from starter.console.sessions import PREFIX, ConsoleRefusal, StaffPost
 from starter.http.dependencies import Services, Svc
 from starter.operations import returns
@@ -25,7 +25,7 @@ RESELLABLE, DAMAGED = "resellable:", "damaged:"  # units found per SKU
 
 @router.post("/orders/{order_id}/returns", response_model=None)
 async def request_return(request: Request, order_id: OrderId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/orders/{order_id}/returns")
+    allowed(staff, *ROUTES["return"])
     form, order = await request.form(), await order_of(svc, order_id)
     lines = [
         {
@@ -48,14 +48,13 @@ async def request_return(request: Request, order_id: OrderId, staff: StaffPost, 
     ask = Confirmation(
         order, "Ask for a return", request.url.path, "Ask for the return", facts, carried(form)
     )
-    try:
+
+    async def act(sure: bool) -> None:
         body = validated(ReturnRequest, data)
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await returns.request(svc.client, svc.db, order_id, body)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order_id, "return_requested")
+        if sure:
+            await returns.request(svc.client, svc.db, order_id, body)
+
+    return await ask.answer(request, staff, form, act, done(order_id, "return_requested"))
 
 
 async def _return_and_order(svc: Services, return_id: str) -> tuple[Any, Any]:
@@ -69,7 +68,7 @@ async def _return_and_order(svc: Services, return_id: str) -> tuple[Any, Any]:
 async def _decide(
     request: Request, return_id: str, staff: StaffPost, svc: Services, approve: bool
 ) -> Response:
-    allowed(staff, "POST", f"/returns/{{return_id}}/{'approve' if approve else 'reject'}")
+    allowed(staff, *ROUTES["approve" if approve else "reject"])
     form = await request.form()
     found, order = await _return_and_order(svc, return_id)
     reason = text(form, "reason") or None
@@ -77,14 +76,15 @@ async def _decide(
     facts = [("Return", found.reference), ("Reason", reason or "none given")]
     ask = Confirmation(order, f"{verb} the return", request.url.path, f"{verb} it", facts, carried(form),
                        danger=not approve)  # fmt: skip
-    try:
+
+    async def act(sure: bool) -> None:
         decision = validated(Decision, {"approve": approve, "reason": reason, "actor": staff.principal.actor})
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await returns.decide(svc.client, svc.db, return_id, decision)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order.id, "return_approved" if approve else "return_rejected")
+        if sure:
+            await returns.decide(svc.client, svc.db, return_id, decision)
+
+    return await ask.answer(
+        request, staff, form, act, done(order.id, "return_approved" if approve else "return_rejected")
+    )
 
 
 @router.post("/returns/{return_id}/approve", response_model=None)
@@ -99,7 +99,7 @@ async def reject(request: Request, return_id: ReturnId, staff: StaffPost, svc: S
 
 @router.post("/returns/{return_id}/receive", response_model=None)
 async def receive(request: Request, return_id: ReturnId, staff: StaffPost, svc: Svc) -> Response:
-    allowed(staff, "POST", "/returns/{return_id}/receive")
+    allowed(staff, *ROUTES["receive"])
     form = await request.form()
     found, order = await _return_and_order(svc, return_id)
     items = [
@@ -112,12 +112,11 @@ async def receive(request: Request, return_id: ReturnId, staff: StaffPost, svc: 
     found_text = ", ".join(f"{i['quantity']} of {i['sku']} {i['outcome']}" for i in items)
     facts = [("Return", found.reference), ("At", warehouse), ("Found", found_text or "nothing")]
     ask = Confirmation(order, "Receive the return", request.url.path, "Book it in", facts, carried(form))
-    try:
+
+    async def act(sure: bool) -> None:
         data = {"warehouse": warehouse, "items": items, "actor": staff.principal.actor}
         receipt = validated(ReceiveReturn, data)
-        if not confirmed(form):
-            return ask.page(request, staff)
-        await returns.receive(svc.client, svc.db, return_id, receipt)
-    except OrdinoError as err:
-        return ask.page(request, staff, err)
-    return done(order.id, "return_received")
+        if sure:
+            await returns.receive(svc.client, svc.db, return_id, receipt)
+
+    return await ask.answer(request, staff, form, act, done(order.id, "return_received"))
