@@ -8,13 +8,14 @@ from typing import Annotated
 from urllib.parse import quote
 
 import structlog
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from db import notes
 from domain.errors import HTTP_STATUS, OrdinoError
 from domain.notes import NoteRequest
 from starter.console.forms import fresh_reference, validated
+from starter.console.order_actions import OrderId
 from starter.console.pages import render, templates
 from starter.console.permissions import may
 from starter.console.sessions import PREFIX, ConsoleRefusal, StaffPost
@@ -23,7 +24,6 @@ from starter.operations.sessions import read, write
 
 log = structlog.get_logger()
 router = APIRouter(prefix=PREFIX)
-OrderId = Annotated[str, Path(max_length=100)]
 ADD_NOTE = ("POST", "/orders/{order_id}/notes")
 
 # The note form (templates/orders/notes.html) carries a reference from the moment it is

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from contracts.ids import order_workflow_id
@@ -16,6 +16,7 @@ from domain.status import OrderStatus
 from starter.console import order_actions
 from starter.console.confirmation import DONE
 from starter.console.forms import fresh_reference
+from starter.console.order_actions import OrderId
 from starter.console.pages import render
 from starter.console.sessions import PREFIX, Staff
 from starter.http.dependencies import Svc
@@ -25,7 +26,6 @@ router = APIRouter(prefix=PREFIX)
 SORTS = {s.value for s in order_search.SortBy}
 PAGE_SIZE = 25
 Text = Annotated[str, Query(max_length=200)]
-OrderId = Annotated[str, Path(max_length=100)]
 
 
 def _day(value: str) -> date | None:
