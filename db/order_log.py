@@ -4,17 +4,31 @@ row, in the caller's transaction. Each event has a key, so a retried activity ap
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from db.models import Order, OrderEvent
 from domain.orders import SYSTEM_ACTOR
 from domain.status import OrderStatus, check_move
 
 SYSTEM = SYSTEM_ACTOR
+
+
+# Built once (the unit of work's reason, db/unit_of_work.py): every step appends an event.
+_ORDERS, _EVENTS = cast(Table, Order.__table__), cast(Table, OrderEvent.__table__)
+_STATUS_FOR_UPDATE = select(_ORDERS.c.status).where(_ORDERS.c.id == bindparam("order_id")).with_for_update()
+_APPEND = (
+    insert(_EVENTS)
+    .values({c: bindparam(c) for c in ("order_id", "key", "type", "status", "at", "actor", "reason", "data")})
+    .on_conflict_do_nothing(constraint="order_events_once")
+    .returning(_EVENTS.c.id)
+)
+_MOVE = update(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
+_MOVED = ("status", "updated_at", "status_reason")
 
 
 def append_event(
@@ -30,29 +44,16 @@ def append_event(
 ) -> bool:
     """Record that something happened to the order; False if it was recorded before.
     A status of None records the event and leaves the order's status as it is."""
-    current = OrderStatus(
-        session.execute(select(Order.status).where(Order.id == order_id).with_for_update()).scalar_one()
-    )
+    session.flush()  # what the step changed through the ORM, before the order's row is read
+    conn = session.connection()
+    current = OrderStatus(conn.execute(_STATUS_FOR_UPDATE, {"order_id": order_id}).scalar_one())
     # Only an event that sets the status speaks for it: a voided payment or a support note
     # must not become the reason a delivered order shows.
     sets_status = status is not None
     status = status or current
-    added = session.execute(
-        insert(OrderEvent)
-        .values(
-            order_id=order_id,
-            key=key,
-            type=type,
-            status=status.value,
-            at=at,
-            actor=actor,
-            reason=reason,
-            data=data or {},
-        )
-        .on_conflict_do_nothing(constraint="order_events_once")
-        .returning(OrderEvent.id)
-    ).scalar_one_or_none()
-    if added is None:
+    event = {"order_id": order_id, "key": key, "type": type, "status": status.value, "at": at,
+             "actor": actor, "reason": reason, "data": data or {}}  # fmt: skip
+    if conn.execute(_APPEND, event).scalar_one_or_none() is None:
         return False  # recorded by an earlier attempt
     if status is not current:
         check_move(current, status)
@@ -61,7 +62,11 @@ def append_event(
         values["status_reason"] = reason
     elif status is not current:
         values["status_reason"] = None  # moved on: why it was on hold no longer holds
-    session.execute(update(Order).where(Order.id == order_id).values(**values))
+    conn.execute(_MOVE.values(**values), {"order_id": order_id})
+    # The order's row as the session holds it, if it does, is read again when next used.
+    held = session.identity_map.get(identity_key(Order, order_id))
+    if held is not None:
+        session.expire(held, _MOVED)
     return True
 
 

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,28 @@ from domain.status import OrderStatus
 
 A = TypeVar("A")
 R = TypeVar("R")
+
+
+# Built once: every activity runs these, and a statement built anew is planned anew by
+# SQLAlchemy (its cache key); run on the session's connection, they skip the ORM's layers.
+_EFFECTS = cast(Table, Effect.__table__)
+_CLAIM = (
+    insert(_EFFECTS)
+    .values(order_id=bindparam("o"), key=bindparam("k"))
+    .on_conflict_do_nothing()
+    .returning(_EFFECTS.c.key)
+)
+_STORE = (
+    update(_EFFECTS)
+    .where(_EFFECTS.c.order_id == bindparam("o"), _EFFECTS.c.key == bindparam("k"))
+    .values(answer=bindparam("answer"))
+)
+_ANSWER = select(_EFFECTS.c.answer).where(
+    _EFFECTS.c.order_id == bindparam("o"), _EFFECTS.c.key == bindparam("k")
+)
+_ANSWERS = select(_EFFECTS.c.key, _EFFECTS.c.answer).where(
+    _EFFECTS.c.order_id == bindparam("o"), _EFFECTS.c.key.in_(bindparam("keys", expanding=True))
+)
 
 
 @cache
@@ -59,32 +81,25 @@ class UnitOfWork:
     def once(self, order_id: str, key: str, answer: Any, effect: Callable[[], A]) -> A:
         """Run `effect` unless this key ran before; answer what its first run answered.
         `answer` is the answer's type, to store it and read it back."""
-        claimed = self.session.execute(
-            insert(Effect).values(order_id=order_id, key=key).on_conflict_do_nothing().returning(Effect.key)
-        ).scalar_one_or_none()
+        guard = {"o": order_id, "k": key}
+        claimed = self.session.connection().execute(_CLAIM, guard).scalar_one_or_none()
         if claimed is None:
             done = self.answered(order_id, key, answer)
             assert done is not None, f"effect {key} of {order_id} is claimed twice in one transaction"
             return cast(A, done.answer)  # stored as the type it was asked for
         result = effect()
         stored = _adapter(answer).dump_python(result, mode="json")
-        self.session.execute(
-            update(Effect).where(Effect.order_id == order_id, Effect.key == key).values(answer=stored)
-        )
+        self.session.connection().execute(_STORE, {**guard, "answer": stored})
         return result
 
     def answered(self, order_id: str, key: str, answer: Any) -> Answered[Any] | None:
         """What the run of this key that committed answered; None if none did."""
-        row = self.session.execute(
-            select(Effect.answer).where(Effect.order_id == order_id, Effect.key == key)
-        ).one_or_none()
+        row = self.session.connection().execute(_ANSWER, {"o": order_id, "k": key}).one_or_none()
         return None if row is None else Answered(_adapter(answer).validate_python(row.answer))
 
     def answers(self, order_id: str, keys: Iterable[str], answer: Any) -> dict[str, Any]:
         """key -> what its run answered, for the keys that ran (one query for many)."""
-        rows = self.session.execute(
-            select(Effect.key, Effect.answer).where(Effect.order_id == order_id, Effect.key.in_(list(keys)))
-        ).all()
+        rows = self.session.connection().execute(_ANSWERS, {"o": order_id, "keys": list(keys)}).all()
         return {key: _adapter(answer).validate_python(stored) for key, stored in rows}
 
     def record(
