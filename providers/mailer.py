@@ -7,9 +7,11 @@ that sends is retried with backoff until the server is back, and the worker logs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 import socket
+import threading
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -47,14 +49,41 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
+    """Keeps one SMTP connection per thread (the worker sends from its activity threads):
+    opening one (TCP, the greeting, EHLO) costs both sides more than a message does. A kept
+    connection the server has closed meanwhile, as servers do with idle clients, is opened
+    again once; a connection in any doubt after a failure is not kept."""
+
     def __init__(self, host: str, port: int, timeout: float = 10) -> None:
         self._host = host
         self._port = port
         self._timeout = timeout
+        self._kept = threading.local()
 
     def send(self, message: EmailMessage) -> None:
+        kept: smtplib.SMTP | None = getattr(self._kept, "smtp", None)
+        if kept is not None:
+            try:
+                kept.send_message(message)
+                return
+            except _UNREACHABLE:
+                self._drop()  # closed while idle: a new connection below
+            except BaseException:
+                self._drop()
+                raise
         try:
-            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-                smtp.send_message(message)
+            self._kept.smtp = smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+            smtp.send_message(message)
         except _UNREACHABLE as err:
+            self._drop()
             raise Unavailable(MAIL_SERVER, f"{self._host}:{self._port}: {err}") from err
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._kept, "smtp", None)
+        self._kept.smtp = None
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.close()

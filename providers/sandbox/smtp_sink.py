@@ -23,6 +23,7 @@ class MailSink:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
         self.received: list[EmailMessage] = []
+        self.peers: list[Any] = []  # the client's address of each arrival: one per connection
         self.port = 0
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
@@ -32,6 +33,7 @@ class MailSink:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(message)
+        self.peers.append(session.peer)
         if self.directory is not None:
             name = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:32]
             (self.directory / f"{name}.eml").write_bytes(raw)

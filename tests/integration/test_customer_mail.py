@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from activities.notifications import NotificationActivities
 from contracts.notifications import NotifyInput
 from db.models import CustomerNotification
-from providers.mailer import SmtpMailer, message_id
+from providers.backoff import Unavailable
+from providers.mailer import SmtpMailer, compose, message_id
 from providers.sandbox.smtp_sink import start_sink
 from tests.support.api_orders import wait_for_status
 from tests.support.bodies import order_body
@@ -63,3 +66,31 @@ async def test_a_retried_step_mails_once_and_a_crash_resends_the_same_message(
     finally:
         controller.stop()
     assert len(mailbox.received) == 2 and len(list(tmp_path.glob("*.eml"))) == 1
+
+
+def _message(n: int) -> EmailMessage:
+    return compose(f"key-{n}", "test-order", "shop@example.com", "customer@example.com", f"#{n}", "Hello")
+
+
+def test_the_mailer_keeps_its_connection_and_opens_it_again_after_the_server_dropped_it(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    controller, sink = start_sink("127.0.0.1", port)
+    mailer = SmtpMailer("127.0.0.1", port)
+    try:
+        for n in range(3):
+            mailer.send(_message(n))
+        assert len(sink.received) == 3
+        assert len(set(sink.peers)) == 1  # one connection for all three
+    finally:
+        controller.stop()  # the server goes away, and the kept connection with it
+
+    controller, again = start_sink("127.0.0.1", port)
+    try:
+        mailer.send(_message(3))
+        assert [m["Subject"] for m in again.received] == ["#3"]
+    finally:
+        controller.stop()
+    with pytest.raises(Unavailable):  # no server at all: an outage, retried by the step
+        mailer.send(_message(4))
