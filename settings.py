@@ -186,6 +186,11 @@ class Settings(BaseSettings):
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
+    # Temporal's workflow sandbox checks at run time that workflow code reads no clock,
+    # randomness or I/O, at about three times the CPU of an order's workflow side
+    # (bench/workflow_replay.py). The tests run every workflow in it (with the replay tests,
+    # the determinism guard); the worker runs without it unless this is set.
+    workflow_sandbox: bool = False
 
     def feedback_url(self, order_id: str) -> str:
         """The feedback form of one order, signed for it (sent in the feedback mail)."""

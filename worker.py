@@ -15,9 +15,11 @@ from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
     Interceptor,
+    UnsandboxedWorkflowRunner,
     Worker,
+    WorkflowRunner,
 )
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.alerts import AlertActivities
 from activities.changes import ChangeActivities
@@ -129,11 +131,12 @@ class RideOutOutages(Interceptor):
         return _OutagesInActivities(next, self._outages)
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    # Modules are shared with the sandbox instead of re-imported for every order: importing
-    # is most of what starting a workflow costs. The sandbox still refuses clocks, randomness
-    # and I/O inside workflow code, and replay tests guard determinism.
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+def workflow_runner(sandboxed: bool) -> WorkflowRunner:
+    """Temporal's sandbox (settings.workflow_sandbox) where the tests run workflows: it imports
+    the workflow modules anew for each run, so their code that reads a clock, randomness or
+    I/O fails there. The plain runner elsewhere: that import costs about as much CPU as the
+    rest of an order's workflow side (docs/performance.md)."""
+    return SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()
 
 
 def build_worker(
@@ -155,7 +158,7 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=2 * settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(settings.workflow_sandbox),
         interceptors=[RideOutOutages(outages or OutageLog()), *interceptors],
     )
 

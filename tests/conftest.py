@@ -85,6 +85,7 @@ def settings(database_url: str, mail_sink: MailSink) -> Settings:
         database_url=database_url,
         max_concurrent_activities=16,
         smtp_port=mail_sink.port,
+        workflow_sandbox=True,  # the determinism guard: workflow code reading a clock fails here
         **SECRETS,  # type: ignore[arg-type]
     )
 

@@ -19,7 +19,7 @@ from worker import WORKFLOWS, workflow_runner
 async def test_recorded_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=suite_converter(), workflow_runner=workflow_runner()
+        workflows=WORKFLOWS, data_converter=suite_converter(), workflow_runner=workflow_runner(sandboxed=True)
     )
     await replayer.replay_workflow(history)
 
