@@ -25,7 +25,7 @@ from db.models import SandboxCarrierParcel as Parcel
 from domain.orders import Address
 from domain.tracking import TrackingStatus
 from providers.carrier import Booking, BookingRejected, Rate
-from providers.pdf_fonts import SANS, unicode_pdf
+from providers.pdf_fonts import label_document
 
 CARRIER = "sandbox"
 WAIT = "wait"  # a journey step that reports nothing: the parcel just takes longer
@@ -55,11 +55,11 @@ def scenario_for(recipient: Address, sender: str) -> str | None:
 
 
 def label_pdf(booking: Booking, sender: str, recipient: Address, weight_grams: int) -> bytes:
-    pdf = unicode_pdf(recipient.model_dump_json(), format=(105, 148))  # A6, in millimetres
+    pdf, sans = label_document(recipient.model_dump_json(), format=(105, 148))  # A6, in millimetres
     pdf.add_page()
-    pdf.set_font(SANS, "B", 14)
+    pdf.set_font(sans, "B", 14)
     pdf.cell(0, 8, f"{booking.carrier.upper()} PARCEL", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(SANS, size=10)
+    pdf.set_font(sans, size=10)
     lines = [
         f"From warehouse {sender}",
         "",
