@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from temporalio import activity
 
 from activities.failures import business_rules
@@ -22,7 +22,7 @@ from activities.worker_metrics import MAILS_SENT, count
 from contracts.notifications import NotifyInput
 from db.engine import Database
 from db.models import CustomerNotification
-from db.unit_of_work import UnitOfWork, run_once, unit_of_work
+from db.unit_of_work import UnitOfWork, run_once
 from providers.mailer import Mailer, compose
 from settings import Settings
 
@@ -50,6 +50,21 @@ REASONS: dict[str, tuple[str, str | None]] = {
         None,
     ),
 }
+
+
+# Built once (as the unit of work's, db/unit_of_work.py): the order's next message not sent,
+# locked, skipping one another attempt is sending; and marking it sent.
+_OUTBOX = cast(Table, CustomerNotification.__table__)
+_NEXT_UNSENT = (
+    select(_OUTBOX.c.id, _OUTBOX.c.idempotency_key, _OUTBOX.c.kind, _OUTBOX.c.recipient, _OUTBOX.c.subject,
+           _OUTBOX.c.body)
+    .where(_OUTBOX.c.order_id == bindparam("order_id"), _OUTBOX.c.sent_at.is_(None),
+           _OUTBOX.c.id > bindparam("after"))
+    .order_by(_OUTBOX.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)  # fmt: skip
+_MARK_SENT = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("sent_id")).values(sent_at=bindparam("sent_at"))
 
 
 class NotificationActivities:
@@ -92,22 +107,17 @@ class NotificationActivities:
         )
 
     def _send_unsent(self, order_id: str) -> None:
-        """Send the order's messages not sent yet, each under its row lock, marked sent in
-        the transaction that holds the lock."""
-        with self._db.reader() as s:
-            pending = list(s.scalars(select(CustomerNotification.id).where(
-                CustomerNotification.order_id == order_id, CustomerNotification.sent_at.is_(None)
-            ).order_by(CustomerNotification.id)))  # fmt: skip
-        for notification_id in pending:
-            with unit_of_work(self._db) as uow:
-                row = uow.session.scalars(
-                    select(CustomerNotification)
-                    .where(CustomerNotification.id == notification_id, CustomerNotification.sent_at.is_(None))
-                    .with_for_update(skip_locked=True)
-                ).one_or_none()
+        """Send the order's messages not sent yet, oldest first, each under its row lock and
+        marked sent in the transaction that holds the lock."""
+        after = 0
+        while True:
+            with self._db.transaction() as s:
+                conn = s.connection()
+                row = conn.execute(_NEXT_UNSENT, {"order_id": order_id, "after": after}).one_or_none()
                 if row is None:
-                    continue  # sent already, or being sent by another attempt right now
+                    return  # all sent, or being sent by another attempt right now
+                after = row.id
                 self._mailer.send(compose(row.idempotency_key, order_id, self._settings.mail_from,
                                           row.recipient, row.subject, row.body))  # fmt: skip
                 count(MAILS_SENT, "Customer mails handed to the SMTP server", {"kind": row.kind})
-                row.sent_at = datetime.now(UTC)
+                conn.execute(_MARK_SENT, {"sent_id": row.id, "sent_at": datetime.now(UTC)})
