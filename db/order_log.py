@@ -28,6 +28,8 @@ _APPEND = (
     .returning(_EVENTS.c.id)
 )
 _MOVE = update(_ORDERS).where(_ORDERS.c.id == bindparam("order_id"))
+_MOVE_KEEPING_REASON = _MOVE.values(status=bindparam("new_status"), updated_at=bindparam("at"))
+_MOVE_WITH_REASON = _MOVE_KEEPING_REASON.values(status_reason=bindparam("new_reason"))
 _MOVED = ("status", "updated_at", "status_reason")
 
 
@@ -57,12 +59,13 @@ def append_event(
         return False  # recorded by an earlier attempt
     if status is not current:
         check_move(current, status)
-    values: dict[str, Any] = {"status": status.value, "updated_at": at}
+    move = {"order_id": order_id, "new_status": status.value, "at": at}
     if reason is not None and sets_status:
-        values["status_reason"] = reason
-    elif status is not current:
-        values["status_reason"] = None  # moved on: why it was on hold no longer holds
-    conn.execute(_MOVE.values(**values), {"order_id": order_id})
+        conn.execute(_MOVE_WITH_REASON, {**move, "new_reason": reason})
+    elif status is not current:  # moved on: why it was on hold no longer holds
+        conn.execute(_MOVE_WITH_REASON, {**move, "new_reason": None})
+    else:
+        conn.execute(_MOVE_KEEPING_REASON, move)
     # The order's row as the session holds it, if it does, is read again when next used.
     held = session.identity_map.get(identity_key(Order, order_id))
     if held is not None:

@@ -12,6 +12,7 @@ import hashlib
 import smtplib
 import socket
 import threading
+import time
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -48,11 +49,23 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+# A kept connection older than this since its last message is opened anew rather than
+# trusted: servers close idle clients (Postfix after 300 s), and a NAT may drop one silently.
+KEEP_IDLE_SECONDS = 30.0
+
+
+def _closed_by_server(err: BaseException | None) -> bool:
+    """The server ended a kept connection: it hung up, or said 421 (closing) first."""
+    if isinstance(err, smtplib.SMTPResponseException):
+        return err.smtp_code == 421
+    return isinstance(err, (smtplib.SMTPServerDisconnected, ConnectionError))
+
+
 class SmtpMailer:
     """Keeps one SMTP connection per thread (the worker sends from its activity threads):
-    opening one (TCP, the greeting, EHLO) costs both sides more than a message does. A kept
-    connection the server has closed meanwhile, as servers do with idle clients, is opened
-    again once; a connection in any doubt after a failure is not kept."""
+    opening one (TCP, the greeting, EHLO) costs both sides more than a message does. One
+    idle for long is not reused, and one the server closed meanwhile is opened again once;
+    a connection in any doubt after a failure is not kept."""
 
     def __init__(self, host: str, port: int, timeout: float = 10) -> None:
         self._host = host
@@ -61,25 +74,43 @@ class SmtpMailer:
         self._kept = threading.local()
 
     def send(self, message: EmailMessage) -> None:
-        kept: smtplib.SMTP | None = getattr(self._kept, "smtp", None)
+        kept = self._fresh_kept()
         if kept is not None:
             try:
-                kept.send_message(message)
-                return
-            except _UNREACHABLE:
-                self._drop()  # closed while idle: a new connection below
-            except BaseException:
-                self._drop()
-                raise
+                return self._send_on(kept, message)
+            except (Unavailable, smtplib.SMTPResponseException) as err:
+                if not _closed_by_server(err.__cause__ if isinstance(err, Unavailable) else err):
+                    raise
+        self._send_on(self._open(), message)
+
+    def _open(self) -> smtplib.SMTP:
         try:
-            self._kept.smtp = smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+            smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        except _UNREACHABLE as err:
+            raise self._outage(err) from err
+        self._kept.smtp = smtp
+        return smtp
+
+    def _send_on(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+        try:
             smtp.send_message(message)
         except _UNREACHABLE as err:
             self._drop()
-            raise Unavailable(MAIL_SERVER, f"{self._host}:{self._port}: {err}") from err
+            raise self._outage(err) from err
         except BaseException:
             self._drop()
             raise
+        self._kept.used = time.monotonic()
+
+    def _fresh_kept(self) -> smtplib.SMTP | None:
+        smtp: smtplib.SMTP | None = getattr(self._kept, "smtp", None)
+        if smtp is not None and time.monotonic() - self._kept.used > KEEP_IDLE_SECONDS:
+            self._drop()
+            return None
+        return smtp
+
+    def _outage(self, err: BaseException) -> Unavailable:
+        return Unavailable(MAIL_SERVER, f"{self._host}:{self._port}: {err}")
 
     def _drop(self) -> None:
         smtp: smtplib.SMTP | None = getattr(self._kept, "smtp", None)

@@ -55,7 +55,8 @@ def scenario_for(recipient: Address, sender: str) -> str | None:
 
 
 def label_pdf(booking: Booking, sender: str, recipient: Address, weight_grams: int) -> bytes:
-    pdf, sans = label_document(recipient.model_dump_json(), format=(105, 148))  # A6, in millimetres
+    text = f"{booking.carrier} {sender} {recipient.model_dump_json()}"
+    pdf, sans = label_document(text, format=(105, 148))  # A6, in millimetres
     pdf.add_page()
     pdf.set_font(sans, "B", 14)
     pdf.cell(0, 8, f"{booking.carrier.upper()} PARCEL", new_x="LMARGIN", new_y="NEXT")

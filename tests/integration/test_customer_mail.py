@@ -7,16 +7,19 @@ import asyncio
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
 from activities.notifications import NotificationActivities
 from contracts.notifications import NotifyInput
 from db.models import CustomerNotification
+from providers import mailer as mailer_module
 from providers.backoff import Unavailable
 from providers.mailer import SmtpMailer, compose, message_id
-from providers.sandbox.smtp_sink import start_sink
+from providers.sandbox.smtp_sink import MailSink, start_sink
 from tests.support.api_orders import wait_for_status
 from tests.support.bodies import order_body
 from tests.support.ports import free_port
@@ -94,3 +97,50 @@ def test_the_mailer_keeps_its_connection_and_opens_it_again_after_the_server_dro
         controller.stop()
     with pytest.raises(Unavailable):  # no server at all: an outage, retried by the step
         mailer.send(_message(4))
+
+
+class ClosesIdleClients(MailSink):
+    """A server like Postfix: to a client it deems idle, 421 and hang up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closing_next = False
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.closing_next:
+            self.closing_next = False
+            return "421 4.4.2 Timeout exceeded, closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+
+def test_a_kept_connection_the_server_closes_with_421_is_opened_again() -> None:
+    port = free_port()
+    sink = ClosesIdleClients()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailer = SmtpMailer("127.0.0.1", port)
+    try:
+        mailer.send(_message(1))
+        sink.closing_next = True
+        mailer.send(_message(2))  # 421 on the kept connection: sent on a new one
+        assert [m["Subject"] for m in sink.received] == ["#1", "#2"]
+        assert len(set(sink.peers)) == 2
+    finally:
+        controller.stop()
+
+
+def test_a_connection_idle_for_long_is_not_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailer_module, "KEEP_IDLE_SECONDS", 0.0)  # every pause is long
+    port = free_port()
+    controller, sink = start_sink("127.0.0.1", port)
+    mailer = SmtpMailer("127.0.0.1", port)
+    try:
+        mailer.send(_message(1))
+        mailer.send(_message(2))
+        assert len(sink.received) == 2 and len(set(sink.peers)) == 2
+    finally:
+        controller.stop()

@@ -15,11 +15,12 @@ from tests.support.histories import HISTORIES, REQUIRED
 from worker import WORKFLOWS, workflow_runner
 
 
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["worker's runner", "sandbox"])
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
-async def test_recorded_history_replays(path: Path):
+async def test_recorded_history_replays(path: Path, sandboxed: bool):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=suite_converter(), workflow_runner=workflow_runner(sandboxed=True)
+        workflows=WORKFLOWS, data_converter=suite_converter(), workflow_runner=workflow_runner(sandboxed)
     )
     await replayer.replay_workflow(history)
 
