@@ -186,6 +186,10 @@ class Settings(BaseSettings):
     # Worker tuning.
     # Threads run sync activities; beyond ~16 they mostly wait for the GIL on 2 cores.
     max_concurrent_activities: int = 16
+    # Order workflows a worker keeps in memory between their tasks (the SDK's sticky cache).
+    # One past it is evicted and replayed from its history when it next wakes; see
+    # docs/performance.md, Many open orders, for what each costs.
+    max_cached_workflows: int = 1000
 
     def feedback_url(self, order_id: str) -> str:
         """The feedback form of one order, signed for it (sent in the feedback mail)."""
