@@ -1,0 +1,267 @@
+"""Many open orders: park thousands of orders at a durable wait (picked, waiting for the
+warehouse to confirm packing), and measure what each open order holds in the worker, the
+Temporal server and PostgreSQL; then kill -9 the worker, start one whose workflow cache is
+smaller than the orders open, and release every order to completion.
+
+    .venv/bin/python -m bench.open_orders [--orders 5000] [--cache 1000] [--concurrency 24]
+
+1. park: a worker that caches every order (max_cached_workflows above the orders placed);
+   a warm-up batch parks first, then memory is read (the baseline), then --orders more are
+   placed through POST /orders and memory read again: growth / orders is the cost of one.
+   No warehouse runs, and the pack recheck is a day away, so a parked order sleeps.
+2. restart: kill -9 that worker; a new one starts with max_cached_workflows = --cache.
+3. evict: a query to every order makes the new worker replay each from its history; its
+   cache keeps the last --cache of them (least recently used out first).
+4. drain: packing is confirmed for every order through the API, as the sandbox warehouse
+   confirms it: first the cached orders, then the evicted ones (each replays first); the
+   carrier delivers, the return window is zero, and every workflow must complete.
+Results: bench/results/ (bench/results.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import func, select
+from temporalio.client import WorkflowHandle
+
+from bench import results
+from bench.footprint import MIB, Footprint, footprint, settled
+from bench.stack import CLI, Stack, bench_stack, closed_loop, cpu_ms_per, cpu_seconds, order, print_cpu
+from contracts.ids import order_workflow_id
+from db.models import Fulfillment
+from domain.orders import OrderOutcome, order_id_for
+from workflows.order import OrderWorkflow
+
+SETTINGS = {
+    "ORDINO_RETURN_WINDOW": "PT0S",
+    "ORDINO_FEEDBACK_DELAY": "PT0S",
+    "ORDINO_CARRIER_STEP_DELAY": "PT0S",
+    "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
+    "ORDINO_CARRIER_JOURNEY": '["delivered"]',
+    # A parked order's first look at the database for a missed confirmation: after the run.
+    "ORDINO_PACK_RECHECK_INTERVAL": "P1D",
+}
+WORKER = "order worker"
+# Whose memory is read, and whose quiet means every order is parked.
+MEASURED = (WORKER, "temporal server", "postgres")
+WARMUP = 48
+GIB = 2**30
+T = TypeVar("T")
+
+
+@dataclass
+class Phase:
+    """What one step of the run cost: wall time and CPU per order by process group."""
+
+    seconds: float
+    cpu_ms: dict[str, float]
+
+    @property
+    def total_ms(self) -> float:
+        return sum(self.cpu_ms.values())
+
+
+@dataclass
+class Run:
+    stack: Stack
+    channel: httpx.AsyncClient
+    warehouse: httpx.AsyncClient
+    concurrency: int
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    order_ids: list[str] = field(default_factory=list)
+
+    def memory(self) -> dict[str, Footprint]:
+        groups = self.stack.groups()
+        return {group: footprint(groups.get(group, [])) for group in MEASURED}
+
+    async def quiet(self) -> float:
+        return await settled(lambda: {g: p for g, p in self.stack.groups().items() if g in MEASURED}, 0.1)
+
+    async def timed(self, what: str, items: Sequence[T], one: Callable[[T], Awaitable[None]]) -> Phase:
+        cpu0, t0 = cpu_seconds(self.stack.groups()), time.perf_counter()
+        await closed_loop(len(items), self.concurrency, lambda n: one(items[n]))
+        seconds = time.perf_counter() - t0
+        phase = Phase(seconds, cpu_ms_per(cpu0, cpu_seconds(self.stack.groups()), len(items)))
+        print(f"  {what}: {len(items)} orders in {seconds:.0f} s ({len(items) / seconds:.1f}/s)")
+        print_cpu("order", phase.cpu_ms)
+        return phase
+
+    async def park(self, n: int) -> Phase:
+        """Place n orders and wait until each is picked and its worker idle."""
+        numbers = range(len(self.order_ids), len(self.order_ids) + n)
+
+        async def place(k: int) -> None:
+            r = await self.channel.post("/orders", json=order(k, self.tag))
+            while r.status_code == 503 and r.json().get("code") == "update_timeout":
+                # A worker behind on its tasks: the answer says to place it again as it was.
+                r = await self.channel.post("/orders", json=order(k, self.tag))
+            if r.status_code != 201:
+                raise RuntimeError(f"order refused: {r.status_code} {r.text}")
+
+        phase = await self.timed("placed", numbers, place)
+        self.order_ids += [order_id_for("webshop", f"B{self.tag}-{k}") for k in numbers]
+        await self.wait_picking(len(self.order_ids))
+        print(f"  all parked and quiet after {await self.quiet():.0f} s more", flush=True)
+        return phase
+
+    async def wait_picking(self, expected: int, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while (picking := self.picking()) < expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {picking} of {expected} orders are being picked")
+            await asyncio.sleep(1)
+
+    def picking(self) -> int:
+        with self.stack.db.reader() as s:
+            return int(s.scalar(select(func.count()).where(Fulfillment.status == "picking")) or 0)
+
+    def handle(self, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderOutcome]:
+        return self.stack.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+
+    async def query(self, order_id: str) -> None:
+        progress = await self.handle(order_id).query(OrderWorkflow.progress)
+        if not progress.packing:
+            raise RuntimeError(f"{order_id} is not waiting to be packed: {progress.status}")
+
+    async def release(self, order_id: str) -> None:
+        """Confirm packing as the sandbox warehouse does, then wait for the order to complete."""
+        r = await self.warehouse.post(f"/orders/{order_id}/fulfillments/MIL/packed")
+        if r.status_code != 200:
+            raise RuntimeError(f"packing of {order_id} refused: {r.status_code} {r.text}")
+        outcome = await self.handle(order_id).result()
+        if outcome.status != "completed":
+            raise RuntimeError(f"{order_id} ended {outcome.status}")
+
+
+def per_order(before: dict[str, Footprint], after: dict[str, Footprint], n: int) -> dict[str, Footprint]:
+    return {group: (after[group] - before[group]).per(n) for group in MEASURED}
+
+
+def print_memory(label: str, memory: dict[str, Footprint], unit: str = "mib") -> None:
+    print(f"  {label}:")
+    for group, f in memory.items():
+        print(f"    {group:<16} {f.mib() if unit == 'mib' else f.kib()}")
+
+
+async def parked_phase(run: Run, args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    print(
+        f"park: warm-up of {WARMUP} orders, then {args.orders}, on a worker that caches them all", flush=True
+    )
+    await run.park(WARMUP)
+    baseline = run.memory()
+    print_memory("baseline", baseline)
+    parked = await run.park(args.orders)
+    full = run.memory()
+    print_memory(f"{len(run.order_ids)} orders open", full)
+    each = per_order(baseline, full, args.orders)
+    print_memory("per open order", each, unit="kib")
+    worker_rss = full[WORKER].rss
+    print(f"  worker RSS {worker_rss / MIB:,.0f} MiB with {len(run.order_ids)} open: "
+          f"{'within' if worker_rss <= GIB else 'OVER'} the 1 GiB goal")  # fmt: skip
+    figures |= {
+        "parking orders per second": args.orders / parked.seconds,
+        "CPU ms per parked order": parked.total_ms,
+        "worker RSS MiB, all open orders cached": worker_rss / MIB,
+        "worker RSS MiB, baseline": baseline[WORKER].rss / MIB,
+        "worker RSS KiB per open order": each[WORKER].rss / 1024,
+        "worker USS KiB per open order": each[WORKER].uss / 1024,
+        "Temporal server RSS KiB per open order": each["temporal server"].rss / 1024,
+        "Temporal server PSS KiB per open order": each["temporal server"].pss / 1024,
+        "PostgreSQL PSS KiB per open order": each["postgres"].pss / 1024,
+        "PostgreSQL RSS (summed) KiB per open order": each["postgres"].rss / 1024,
+    }
+
+
+async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, Any]) -> list[str]:
+    """Restart with the small cache; fill it by querying every order. Answers the ids the
+    cache holds now (the last queried)."""
+    print(f"restart: kill -9 the worker; a new one with max_cached_workflows={args.cache}", flush=True)
+    run.stack.kill(WORKER)
+    await run.stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(args.cache))
+    await run.quiet()
+    idle = run.memory()[WORKER]
+    print(f"  new worker, idle: {idle.mib()}")
+    replayed = await run.timed("queried (each replayed from its history)", run.order_ids, run.query)
+    await run.quiet()
+    full = run.memory()[WORKER]
+    print(f"  new worker, its cache full ({args.cache} of {len(run.order_ids)} open): {full.mib()}")
+    figures |= {
+        "worker RSS MiB after restart, idle": idle.rss / MIB,
+        f"worker RSS MiB, cache {args.cache} full": full.rss / MIB,
+        "worker RSS KiB per cached order (small cache)": (full.rss - idle.rss) / args.cache / 1024,
+        "CPU ms per replay (query of an evicted order)": replayed.total_ms,
+        "worker CPU ms per replay": replayed.cpu_ms[WORKER],
+    }
+    return run.order_ids[-args.cache :]
+
+
+async def drain_phase(run: Run, cached: list[str], figures: dict[str, Any]) -> None:
+    print("drain: confirm packing of every order, the cached ones first", flush=True)
+    run.stack.start("carrier", [*CLI, "carrier"])
+    await asyncio.sleep(10)  # its start-up (imports, connections) is not the drain's
+    evicted = [order_id for order_id in run.order_ids if order_id not in set(cached)]
+    hits = await run.timed("released from the cache", cached, run.release)
+    misses = await run.timed("released after eviction (replayed first)", evicted, run.release)
+    total = len(run.order_ids)
+    seconds = hits.seconds + misses.seconds
+    cpu = (hits.total_ms * len(cached) + misses.total_ms * len(evicted)) / total
+    print(f"  every one of {total} orders completed; drain {seconds:.0f} s, {cpu:.0f} ms CPU per order")
+    figures |= {
+        "orders completed after restart": total,
+        "drain seconds": seconds,
+        "drain orders per second": total / seconds,
+        "drain CPU ms per order": cpu,
+        "release CPU ms per order, cached": hits.total_ms,
+        "release CPU ms per order, evicted": misses.total_ms,
+        "release worker CPU ms per order, cached": hits.cpu_ms[WORKER],
+        "release worker CPU ms per order, evicted": misses.cpu_ms[WORKER],
+    }
+
+
+HEADLINE = [
+    "worker RSS MiB, all open orders cached",
+    "worker RSS KiB per open order",
+    "Temporal server RSS KiB per open order",
+    "PostgreSQL PSS KiB per open order",
+    "CPU ms per replay (query of an evicted order)",
+    "drain seconds",
+    "drain CPU ms per order",
+]
+
+
+async def main(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    figures: dict[str, Any] = {"orders open": args.orders + WARMUP}
+    async with (
+        bench_stack(SETTINGS) as stack,
+        stack.api("channel") as channel,
+        stack.api("warehouse") as warehouse,
+    ):
+        warehouse.headers["authorization"] = f"Bearer {stack.keys.warehouses['MIL']}"
+        run = Run(stack, channel, warehouse, args.concurrency)
+        everything = args.orders + WARMUP + args.concurrency
+        await stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(everything))
+        await parked_phase(run, args, figures)
+        cached = await evicted_phase(run, args, figures)
+        await drain_phase(run, cached, figures)
+    figures["bench minutes"] = (time.perf_counter() - started) / 60
+    print(f"the whole run took {figures['bench minutes']:.1f} minutes")
+    results.record("open_orders", vars(args), figures, HEADLINE)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=5000, help="orders parked after the warm-up")
+    parser.add_argument("--cache", type=int, default=1000, help="the restarted worker's max_cached_workflows")
+    parser.add_argument("--concurrency", type=int, default=24)
+    asyncio.run(main(parser.parse_args()))
