@@ -3,18 +3,19 @@ warehouse to confirm packing), and measure what each open order holds in the wor
 Temporal server and PostgreSQL; then kill -9 the worker, start one whose workflow cache is
 smaller than the orders open, and release every order to completion.
 
-    .venv/bin/python -m bench.open_orders [--orders 5000] [--cache 1000] [--concurrency 24]
+    .venv/bin/python -m bench.open_orders [--orders 5000] [--cache 1000] [--sample 500]
 
 1. park: a worker that caches every order (max_cached_workflows above the orders placed);
    a warm-up batch parks first, then memory is read (the baseline), then --orders more are
    placed through POST /orders and memory read again: growth / orders is the cost of one.
    No warehouse runs, and the pack recheck is a day away, so a parked order sleeps.
-2. restart: kill -9 that worker; a new one starts with max_cached_workflows = --cache.
-3. evict: a query to every order makes the new worker replay each from its history; its
-   cache keeps the last --cache of them (least recently used out first).
-4. drain: packing is confirmed for every order through the API, as the sandbox warehouse
-   confirms it: first the cached orders, then the evicted ones (each replays first); the
-   carrier delivers, the return window is zero, and every workflow must complete.
+2. cached: --sample orders are released on that worker, each from its cache.
+3. restart: kill -9 that worker while the rest are parked; a new one starts with
+   max_cached_workflows = --cache, and a query to every order makes it replay each from its
+   history; its cache keeps the last --cache of them (least recently used out first).
+4. drain: packing is confirmed for every order still parked through the API, as the
+   sandbox warehouse confirms it; the carrier delivers, the return window is zero, and every
+   workflow must complete.
 Results: bench/results/ (bench/results.py).
 """
 
@@ -34,7 +35,17 @@ from temporalio.client import WorkflowHandle
 
 from bench import results
 from bench.footprint import MIB, Footprint, footprint, settled
-from bench.stack import CLI, Stack, bench_stack, closed_loop, cpu_ms_per, cpu_seconds, order, print_cpu
+from bench.stack import (
+    CLI,
+    Stack,
+    bench_stack,
+    closed_loop,
+    cpu_ms_per,
+    cpu_seconds,
+    database_bytes,
+    order,
+    print_cpu,
+)
 from contracts.ids import order_workflow_id
 from db.models import Fulfillment
 from domain.orders import OrderOutcome, order_id_for
@@ -123,6 +134,14 @@ class Run:
         with self.stack.db.reader() as s:
             return int(s.scalar(select(func.count()).where(Fulfillment.status == "picking")) or 0)
 
+    async def carrier(self, start: bool) -> None:
+        """The sandbox carrier delivers what is booked; it runs only while orders ship."""
+        if start:
+            self.stack.start("carrier", [*CLI, "carrier"])
+            await asyncio.sleep(10)  # its start-up (imports, connections) is not the orders'
+        else:
+            self.stack.stop("carrier")
+
     def handle(self, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderOutcome]:
         return self.stack.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
 
@@ -156,13 +175,14 @@ async def parked_phase(run: Run, args: argparse.Namespace, figures: dict[str, An
         f"park: warm-up of {WARMUP} orders, then {args.orders}, on a worker that caches them all", flush=True
     )
     await run.park(WARMUP)
-    baseline = run.memory()
+    baseline, rows = run.memory(), database_bytes(run.stack.dbname)
     print_memory("baseline", baseline)
     parked = await run.park(args.orders)
-    full = run.memory()
+    full, rows = run.memory(), database_bytes(run.stack.dbname) - rows
     print_memory(f"{len(run.order_ids)} orders open", full)
     each = per_order(baseline, full, args.orders)
     print_memory("per open order", each, unit="kib")
+    print(f"    the database on disk grew {rows / args.orders / 1024:.1f} KiB per open order")
     worker_rss = full[WORKER].rss
     print(f"  worker RSS {worker_rss / MIB:,.0f} MiB with {len(run.order_ids)} open: "
           f"{'within' if worker_rss <= GIB else 'OVER'} the 1 GiB goal")  # fmt: skip
@@ -177,12 +197,27 @@ async def parked_phase(run: Run, args: argparse.Namespace, figures: dict[str, An
         "Temporal server PSS KiB per open order": each["temporal server"].pss / 1024,
         "PostgreSQL PSS KiB per open order": each["postgres"].pss / 1024,
         "PostgreSQL RSS (summed) KiB per open order": each["postgres"].rss / 1024,
+        "PostgreSQL database on disk KiB per open order": rows / args.orders / 1024,
     }
 
 
-async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, Any]) -> list[str]:
-    """Restart with the small cache; fill it by querying every order. Answers the ids the
-    cache holds now (the last queried)."""
+async def cached_phase(run: Run, args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    """Release a sample on the worker that has every order in its cache: the cost of a
+    release without a replay."""
+    print(f"release {args.sample} orders on that worker, from its cache", flush=True)
+    await run.carrier(start=True)
+    sample, run.order_ids = run.order_ids[: args.sample], run.order_ids[args.sample :]
+    hits = await run.timed("released from the cache", sample, run.release)
+    await run.carrier(start=False)  # every one of them is delivered: nothing is left for it
+    figures |= {
+        "release CPU ms per order, cached": hits.total_ms,
+        "release worker CPU ms per order, cached": hits.cpu_ms[WORKER],
+    }
+
+
+async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    """kill -9 the worker; a new one with the small cache replays every order for a query,
+    and keeps the last it queried."""
     print(f"restart: kill -9 the worker; a new one with max_cached_workflows={args.cache}", flush=True)
     run.stack.kill(WORKER)
     await run.stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(args.cache))
@@ -200,29 +235,23 @@ async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, A
         "CPU ms per replay (query of an evicted order)": replayed.total_ms,
         "worker CPU ms per replay": replayed.cpu_ms[WORKER],
     }
-    return run.order_ids[-args.cache :]
 
 
-async def drain_phase(run: Run, cached: list[str], figures: dict[str, Any]) -> None:
-    print("drain: confirm packing of every order, the cached ones first", flush=True)
-    run.stack.start("carrier", [*CLI, "carrier"])
-    await asyncio.sleep(10)  # its start-up (imports, connections) is not the drain's
-    evicted = [order_id for order_id in run.order_ids if order_id not in set(cached)]
-    hits = await run.timed("released from the cache", cached, run.release)
-    misses = await run.timed("released after eviction (replayed first)", evicted, run.release)
+async def drain_phase(run: Run, figures: dict[str, Any]) -> None:
+    """Release every order still parked on the new worker; each must complete."""
+    print(f"drain: confirm packing of the {len(run.order_ids)} orders still parked", flush=True)
+    await run.carrier(start=True)
+    drain = await run.timed("released after the restart", run.order_ids, run.release)
     total = len(run.order_ids)
-    seconds = hits.seconds + misses.seconds
-    cpu = (hits.total_ms * len(cached) + misses.total_ms * len(evicted)) / total
-    print(f"  every one of {total} orders completed; drain {seconds:.0f} s, {cpu:.0f} ms CPU per order")
+    print(f"  every one of {total} orders completed: {drain.seconds:.0f} s, {drain.total_ms:.0f} ms CPU each")
     figures |= {
         "orders completed after restart": total,
-        "drain seconds": seconds,
-        "drain orders per second": total / seconds,
-        "drain CPU ms per order": cpu,
-        "release CPU ms per order, cached": hits.total_ms,
-        "release CPU ms per order, evicted": misses.total_ms,
-        "release worker CPU ms per order, cached": hits.cpu_ms[WORKER],
-        "release worker CPU ms per order, evicted": misses.cpu_ms[WORKER],
+        "drain seconds": drain.seconds,
+        "drain orders per second": total / drain.seconds,
+        "drain CPU ms per order": drain.total_ms,
+        "drain worker CPU ms per order": drain.cpu_ms[WORKER],
+        "drain CPU ms per order: Temporal server": drain.cpu_ms["temporal server"],
+        "drain CPU ms per order: PostgreSQL": drain.cpu_ms["postgres"],
     }
 
 
@@ -239,7 +268,10 @@ HEADLINE = [
 
 async def main(args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    figures: dict[str, Any] = {"orders open": args.orders + WARMUP}
+    figures: dict[str, Any] = {
+        "orders open": args.orders + WARMUP,
+        "orders open at the restart": args.orders + WARMUP - args.sample,
+    }
     async with (
         bench_stack(SETTINGS) as stack,
         stack.api("channel") as channel,
@@ -250,8 +282,9 @@ async def main(args: argparse.Namespace) -> None:
         everything = args.orders + WARMUP + args.concurrency
         await stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(everything))
         await parked_phase(run, args, figures)
-        cached = await evicted_phase(run, args, figures)
-        await drain_phase(run, cached, figures)
+        await cached_phase(run, args, figures)
+        await evicted_phase(run, args, figures)
+        await drain_phase(run, figures)
     figures["bench minutes"] = (time.perf_counter() - started) / 60
     print(f"the whole run took {figures['bench minutes']:.1f} minutes")
     results.record("open_orders", vars(args), figures, HEADLINE)
@@ -263,5 +296,6 @@ if __name__ == "__main__":
     )
     parser.add_argument("--orders", type=int, default=5000, help="orders parked after the warm-up")
     parser.add_argument("--cache", type=int, default=1000, help="the restarted worker's max_cached_workflows")
+    parser.add_argument("--sample", type=int, default=500, help="orders released before the restart")
     parser.add_argument("--concurrency", type=int, default=24)
     asyncio.run(main(parser.parse_args()))

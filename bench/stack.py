@@ -169,6 +169,13 @@ def postgres_pids(dbname: str) -> list[int]:
     return sorted({*pids, *parents})
 
 
+def database_bytes(dbname: str) -> int:
+    """The run's database on disk: the most its rows can take of PostgreSQL's buffers."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def temporal_server_pids() -> list[int]:
     """The dev server this process started (a child of it), not another run's."""
     children = psutil.Process().children(recursive=True)
