@@ -43,6 +43,7 @@ from bench.stack import (
     cpu_ms_per,
     cpu_seconds,
     database_bytes,
+    free_port,
     order,
     print_cpu,
 )
@@ -68,12 +69,41 @@ GIB = 2**30
 T = TypeVar("T")
 
 
+# The SDK's own counters of the worker's workflow cache (ORDINO_WORKER_METRICS). Its replay
+# latency histogram counts every workflow task; those that found their order in the cache
+# are the hits, and the rest came with the order's whole history, to be replayed. (A query
+# is no workflow task: it is not counted.)
+CACHE_COUNTERS = {
+    "workflow_task_replay_latency_count": "workflow tasks",
+    "sticky_cache_hit": "hits",
+    "sticky_cache_miss": "misses",
+    "sticky_cache_total_forced_eviction": "evictions",
+}
+
+
+async def cache_counters(metrics: str) -> dict[str, float]:
+    """The worker's cache counters so far, from its Prometheus text."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"http://{metrics}/metrics")).text
+    counts = dict.fromkeys(CACHE_COUNTERS.values(), 0.0)
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name = line.split("{", 1)[0].split(" ", 1)[0].removeprefix("temporal_").removesuffix("_total")
+        label = CACHE_COUNTERS.get(name)
+        if label:
+            counts[label] += float(line.rsplit(" ", 1)[1])  # summed over the labels' values
+    return counts
+
+
 @dataclass
 class Phase:
-    """What one step of the run cost: wall time and CPU per order by process group."""
+    """What one step of the run cost: wall time, CPU per order by process group, and what
+    the worker's cache did."""
 
     seconds: float
     cpu_ms: dict[str, float]
+    cache: dict[str, float]
 
     @property
     def total_ms(self) -> float:
@@ -87,6 +117,7 @@ class Run:
     warehouse: httpx.AsyncClient
     concurrency: int
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    metrics: str = ""  # where the running worker serves its metrics
     order_ids: list[str] = field(default_factory=list)
 
     def memory(self) -> dict[str, Footprint]:
@@ -97,13 +128,22 @@ class Run:
         return await settled(lambda: {g: p for g, p in self.stack.groups().items() if g in MEASURED}, 0.1)
 
     async def timed(self, what: str, items: Sequence[T], one: Callable[[T], Awaitable[None]]) -> Phase:
+        cache0 = await cache_counters(self.metrics)
         cpu0, t0 = cpu_seconds(self.stack.groups()), time.perf_counter()
         await closed_loop(len(items), self.concurrency, lambda n: one(items[n]))
         seconds = time.perf_counter() - t0
-        phase = Phase(seconds, cpu_ms_per(cpu0, cpu_seconds(self.stack.groups()), len(items)))
+        cpu = cpu_ms_per(cpu0, cpu_seconds(self.stack.groups()), len(items))
+        cache1 = await cache_counters(self.metrics)
+        phase = Phase(seconds, cpu, {k: cache1[k] - cache0[k] for k in cache1})
         print(f"  {what}: {len(items)} orders in {seconds:.0f} s ({len(items) / seconds:.1f}/s)")
         print_cpu("order", phase.cpu_ms)
+        print("  the worker's cache: " + ", ".join(f"{k} {v:,.0f}" for k, v in phase.cache.items()))
         return phase
+
+    async def start_worker(self, cache: int) -> None:
+        self.metrics = f"127.0.0.1:{free_port()}"
+        await self.stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(cache),
+                                      ORDINO_WORKER_METRICS=self.metrics)  # fmt: skip
 
     async def park(self, n: int) -> Phase:
         """Place n orders and wait until each is picked and its worker idle."""
@@ -210,6 +250,8 @@ async def cached_phase(run: Run, args: argparse.Namespace, figures: dict[str, An
     hits = await run.timed("released from the cache", sample, run.release)
     await run.carrier(start=False)  # every one of them is delivered: nothing is left for it
     figures |= {
+        "cached workflow tasks per order": hits.cache["workflow tasks"] / len(sample),
+        "cached tasks from the cache per order": hits.cache["hits"] / len(sample),
         "release CPU ms per order, cached": hits.total_ms,
         "release worker CPU ms per order, cached": hits.cpu_ms[WORKER],
     }
@@ -220,7 +262,7 @@ async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, A
     and keeps the last it queried."""
     print(f"restart: kill -9 the worker; a new one with max_cached_workflows={args.cache}", flush=True)
     run.stack.kill(WORKER)
-    await run.stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(args.cache))
+    await run.start_worker(args.cache)
     await run.quiet()
     idle = run.memory()[WORKER]
     print(f"  new worker, idle: {idle.mib()}")
@@ -233,6 +275,7 @@ async def evicted_phase(run: Run, args: argparse.Namespace, figures: dict[str, A
         f"worker RSS MiB, cache {args.cache} full": full.rss / MIB,
         "worker RSS KiB per cached order (small cache)": (full.rss - idle.rss) / args.cache / 1024,
         "CPU ms per replay (query of an evicted order)": replayed.total_ms,
+        "evictions per query": replayed.cache["evictions"] / len(run.order_ids),
         "worker CPU ms per replay": replayed.cpu_ms[WORKER],
     }
 
@@ -250,6 +293,8 @@ async def drain_phase(run: Run, figures: dict[str, Any]) -> None:
         "drain orders per second": total / drain.seconds,
         "drain CPU ms per order": drain.total_ms,
         "drain worker CPU ms per order": drain.cpu_ms[WORKER],
+        "drain workflow tasks per order": drain.cache["workflow tasks"] / total,
+        "drain tasks from the cache per order": drain.cache["hits"] / total,
         "drain CPU ms per order: Temporal server": drain.cpu_ms["temporal server"],
         "drain CPU ms per order: PostgreSQL": drain.cpu_ms["postgres"],
     }
@@ -280,7 +325,7 @@ async def main(args: argparse.Namespace) -> None:
         warehouse.headers["authorization"] = f"Bearer {stack.keys.warehouses['MIL']}"
         run = Run(stack, channel, warehouse, args.concurrency)
         everything = args.orders + WARMUP + args.concurrency
-        await stack.start_worker(WORKER, ORDINO_MAX_CACHED_WORKFLOWS=str(everything))
+        await run.start_worker(everything)
         await parked_phase(run, args, figures)
         await cached_phase(run, args, figures)
         await evicted_phase(run, args, figures)
