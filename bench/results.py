@@ -48,18 +48,25 @@ def machine() -> dict[str, Any]:
 
 
 def commit() -> str:
-    """The commit the run measured, marked when the tracked files differ from it."""
+    """The commit the run measured, marked when tracked code differs from it (prose and
+    kept results do not count: they change while runs are made)."""
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     head = git("rev-parse", "--short=10", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!*.md", ":!bench/results")
+    return head + ("+changes" if changed else "")
 
 
 def _rounded(value: Figure) -> Figure:
     """Four significant digits: more than any of these runs can tell apart."""
     return float(f"{value:.4g}") if isinstance(value, float) else value
+
+
+# Taken when a benchmark starts (it imports this module first): commits made while it runs
+# are not what it measured.
+STARTED_ON = commit()
 
 
 def record(
@@ -78,7 +85,7 @@ def record(
     result = {
         "bench": bench,
         "date": when.isoformat().replace("+00:00", "Z"),
-        "commit": commit(),
+        "commit": STARTED_ON,
         "machine": machine(),
         "arguments": dict(arguments),
         "figures": {name: _rounded(value) for name, value in figures.items()},
