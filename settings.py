@@ -191,6 +191,10 @@ class Settings(BaseSettings):
     # (bench/workflow_replay.py). The tests run every workflow in it (with the replay tests,
     # the determinism guard); the worker runs without it unless this is set.
     workflow_sandbox: bool = False
+    # Order workflows a worker keeps in memory between their tasks (the SDK's sticky cache).
+    # One past it is evicted and replayed from its history when it next wakes; see
+    # docs/performance.md, Many open orders, for what each costs.
+    max_cached_workflows: int = 1000
 
     def feedback_url(self, order_id: str) -> str:
         """The feedback form of one order, signed for it (sent in the feedback mail)."""

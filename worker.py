@@ -158,6 +158,7 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=2 * settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_local_activities=settings.max_concurrent_activities,
+        max_cached_workflows=settings.max_cached_workflows,
         workflow_runner=workflow_runner(settings.workflow_sandbox),
         interceptors=[RideOutOutages(outages or OutageLog()), *interceptors],
     )

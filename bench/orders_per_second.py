@@ -1,308 +1,239 @@
 """End-to-end order throughput and acceptance latency, against a bare Temporal workflow of
 8 no-op activities measured on the same server in the same run.
 
-    .venv/bin/python -m bench.orders_per_second [--orders 300] [--concurrency 24]
+    .venv/bin/python -m bench.orders_per_second [--orders 300] [--concurrency 24] [--workers 2]
 
 Orders go POST /orders -> accepted -> paid -> invoiced -> booked; the sandbox carrier posts
 its tracking events to the webhook as soon as a parcel is booked, and the return window is
 zero, so an order is done when its workflow completes. Each side runs twice, interleaved,
 and the better round counts, so one noisy moment on a shared machine does not decide.
+With --workers N, each round also runs the orders on N order workers (one process each, as
+`docker compose up --scale worker=N` would) and the throughput is compared with one.
+Results: bench/results/ (bench/results.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
 
 import httpx
-import psycopg
-from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
+import psutil
 
+from bench import results
 from bench.bare_workflow import TASK_QUEUE as BARE_QUEUE
 from bench.bare_workflow import BareWorkflow
+from bench.stack import (
+    ADMIN_URL,
+    CLI,
+    Stack,
+    bench_stack,
+    closed_loop,
+    cpu_ms_per,
+    cpu_seconds,
+    open_loop,
+    order,
+    percentile,
+    print_cpu,
+)
 from contracts.ids import order_workflow_id
-from db.engine import Database
-from db.migrate import upgrade
-from db.seed import seed_demo_catalog
-from runtime.payload_codec import data_converter
-from runtime.temporal_client import dev_server_flags
-from settings import Settings
-from starter.dev.api_keys import dev_keys
-from starter.dev.binaries import temporal_cli
-from starter.dev.codec_keys import environment, new_keys
 from workflows.order import OrderWorkflow
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("ORDINO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SETTINGS = {
+    "ORDINO_RETURN_WINDOW": "PT0S",
+    "ORDINO_CARRIER_STEP_DELAY": "PT0S",
+    "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
+    "ORDINO_CARRIER_JOURNEY": '["delivered"]',
+    # The sandbox warehouse packs at once; the feedback request goes out at delivery.
+    "ORDINO_PACK_DELAY": "PT0S",
+    "ORDINO_FEEDBACK_DELAY": "PT0S",
+}
+# What the infrastructure must do for an order whatever Ordino's code does.
+FLOOR = ("temporal server", "postgres")
+MORE_WORKERS = "order workers 2..N"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+@dataclass
+class Round:
+    """One measured side of a round: its rate and CPU per job by process group."""
+
+    rate: float
+    cpu_ms: dict[str, float]
+    cores_busy: float  # the whole machine's, other load included
+
+    @property
+    def total_ms(self) -> float:
+        return sum(self.cpu_ms.values())
+
+    @property
+    def floor_ms(self) -> float:
+        return sum(self.cpu_ms.get(group, 0.0) for group in FLOOR)
 
 
-def order(n: int, run: str) -> dict[str, Any]:
-    return {
-        "channel": "webshop",
-        "external_id": f"B{run}-{n}",
-        "customer": {"id": f"bench-{n % 50}", "email": "bench@example.com", "name": "Bench Customer"},
-        "shipping_address": {
-            "name": "Bench Customer",
-            "line1": "Via Roma 1",
-            "postal_code": "20121",
-            "city": "Milano",
-            "country": "IT",
-        },
-        "lines": [{"sku": "BENCH-A", "quantity": 1}, {"sku": "BENCH-B", "quantity": 2}],
-        "currency": "EUR",
-        "payment_token": "tok_visa",
+@dataclass
+class Orders:
+    stack: Stack
+    api: httpx.AsyncClient
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    counter: int = 0
+
+    def body(self) -> dict[str, object]:
+        self.counter += 1
+        return order(self.counter, self.run)
+
+    async def place(self, n: int) -> float:
+        """POST one order; how long until it was accepted."""
+        t = time.perf_counter()
+        r = await self.api.post("/orders", json=self.body())
+        latency = time.perf_counter() - t
+        if r.status_code != 201:
+            raise RuntimeError(f"order refused: {r.status_code} {r.text}")
+        return latency
+
+    async def complete(self, n: int) -> None:
+        """POST one order and wait for its workflow to complete."""
+        r = await self.api.post("/orders", json=self.body())
+        if r.status_code != 201:
+            raise RuntimeError(f"order refused: {r.status_code} {r.text}")
+        wid = order_workflow_id(r.json()["order_id"])
+        outcome = await self.stack.client.get_workflow_handle_for(OrderWorkflow.run, wid).result()
+        if outcome.status != "completed":
+            raise RuntimeError(f"{wid} ended {outcome.status}")
+
+    async def bare(self, n: int) -> None:
+        self.counter += 1
+        await self.stack.client.execute_workflow(
+            BareWorkflow.run, id=f"bare-{self.run}-{self.counter}", task_queue=BARE_QUEUE
+        )
+
+
+async def measured(stack: Stack, args: argparse.Namespace, one: Orders, job: str) -> Round:
+    machine0, cpu0 = psutil.cpu_times(), cpu_seconds(stack.groups())
+    run = one.bare if job == "bare" else one.complete
+    rate = await closed_loop(args.orders, args.concurrency, run)
+    machine1, cpu1 = psutil.cpu_times(), cpu_seconds(stack.groups())
+    busy = (machine1.user + machine1.system) - (machine0.user + machine0.system)
+    wall = args.orders / rate
+    return Round(rate, cpu_ms_per(cpu0, cpu1, args.orders), busy / wall)
+
+
+def report_round(label: str, r: Round, per: str) -> None:
+    print(f"  {label}: {r.rate:.1f}/s, machine busy {r.cores_busy:.2f} of {psutil.cpu_count()} cores")
+    print_cpu(per, r.cpu_ms)
+    if per == "order":
+        print(
+            f"    the floor (Temporal server + PostgreSQL) {r.floor_ms:.1f} ms; "
+            f"total / floor {r.total_ms / r.floor_ms:.2f}"
+        )
+
+
+async def with_more_workers(stack: Stack, args: argparse.Namespace, one: Orders) -> Round:
+    """The orders on N order workers: N - 1 more started for the round, stopped after it."""
+    for _ in range(args.workers - 1):
+        await stack.start_worker(MORE_WORKERS)
+    try:
+        return await measured(stack, args, one, "orders")
+    finally:
+        stack.stop(MORE_WORKERS)  # idle by now: every order of the round has completed
+
+
+async def rounds(stack: Stack, args: argparse.Namespace, one: Orders) -> dict[str, list[Round]]:
+    sides: dict[str, list[Round]] = {"bare": [], "orders": [], "scaled": []}
+    for n in (1, 2):
+        print(f"round {n}:", flush=True)
+        sides["bare"].append(await measured(stack, args, one, "bare"))
+        report_round("bare workflow", sides["bare"][-1], "bare workflow")
+        sides["orders"].append(await measured(stack, args, one, "orders"))
+        report_round("orders, 1 order worker", sides["orders"][-1], "order")
+        if args.workers > 1:
+            sides["scaled"].append(await with_more_workers(stack, args, one))
+            report_round(f"orders, {args.workers} order workers", sides["scaled"][-1], "order")
+    return sides
+
+
+def best(side: list[Round]) -> Round:
+    return max(side, key=lambda r: r.rate)
+
+
+def figures(
+    args: argparse.Namespace, sides: dict[str, list[Round]], latencies: list[float]
+) -> dict[str, float]:
+    bare, orders = best(sides["bare"]), best(sides["orders"])
+    out = {
+        "bare workflows per second": bare.rate,
+        "orders per second": orders.rate,
+        "ratio orders / bare": orders.rate / bare.rate,
+        "CPU ms per order": orders.total_ms,
+        "floor ms per order (Temporal + PostgreSQL)": orders.floor_ms,
+        "total / floor": orders.total_ms / orders.floor_ms,
+        "CPU ms per bare workflow": bare.total_ms,
+        "acceptance p50 ms": percentile(latencies, 50),
+        "acceptance p99 ms": percentile(latencies, 99),
     }
+    out |= {f"CPU ms per order: {group}": ms for group, ms in orders.cpu_ms.items()}
+    if sides["scaled"]:
+        scaled = best(sides["scaled"])
+        out |= {
+            f"orders per second, {args.workers} workers": scaled.rate,
+            f"throughput {args.workers} workers / 1": scaled.rate / orders.rate,
+            f"CPU ms per order, {args.workers} workers": scaled.total_ms,
+            f"cores busy, {args.workers} workers": scaled.cores_busy,
+            "cores busy, 1 worker": orders.cores_busy,
+        }
+    return out
 
 
-def add_bench_stock(db: Database) -> None:
-    """Plenty of stock for two SKUs, so the benchmark never runs out."""
-    from decimal import Decimal
-
-    from sqlalchemy.dialects.postgresql import insert
-
-    from db import stock
-    from db.models import PriceListPrice, Product
-
-    with db.transaction() as s:
-        for sku, price in (("BENCH-A", "9.90"), ("BENCH-B", "4.50")):
-            s.execute(
-                insert(Product)
-                .values(sku=sku, name=sku, tax_class="standard", weight_grams=200)
-                .on_conflict_do_nothing()
-            )
-            s.execute(
-                insert(PriceListPrice)
-                .values(price_list="BASE-EUR", sku=sku, amount=Decimal(price))
-                .on_conflict_do_nothing()
-            )
-            stock.receive(s, sku, "MIL", 1_000_000, reference="bench")
+HEADLINE = ["orders per second", "ratio orders / bare", "CPU ms per order",
+            "floor ms per order (Temporal + PostgreSQL)", "total / floor", "acceptance p99 ms"]  # fmt: skip
 
 
-async def closed_loop(total: int, concurrency: int, one: Callable[[int], Awaitable[None]]) -> float:
-    """Run `total` jobs with `concurrency` in flight; return jobs per second."""
-    queue = iter(range(total))
-
-    async def lane() -> None:
-        for n in queue:
-            await one(n)
-
-    start = time.perf_counter()
-    await asyncio.gather(*[lane() for _ in range(concurrency)])
-    return total / (time.perf_counter() - start)
-
-
-async def open_loop(
-    rate: float, seconds: float, one: Callable[[int], Coroutine[Any, Any, float]]
-) -> list[float]:
-    """Start jobs at a fixed rate regardless of how long each takes; return their latencies."""
-    tasks: list[asyncio.Task[float]] = []
-    start = time.perf_counter()
-    for n in range(int(rate * seconds)):
-        delay = start + n / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(n)))
-    return list(await asyncio.gather(*tasks))
-
-
-def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
-    """CPU time used so far by each group of processes (user + system)."""
-    import psutil
-
-    used: dict[str, float] = {}
-    for name, group in pids.items():
-        total = 0.0
-        for pid in group:
-            try:
-                t = psutil.Process(pid).cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-        used[name] = total
-    return used
-
-
-def process_groups(procs: dict[str, subprocess.Popen[bytes]]) -> dict[str, list[int]]:
-    import psutil
-
-    groups = {name: [p.pid] for name, p in procs.items()}
-    groups["temporal server"] = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "temporal"]
-    groups["postgres"] = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-    groups["load generator"] = [os.getpid()]
-    return groups
-
-
-def print_cpu(label: str, before: dict[str, float], after: dict[str, float], jobs: int) -> None:
-    spent = {k: (after[k] - before[k]) * 1000 / jobs for k in after}
-    parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v >= 0.05)
-    print(f"  CPU ms per {label}: {sum(spent.values()):.1f} ({parts})")
-
-
-def percentile(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
-
-
-async def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
+def summary(args: argparse.Namespace, f: dict[str, float], latencies: list[float]) -> None:
+    print()
+    print(f"machine: {psutil.cpu_count()} cores; Temporal dev server (in memory), PostgreSQL at {ADMIN_URL}")
+    print(f"{'bare workflow, 8 no-op activities':<40} {f['bare workflows per second']:8.1f} workflows/s")
+    print(f"{'orders, POST to completed':<40} {f['orders per second']:8.1f} orders/s")
+    print(f"{'ratio orders / bare':<40} {f['ratio orders / bare']:8.2f}")
+    print(
+        f"{'CPU per order':<40} {f['CPU ms per order']:8.1f} ms, the floor "
+        f"{f['floor ms per order (Temporal + PostgreSQL)']:.1f} ms, total / floor {f['total / floor']:.2f}"
+    )
+    if args.workers > 1:
+        n = args.workers
+        print(
+            f"{f'orders on {n} order workers':<40} {f[f'orders per second, {n} workers']:8.1f} orders/s, "
+            f"{f[f'throughput {n} workers / 1']:.2f} times one worker's"
+        )
+    print(
+        f"acceptance latency at {f['orders per second'] / 2:.1f} orders/s over {len(latencies)} orders: "
+        f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+        f"p99 {percentile(latencies, 99):.0f} ms"
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
-    dbname = f"ordino_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    db_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
-    upgrade(db_url)
-    db = Database(db_url, pool_size=2)
-    seed_demo_catalog(db)
-    add_bench_stock(db)
-    api_keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
-
-    keys = new_keys("bench-1")  # the run's own
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=dev_server_flags(),
-        data_converter=data_converter(Settings(**keys)),
-    )
-    address = env.client.service_client.config.target_host
-    api_port = free_port()
-    child_env = {
-        **os.environ,
-        "ORDINO_DATABASE_URL": db_url,
-        "ORDINO_TEMPORAL_ADDRESS": address,
-        "ORDINO_TASK_QUEUE": "bench-orders",
-        "ORDINO_RETURN_WINDOW": "PT0S",
-        "ORDINO_CARRIER_STEP_DELAY": "PT0S",
-        "ORDINO_CARRIER_POLL_INTERVAL": "PT0.05S",
-        "ORDINO_CARRIER_JOURNEY": '["delivered"]',
-        "ORDINO_API_PORT": str(api_port),
-        "ORDINO_API_BASE_URL": f"http://127.0.0.1:{api_port}",
-        "ORDINO_LOG_LEVEL": "WARNING",
-        # The sandbox warehouse packs at once; the feedback request goes out at delivery.
-        "ORDINO_PACK_DELAY": "PT0S",
-        "ORDINO_FEEDBACK_DELAY": "PT0S",
-        "ORDINO_SMTP_PORT": str(free_port()),
-        "ORDINO_DEV_SECRETS_ALLOWED": "true",
-        **api_keys.env(),
-        **environment(keys),
-    }
-    cli = [sys.executable, "-m", "starter.cli"]
-    children = {
-        "order worker": subprocess.Popen([*cli, "worker"], env=child_env, cwd=ROOT),
-        "api": subprocess.Popen([*cli, "api"], env=child_env, cwd=ROOT),
-        "carrier": subprocess.Popen([*cli, "carrier"], env=child_env, cwd=ROOT),
-        "warehouse": subprocess.Popen([*cli, "warehouse"], env=child_env, cwd=ROOT),
-        "mail sink": subprocess.Popen(
-            [*cli, "mailsink"], env={**child_env, "ORDINO_DATA_DIR": f"/tmp/{dbname}"}, cwd=ROOT
-        ),
-        "bare worker": subprocess.Popen(
-            [sys.executable, "-m", "bench.bare_workflow"], env=child_env, cwd=ROOT
-        ),
-    }
-    procs = list(children.values())
-    client: Client = env.client
-    api = httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{api_port}",
-        timeout=60,
-        limits=httpx.Limits(max_connections=200),
-        headers=api_keys.header("channel"),
-    )
-    try:
-        await wait_http(f"http://127.0.0.1:{api_port}/health")
-        run = uuid.uuid4().hex[:6]
-        counter = iter(range(10**9))
-
-        async def place(n: int) -> float:
-            body = order(next(counter), run)
-            t = time.perf_counter()
-            r = await api.post("/orders", json=body)
-            latency = time.perf_counter() - t
-            if r.status_code != 201:
-                raise RuntimeError(f"order refused: {r.status_code} {r.text}")
-            return latency
-
-        async def one_order(n: int) -> None:
-            body = order(next(counter), run)
-            r = await api.post("/orders", json=body)
-            if r.status_code != 201:
-                raise RuntimeError(f"order refused: {r.status_code} {r.text}")
-            wid = order_workflow_id(r.json()["order_id"])
-            outcome = await client.get_workflow_handle_for(OrderWorkflow.run, wid).result()
-            if outcome.status != "completed":
-                raise RuntimeError(f"{wid} ended {outcome.status}")
-
-        async def one_bare(n: int) -> None:
-            await client.execute_workflow(
-                BareWorkflow.run, id=f"bare-{run}-{next(counter)}", task_queue=BARE_QUEUE
-            )
+    async with bench_stack(SETTINGS) as stack, stack.api("channel") as api:
+        await stack.start_worker()
+        stack.start("carrier", [*CLI, "carrier"])
+        stack.start("warehouse", [*CLI, "warehouse"])
+        stack.start("bare worker", [sys.executable, "-m", "bench.bare_workflow"])
+        one = Orders(stack, api)
 
         print(f"warming up ({args.concurrency} in flight)…", flush=True)
-        await closed_loop(args.concurrency * 2, args.concurrency, one_order)
-        await closed_loop(args.concurrency * 2, args.concurrency, one_bare)
+        await closed_loop(args.concurrency * 2, args.concurrency, one.complete)
+        await closed_loop(args.concurrency * 2, args.concurrency, one.bare)
+        sides = await rounds(stack, args, one)
 
-        groups = process_groups(children)
-        order_rates, bare_rates = [], []
-        for round_ in (1, 2):
-            t0 = cpu_seconds(groups)
-            bare_rates.append(await closed_loop(args.orders, args.concurrency, one_bare))
-            t1 = cpu_seconds(groups)
-            order_rates.append(await closed_loop(args.orders, args.concurrency, one_order))
-            t2 = cpu_seconds(groups)
-            print(f"round {round_}: bare {bare_rates[-1]:.1f}/s, orders {order_rates[-1]:.1f}/s", flush=True)
-            print_cpu("bare workflow", t0, t1, args.orders)
-            print_cpu("order", t1, t2, args.orders)
-        order_rate, bare_rate = max(order_rates), max(bare_rates)
-
-        half = order_rate / 2
+        half = best(sides["orders"]).rate / 2
         print(f"acceptance latency at half the maximum order rate ({half:.1f}/s)…", flush=True)
-        latencies = [x * 1000 for x in await open_loop(half, args.latency_seconds, place)]
-
-        print()
-        print(f"machine: {os.cpu_count()} cores; Temporal dev server (in memory), PostgreSQL at {ADMIN_URL}")
-        print(f"{'bare workflow, 8 no-op activities':<40} {bare_rate:8.1f} workflows/s")
-        print(f"{'orders, POST to completed':<40} {order_rate:8.1f} orders/s")
-        print(f"{'ratio orders / bare':<40} {order_rate / bare_rate:8.2f}")
-        print(
-            f"acceptance latency at {half:.1f} orders/s over {len(latencies)} orders: "
-            f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-            f"p99 {percentile(latencies, 99):.0f} ms"
-        )
-    finally:
-        await api.aclose()
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=15)
-        await env.shutdown()
-        db.dispose()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        latencies = [x * 1000 for x in await open_loop(half, args.latency_seconds, one.place)]
+    f = figures(args, sides, latencies)
+    summary(args, f, latencies)
+    headline = HEADLINE + ([f"throughput {args.workers} workers / 1"] if args.workers > 1 else [])
+    results.record("orders_per_second", vars(args), f, headline)
 
 
 if __name__ == "__main__":
@@ -312,4 +243,5 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=24)
     parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=1, help="also run the orders on this many workers")
     asyncio.run(main(parser.parse_args()))

@@ -7,6 +7,7 @@ same run: the ratio is what compares runs on different machines or with differen
 CPU time (time.process_time) of this process only, so a busy machine slows the run but
 hardly moves the figures. Each document is drawn once before it is timed, so what a
 process pays once (reading a font file, say) shows as "first" and not in the mean.
+Results: bench/results/ (bench/results.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 
 from fpdf import FPDF
 
+from bench import results
 from db.invoice_views import CreditNoteDetail, InvoiceDetail, TaxLine
 from domain.orders import Address
 from domain.quote import QuoteLine, ShippingCharge
@@ -100,9 +102,14 @@ def main(args: argparse.Namespace) -> None:
     sizes = {name: len(draw()) for name, draw in DOCUMENTS.items()}
     print(f"baseline, A6 page in a core font: {baseline:.2f} ms CPU per document ({10 * n} documents)")
     print(f"{'document':<24} {'first ms':>9} {'ms':>8} {'ratio':>8} {'bytes':>8}")
+    figures: dict[str, float] = {"baseline ms": baseline}
     for name, draw in DOCUMENTS.items():
         ms = cpu_ms(draw, n)
         print(f"{name:<24} {first[name]:9.1f} {ms:8.2f} {ms / baseline:8.1f} {sizes[name]:8}")
+        figures |= {f"{name} ms": ms, f"{name} ratio": ms / baseline, f"{name} first ms": first[name],
+                    f"{name} bytes": sizes[name]}  # fmt: skip
+    headline = ["label ms", "label ratio", "invoice ms", "invoice ratio", "invoice, Chinese name ms"]
+    results.record("pdf_render", vars(args), figures, headline)
 
 
 if __name__ == "__main__":
