@@ -16,8 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -255,11 +255,19 @@ class Stack:
         )
 
 
-def _new_database() -> tuple[str, str]:
+@contextmanager
+def scratch_database() -> Iterator[tuple[str, str]]:
+    """A database of the run's own at ADMIN_URL, migrated: its name and URL. Dropped at the end."""
     dbname = f"ordino_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
-    return dbname, ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+    try:
+        db_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+        upgrade(db_url)
+        yield dbname, db_url
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def _child_env(
@@ -285,32 +293,29 @@ async def bench_stack(settings: dict[str, str]) -> AsyncIterator[Stack]:
     """A fresh database (migrated, the demo catalog and the bench's stock), a Temporal dev
     server, the API and the mail sink, with these ORDINO_* settings for every process;
     everything stopped and the database dropped at the end. Workers are the caller's."""
-    dbname, db_url = _new_database()
-    upgrade(db_url)
-    db = Database(db_url, pool_size=2)
-    seed_demo_catalog(db)
-    add_bench_stock(db)
-    keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
-    codec = new_keys("bench-1")  # the run's own
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=dev_server_flags(),
-        data_converter=data_converter(Settings(**codec)),
-        dev_server_log_level="error",  # not a line per slow call under load
-    )
-    api_port = free_port()
-    address = env.client.service_client.config.target_host
-    stack = Stack(dbname, db, env, keys, {**_child_env(db_url, address, api_port, keys, codec), **settings},
-                  api_port)  # fmt: skip
-    try:
-        stack.start("api", [*CLI, "api"])
-        stack.start("mail sink", [*CLI, "mailsink"], ORDINO_DATA_DIR=f"/tmp/{dbname}")
-        await wait_http(f"http://127.0.0.1:{api_port}/health")
-        yield stack
-    finally:
-        for group in list(stack.processes):
-            stack.stop(group)
-        await env.shutdown()
-        db.dispose()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    with scratch_database() as (dbname, db_url):
+        db = Database(db_url, pool_size=2)
+        seed_demo_catalog(db)
+        add_bench_stock(db)
+        keys = dev_keys(db, Path(f"/tmp/{dbname}-keys.json"))
+        codec = new_keys("bench-1")  # the run's own
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=temporal_cli(),
+            dev_server_extra_args=dev_server_flags(),
+            data_converter=data_converter(Settings(**codec)),
+            dev_server_log_level="error",  # not a line per slow call under load
+        )
+        api_port = free_port()
+        address = env.client.service_client.config.target_host
+        child_env = {**_child_env(db_url, address, api_port, keys, codec), **settings}
+        stack = Stack(dbname, db, env, keys, child_env, api_port)
+        try:
+            stack.start("api", [*CLI, "api"])
+            stack.start("mail sink", [*CLI, "mailsink"], ORDINO_DATA_DIR=f"/tmp/{dbname}")
+            await wait_http(f"http://127.0.0.1:{api_port}/health")
+            yield stack
+        finally:
+            for group in list(stack.processes):
+                stack.stop(group)
+            await env.shutdown()
+            db.dispose()

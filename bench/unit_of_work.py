@@ -12,21 +12,18 @@ other load hardly moves the figures. A scratch database is made and dropped.
 from __future__ import annotations
 
 import argparse
-import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import psycopg
 
+from bench.stack import scratch_database
 from db.engine import Database
-from db.migrate import upgrade
 from db.models import Order
 from db.unit_of_work import UnitOfWork, run_once
 
-ADMIN_URL = os.environ.get("ORDINO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ORDER = "bench-1"
 NOW = datetime.now(UTC)
 # What run_once sends for a new key with one event, as plain SQL.
@@ -92,16 +89,8 @@ def main() -> None:
     parser.add_argument("--effects", type=int, default=400, help="guarded effects per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    name = f"ordino_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        upgrade(url)
+    with scratch_database() as (_, url):
         measure(url, args.effects, args.rounds)
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -60,10 +60,9 @@ def append_event(
     if status is not current:
         check_move(current, status)
     move = {"order_id": order_id, "new_status": status.value, "at": at}
-    if reason is not None and sets_status:
+    if status is not current or (sets_status and reason is not None):
+        # This event's reason; moved on without one, why it was on hold no longer holds.
         conn.execute(_MOVE_WITH_REASON, {**move, "new_reason": reason})
-    elif status is not current:  # moved on: why it was on hold no longer holds
-        conn.execute(_MOVE_WITH_REASON, {**move, "new_reason": None})
     else:
         conn.execute(_MOVE_KEEPING_REASON, move)
     # The order's row as the session holds it, if it does, is read again when next used.
